@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AuthAppConfig(AppConfig):
+    """Accounts, roles, credentials, tokens, OTP and password reset (auth_schema)."""
+
+    name = "auth_app"
+    verbose_name = "Accounts"
+    default_auto_field = "django.db.models.BigAutoField"

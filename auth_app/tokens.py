@@ -1,0 +1,49 @@
+"""JWTs per contract §4.1, built on simplejwt's Token: HS256 with JWT_SECRET, ``iss``/``aud``,
+``user_id``, ``type``, a UUID4 ``jti``, ``iat``/``exp``; access tokens add ``role``."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from rest_framework_simplejwt.tokens import Token
+
+
+class _NatJoubToken(Token):
+    def set_jti(self) -> None:
+        self.payload["jti"] = str(uuid.uuid4())
+
+
+class AccessToken(_NatJoubToken):
+    token_type = "access"  # noqa: S105 - a claim value, not a secret
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(seconds=settings.JWT_ACCESS_TTL_SECONDS)
+
+
+class RefreshJWT(_NatJoubToken):
+    token_type = "refresh"  # noqa: S105 - a claim value, not a secret
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(seconds=settings.JWT_REFRESH_TTL_SECONDS)
+
+
+def issue_access_token(user) -> AccessToken:
+    token = AccessToken()
+    token["user_id"] = str(user.pk)
+    token["role"] = user.role.name
+    return token
+
+
+def issue_refresh_jwt(user) -> RefreshJWT:
+    token = RefreshJWT()
+    token["user_id"] = str(user.pk)
+    return token
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()

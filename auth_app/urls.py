@@ -1,0 +1,3 @@
+"""Auth API routes (filled by the auth viewsets)."""
+
+urlpatterns: list = []

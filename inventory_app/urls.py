@@ -1,0 +1,3 @@
+"""Inventory API routes (filled by the inventory viewsets)."""
+
+urlpatterns: list = []

@@ -1,0 +1,32 @@
+"""camelCase on the wire, snake_case in Python: the one conversion used by parser and renderer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def to_camel(name: str) -> str:
+    if "_" not in name or name.startswith("_"):
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def to_snake(name: str) -> str:
+    return _CAMEL_BOUNDARY.sub(r"_\1", name).lower() if name[:1].islower() else name
+
+
+def camelize(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {to_camel(k) if isinstance(k, str) else k: camelize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [camelize(v) for v in value]
+    return value
+
+
+def underscore_keys(value: dict) -> dict:
+    """Convert the top-level keys of a request body (values are left as sent)."""
+    return {to_snake(k): v for k, v in value.items()}

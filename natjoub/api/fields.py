@@ -1,0 +1,145 @@
+"""Strict input fields for the contract's type rules (§1.2) and standard messages (§3.2).
+
+Every field reports one message: ``Field is required`` (missing or null), ``Invalid value``
+(wrong JSON type or unparsable), else the first of its own rules that fails, in order.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from rest_framework import serializers
+
+from natjoub.api.query import UUID_RE
+
+REQUIRED = "Field is required"
+INVALID = "Invalid value"
+BLANK = "Must not be blank"
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_INT_TEXT = re.compile(r"^-?\d+$")
+_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+BASE_ERRORS = {"required": REQUIRED, "null": REQUIRED, "invalid": INVALID}
+
+
+class StrictMixin:
+    def __init__(self, *args, **kwargs):
+        kwargs["error_messages"] = {**BASE_ERRORS, **kwargs.get("error_messages", {})}
+        super().__init__(*args, **kwargs)
+
+
+class Text(StrictMixin, serializers.Field):
+    """A JSON string stored as sent. ``rule`` is a callable returning an error message or None;
+    ``message`` replaces the blank/length messages when one message covers the whole rule."""
+
+    def __init__(self, *, max_length: int | None = None, allow_blank: bool = False, rule=None, message=None, **kw):
+        self.max_length = max_length
+        self.allow_blank = allow_blank
+        self.rule = rule
+        self.message = message
+        super().__init__(**kw)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not self.allow_blank and not data.strip():
+            raise serializers.ValidationError(self.message or BLANK)
+        if self.max_length is not None and len(data) > self.max_length:
+            raise serializers.ValidationError(self.message or f"Must be at most {self.max_length} characters")
+        if self.rule is not None:
+            problem = self.rule(data)
+            if problem:
+                raise serializers.ValidationError(problem)
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class Integer(StrictMixin, serializers.Field):
+    """A JSON integer or a string of digits with an optional ``-``, in the 32-bit signed range."""
+
+    def __init__(self, *, min_value: int | None = None, max_value: int | None = None, range_message=None, **kw):
+        self.min_value, self.max_value, self.range_message = min_value, max_value, range_message
+        super().__init__(**kw)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str) and _INT_TEXT.match(data):
+            data = int(data)
+        if not isinstance(data, int) or not INT32_MIN <= data <= INT32_MAX:
+            self.fail("invalid")
+        if (self.min_value is not None and data < self.min_value) or (
+            self.max_value is not None and data > self.max_value
+        ):
+            raise serializers.ValidationError(self.range_message or INVALID)
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class Money(StrictMixin, serializers.Field):
+    """A finite JSON number (read from its decimal text) or a decimal string; rounded half-up
+    to 2 places, then range-checked."""
+
+    def __init__(self, *, min_value=Decimal("0"), max_value=Decimal("99999999.99"), range_message=None, **kw):
+        self.min_value, self.max_value = min_value, max_value
+        self.range_message = range_message or f"Must be between {min_value} and {max_value}"
+        super().__init__(**kw)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str):
+            if not _DECIMAL_TEXT.match(data):
+                self.fail("invalid")
+            data = Decimal(data)
+        elif isinstance(data, int):
+            data = Decimal(data)
+        if not isinstance(data, Decimal) or not data.is_finite():
+            self.fail("invalid")
+        try:
+            value = data.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            raise serializers.ValidationError(self.range_message) from None
+        if not self.min_value <= value <= self.max_value:
+            raise serializers.ValidationError(self.range_message)
+        return value
+
+    def to_representation(self, value):
+        return None if value is None else f"{value:.2f}"
+
+
+class Boolean(StrictMixin, serializers.Field):
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+        return None
+
+    def to_representation(self, value):
+        return value
+
+
+class UUIDValue(StrictMixin, serializers.Field):
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not UUID_RE.match(data):
+            self.fail("invalid")
+        return uuid.UUID(data)
+
+    def to_representation(self, value):
+        return None if value is None else str(value)
+
+
+class InputSerializer(serializers.Serializer):
+    """Shape and types only. ``null`` counts as absent: required fields report
+    ``Field is required`` and optional ones are left out (so PUT leaves them unchanged)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = {key: value for key, value in data.items() if value is not None}
+        return super().to_internal_value(data)

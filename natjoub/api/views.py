@@ -1,0 +1,82 @@
+"""Base viewset: the contract's order of checks (§3.1) around DRF's request handling."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions as drf
+from rest_framework.viewsets import GenericViewSet
+
+from natjoub.api.errors import BadRequest
+from natjoub.api.negotiation import JSONOnlyNegotiation
+from natjoub.api.pagination import MetaPagination
+from natjoub.api.query import QueryParams, parse_uuid
+from natjoub.api.responses import ok
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def no_body(func):
+    """Mark a handler that takes no request body: it is never parsed (no 400/415)."""
+    func.takes_body = False
+    return func
+
+
+class ApiViewSet(GenericViewSet):
+    """Routes declare permissions per action in ``permission_map``; path UUIDs are validated
+    after authentication and role checks; bodies are parsed before field validation."""
+
+    content_negotiation_class = JSONOnlyNegotiation
+    pagination_class = MetaPagination
+    permission_map: dict = {}
+    uuid_kwargs: tuple[str, ...] = ("pk", "branch_id")
+    lookup_value_regex = "[^/]+"  # any segment reaches the view, which answers 400 for a bad UUID
+
+    def get_permissions(self):
+        classes = self.permission_map.get(self.action, self.permission_map.get("*"))
+        if classes is None:
+            classes = self.permission_classes
+        return [permission() for permission in classes]
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method != "options" and not hasattr(self, method):
+            raise drf.MethodNotAllowed(request.method)  # 405 is decided before authentication
+        super().initial(request, *args, **kwargs)
+        self._validate_path_uuids()
+        handler = getattr(self, method, None)
+        if request.method in BODY_METHODS and getattr(handler, "takes_body", True):
+            self._parse_body(request)
+
+    def _validate_path_uuids(self) -> None:
+        for name in self.uuid_kwargs:
+            if name in self.kwargs:
+                raw = self.kwargs[name]
+                try:
+                    self.kwargs[name] = parse_uuid(raw)
+                except ValueError:
+                    raise BadRequest(f"Invalid UUID: {raw}") from None
+
+    @staticmethod
+    def _parse_body(request) -> None:
+        if not request.content_type and request._request.body:
+            raise drf.UnsupportedMediaType("")
+        request.data  # noqa: B018 - parse now: 415/400 come before field validation
+
+    # -- lists ---------------------------------------------------------------------------
+    def list_response(self, queryset, serializer_class, message: str, query: QueryParams | None = None):
+        """Validate pagination together with the caller's filter errors, then render one page."""
+        query = query or QueryParams(self.request.query_params)
+        paginator = self.paginator
+        paginator.read_params(query)
+        query.raise_errors()
+        if isinstance(queryset, list):
+            rows = paginator.paginate_list(queryset)
+        else:
+            rows = paginator.paginate_queryset(queryset)
+        return paginator.get_paginated_response(serializer_class(rows, many=True).data, message)
+
+    def query(self) -> QueryParams:
+        return QueryParams(self.request.query_params)
+
+    @staticmethod
+    def respond(data, message: str, status: int = 200):
+        return ok(data, message, status=status)

@@ -1,0 +1,113 @@
+"""PostgreSQL backend that understands schema-qualified tables (DESIGN.md §3.1).
+
+Models of mapped apps use ``db_table = '"schema"."table"'``. Django's stock introspection only sees
+tables on the ``search_path``, so ``flush``, ``TransactionTestCase`` and constraint lookups in later
+migrations would silently skip those tables. This backend, built on django-prometheus' wrapper so
+database metrics keep working, lists the mapped schemas' tables under their qualified names and
+makes a qualified table visible while Django introspects it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.conf import settings
+
+from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusPgWrapper  # isort: skip
+from django.db.backends.postgresql.introspection import DatabaseIntrospection as PgIntrospection
+from django.db.backends.postgresql.introspection import TableInfo
+from django.db.backends.postgresql.schema import DatabaseSchemaEditor as PgSchemaEditor
+
+
+def split_qualified(name: str) -> tuple[str | None, str]:
+    """``'"s"."t"'`` -> ``("s", "t")``; anything else -> ``(None, name)``."""
+    if name.startswith('"') and name.endswith('"') and '"."' in name:
+        schema, table = name[1:-1].split('"."', 1)
+        return schema, table
+    return None, name
+
+
+def qualify(schema: str, table: str) -> str:
+    return f'"{schema}"."{table}"'
+
+
+def mapped_schemas() -> list[str]:
+    return sorted(set(getattr(settings, "DB_SCHEMAS", {}).values()))
+
+
+class DatabaseIntrospection(PgIntrospection):
+    def get_table_list(self, cursor):
+        tables = super().get_table_list(cursor)
+        schemas = mapped_schemas()
+        if not schemas:
+            return tables
+        cursor.execute(
+            """
+            SELECT n.nspname, c.relname,
+                   CASE WHEN c.relispartition THEN 'p' WHEN c.relkind IN ('m', 'v') THEN 'v' ELSE 't' END,
+                   obj_description(c.oid, 'pg_class')
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('f', 'm', 'p', 'r', 'v') AND n.nspname = ANY(%s)
+            """,
+            [schemas],
+        )
+        return tables + [TableInfo(qualify(schema, name), kind, comment) for schema, name, kind, comment in cursor]
+
+    @contextmanager
+    def _visible(self, cursor, table_name: str):
+        """Yield the bare name of ``table_name`` with its schema first on the search path."""
+        schema, table = split_qualified(table_name)
+        if schema is None:
+            yield table_name
+            return
+        cursor.execute("SELECT current_setting('search_path')")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('search_path', %s, false)", [f'"{schema}", {previous}'])
+        try:
+            yield table
+        finally:
+            cursor.execute("SELECT set_config('search_path', %s, false)", [previous])
+
+    def get_table_description(self, cursor, table_name):
+        with self._visible(cursor, table_name) as table:
+            return super().get_table_description(cursor, table)
+
+    def get_sequences(self, cursor, table_name, table_fields=()):
+        with self._visible(cursor, table_name) as table:
+            sequences = super().get_sequences(cursor, table, table_fields)
+        return [{**seq, "table": table_name} for seq in sequences]
+
+    def get_relations(self, cursor, table_name):
+        with self._visible(cursor, table_name) as table:
+            return super().get_relations(cursor, table)
+
+    def get_constraints(self, cursor, table_name):
+        with self._visible(cursor, table_name) as table:
+            return super().get_constraints(cursor, table)
+
+
+class DatabaseSchemaEditor(PgSchemaEditor):
+    def alter_db_table(self, model, old_db_table, new_db_table):
+        old_schema, old_table = split_qualified(old_db_table)
+        new_schema, new_table = split_qualified(new_db_table)
+        if old_schema is None and new_schema is None:
+            return super().alter_db_table(model, old_db_table, new_db_table)
+        if old_db_table == new_db_table:
+            return None
+        # `RENAME TO "s"."t"` is a syntax error: move between schemas, then rename within one.
+        current = old_db_table
+        if old_schema != new_schema:
+            target_schema = new_schema or "public"
+            self.execute(f"ALTER TABLE {self.quote_name(old_db_table)} SET SCHEMA {self.quote_name(target_schema)}")
+            current = qualify(target_schema, old_table)
+        if old_table != new_table:
+            self.execute(f"ALTER TABLE {self.quote_name(current)} RENAME TO {self.quote_name(new_table)}")
+        for sql in self.deferred_sql:
+            if hasattr(sql, "rename_table_references"):
+                sql.rename_table_references(old_db_table, new_db_table)
+        return None
+
+
+class DatabaseWrapper(PrometheusPgWrapper):
+    introspection_class = DatabaseIntrospection
+    SchemaEditorClass = DatabaseSchemaEditor

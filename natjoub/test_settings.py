@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real PostgreSQL, with test-friendly knobs only.
+
+Rate limits are raised (dedicated tests turn them back on), passwords use a fast hasher (the
+tests about hashing use bcrypt explicitly), connections are not pooled (threads in concurrency
+tests each open their own), and reads never go to a replica.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_POOL", "false")
+
+from natjoub.settings import *  # noqa: F403
+
+DATABASES.pop("replica", None)  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+RATE_LIMIT_AUTH_PER_MINUTE = 1_000_000
+RATE_LIMIT_API_PER_MINUTE = 1_000_000
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

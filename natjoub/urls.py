@@ -1,0 +1,26 @@
+"""Root routes: operations, API docs, the admin, each app's API, and a JSON 404 for the rest."""
+
+from django.contrib import admin
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from natjoub import health
+
+urlpatterns = [
+    path("", health.root, name="root"),
+    re_path(r"^health/?$", health.health, name="health"),
+    re_path(r"^health/live/?$", health.health, name="health-live"),
+    re_path(r"^health/ready/?$", health.ready, name="health-ready"),
+    re_path(r"^metrics/?$", health.metrics, name="metrics"),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Swagger UI / Redoc assets (drf-spectacular-sidecar) and the admin's, served by the service
+    # itself in every environment: the docs work offline, with no CDN.
+    re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("auth_app.urls")),
+    path("api/v1/inventory/", include("inventory_app.urls")),
+    re_path(r"^.*$", health.unmatched, name="unmatched"),
+]
