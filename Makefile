@@ -30,9 +30,9 @@ $(STAMP): $(LOCKS)
 	  echo "creating $(VENV) with $$python"; \
 	  "$$python" -m venv $(VENV); \
 	fi; \
-	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet --no-deps -r requirements/lock.txt -r requirements/dev-lock.txt; \
-	$(PY) -m pip install --quiet --no-deps -e .; \
+	$(PY) -m pip install -qq --upgrade pip; \
+	$(PY) -m pip install -qq --no-deps -r requirements/lock.txt -r requirements/dev-lock.txt; \
+	$(PY) -m pip install -qq --no-deps -e .; \
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -31,7 +31,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=2)
             return
         except OSError:
             if time.monotonic() > deadline:
@@ -48,7 +48,7 @@ def granian(app: str, env: dict[str, str], *, workers: int = 2, threads: int = 4
         "--workers", str(workers), "--blocking-threads", str(threads), "--no-access-log", "--log-level", "warning",
         app,
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)  # noqa: S603
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         yield base
@@ -65,7 +65,7 @@ def ensure_wrk() -> str:
     if path:
         return path
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)  # noqa: S607
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
         path = shutil.which("wrk")
     if not path:
         sys.exit("wrk is required: apt-get install wrk")
@@ -85,7 +85,7 @@ def run_wrk(url: str, *, seconds: int = 10, connections: int = 32, threads: int 
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", script]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
     p50 = _ms(re.search(r"50%\s+(\S+)", output)[1])
     p99 = _ms(re.search(r"99%\s+(\S+)", output)[1])
@@ -113,7 +113,9 @@ def table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     head = "| " + " | ".join(title for _, title in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
     body = [
-        "| " + " | ".join(f"{row[key]:.1f}" if isinstance(row[key], float) else str(row[key]) for key, _ in columns) + " |"
+        "| "
+        + " | ".join(f"{row[key]:.1f}" if isinstance(row[key], float) else str(row[key]) for key, _ in columns)
+        + " |"
         for row in rows
     ]
     return "\n".join([head, rule, *body])

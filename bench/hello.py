@@ -5,7 +5,7 @@ from django.conf import settings
 settings.configure(
     DEBUG=False,
     ALLOWED_HOSTS=["*"],
-    SECRET_KEY="bench-only-not-a-secret",  # noqa: S106
+    SECRET_KEY="bench-only-not-a-secret",
     ROOT_URLCONF=__name__,
     MIDDLEWARE=[],
     INSTALLED_APPS=[],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS, granian, machine_facts, run_wrk, table, wait_http  # noqa: E402
+from bench.common import RESULTS, granian, machine_facts, run_wrk, table, wait_http
 
 
 def main() -> int:
