@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -20,6 +21,15 @@ DEMO_SIGN_INS = [
     ("seller", "seller@example.com", "seller123"),
     ("customer", "customer1@example.com", "customer123"),
 ]
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM if this process dies (even by SIGKILL), so no orphan keeps the port."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 class Command(BaseCommand):
@@ -60,7 +70,7 @@ class Command(BaseCommand):
             "natjoub.wsgi:application",
         ]  # fmt: skip
         self._announce(options["port"])
-        server = subprocess.Popen(command, env=env)  # noqa: S603 - fixed argv
+        server = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - fixed argv
 
         def forward(signum, _frame):
             if server.poll() is None:
