@@ -68,7 +68,7 @@ PORT = env_int("PORT", 8080)
 # Applications and middleware
 # ---------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "natjoub.admin_apps.NatJoubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
