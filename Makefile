@@ -50,10 +50,10 @@ check: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 test: lint check
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser" --ignore=tests/browser
 
 coverage: $(STAMP)
-	$(PY) -m coverage run -m pytest -m "not browser"
+	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser
 	$(PY) -m coverage html
 	@echo "coverage report: htmlcov/index.html"
 
