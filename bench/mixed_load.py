@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio": mixed["rps"] / ceiling["rps"] if ceiling["rps"] else float("nan"),
                 "ratio_label": "mixed / /health/live at the same concurrency",
             }
+            row["error_pct_text"] = f"{row['error_pct']:.2f}"
             row["statuses_text"] = " ".join(f"{k}:{v}" for k, v in sorted(row["statuses"].items()))
             rows.append(row)
             print(
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "profile; all as the demo admin.",
             "",
             md_table(rows, [("scenario", "scenario"), ("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
-                            ("max_ms", "max ms"), ("error_pct", "errors %"), ("statuses_text", "statuses"),
+                            ("max_ms", "max ms"), ("error_pct_text", "errors %"), ("statuses_text", "statuses"),
                             ("ceiling_rps", "/health/live req/s"), ("ratio", "mixed / ceiling")]),
             "",
             f"Ledger after the runs: reconcile_stock exit {ledger['reconcile_exit']}, "

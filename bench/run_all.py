@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             runs[name]["note"] = f"no results parsed from bench/results/{result}.json or .md"
 
     for row in rows:
-        row["error_pct"] = 100 * row["error_rate"] if not math.isnan(row["error_rate"]) else float("nan")
+        row["error_pct"] = "-" if math.isnan(row["error_rate"]) else f"{100 * row['error_rate']:.2f}"
         row["ratio_text"] = "" if row.get("ratio") is None else f"{row['ratio']:.2f}"
     table = md_table(rows, [("benchmark", "benchmark"), ("scenario", "scenario"), ("rps", "req/s"),
                             ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("error_pct", "errors %"),
