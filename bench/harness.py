@@ -223,6 +223,8 @@ def check_ledger(url: str, ok_ids: set[str], *, baseline: set[str] | None = None
 class Server:
     """granian serving natjoub.wsgi against ``url`` with the production flags of ``manage.py serve``."""
 
+    APP = os.environ.get("BENCH_APP", "natjoub.wsgi:application")
+
     def __init__(self, url: str, *, workers: int = 2, threads: int = 4, respawn: bool = True, env=None):
         self.url, self.workers, self.threads, self.respawn = url, workers, threads, respawn
         self.extra_env = env or {}
@@ -245,7 +247,7 @@ class Server:
         ]  # fmt: skip
         if self.respawn:
             command.append("--respawn-failed-workers")
-        command.append("natjoub.wsgi:application")
+        command.append(self.APP)
         env = app_env(self.url, PROMETHEUS_MULTIPROC_DIR=str(metrics), **self.extra_env)
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)

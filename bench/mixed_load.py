@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_label": "mixed / /health/live at the same concurrency",
             }
             row["error_pct_text"] = f"{row['error_pct']:.2f}"
+            row["ratio_text"] = f"{row['ratio']:.2f}"
             row["statuses_text"] = " ".join(f"{k}:{v}" for k, v in sorted(row["statuses"].items()))
             rows.append(row)
             print(
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             md_table(rows, [("scenario", "scenario"), ("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
                             ("max_ms", "max ms"), ("error_pct_text", "errors %"), ("statuses_text", "statuses"),
-                            ("ceiling_rps", "/health/live req/s"), ("ratio", "mixed / ceiling")]),
+                            ("ceiling_rps", "/health/live req/s"), ("ratio_text", "mixed / ceiling")]),
             "",
             f"Ledger after the runs: reconcile_stock exit {ledger['reconcile_exit']}, "
             f"SQL drift rows {len(ledger['sql_drift_rows'])}. Server log tracebacks: {server_log_errors}.",
