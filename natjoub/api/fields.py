@@ -10,6 +10,8 @@ import re
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from natjoub.api.query import UUID_RE
@@ -30,6 +32,7 @@ class StrictMixin:
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class Text(StrictMixin, serializers.Field):
     """A JSON string stored as sent. ``rule`` is a callable returning an error message or None;
     ``message`` replaces the blank/length messages when one message covers the whole rule."""
@@ -58,6 +61,7 @@ class Text(StrictMixin, serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class Integer(StrictMixin, serializers.Field):
     """A JSON integer or a string of digits with an optional ``-``, in the 32-bit signed range."""
 
@@ -82,6 +86,7 @@ class Integer(StrictMixin, serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class Money(StrictMixin, serializers.Field):
     """A finite JSON number (read from its decimal text) or a decimal string; rounded half-up
     to 2 places, then range-checked."""
@@ -114,6 +119,7 @@ class Money(StrictMixin, serializers.Field):
         return None if value is None else f"{value:.2f}"
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class Boolean(StrictMixin, serializers.Field):
     def to_internal_value(self, data):
         if data is True or data is False:
@@ -125,6 +131,7 @@ class Boolean(StrictMixin, serializers.Field):
         return value
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class UUIDValue(StrictMixin, serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str) or not UUID_RE.match(data):
