@@ -5,7 +5,8 @@
 A separate embedded PostgreSQL in a temporary directory (deleted at the end) gets a migrated,
 seeded database; granian (production flags, 2 workers, --respawn-failed-workers) serves it.
 Several threads POST movements (IN/OUT of 1 of ELEC-LAP-001 at WH-MAIN) and every response is
-recorded; a probe polls GET /health/ready and GET /api/v1/inventory/items every 0.25 s.
+recorded; probes poll GET /health/ready and GET /api/v1/inventory/items every 0.25 s and GET
+/api/v1/admin/auth/profile every 0.5 s.
 Mid-burst PostgreSQL is stopped (``pg_ctl stop -m fast``), kept down for ``--outage`` seconds and
 started again. Checks:
 
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         burst.start()
         ready = Probe(srv.base, "/health/ready", burst.now).start()
         reads = Probe(srv.base, "/api/v1/inventory/items?limit=5", burst.now, token=token).start()
+        profile = Probe(srv.base, "/api/v1/admin/auth/profile", burst.now, token=token, interval=0.5).start()
         time.sleep(args.before)
 
         t_stop = burst.now()
@@ -175,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         burst.stop()
         ready.stop()
         reads.stop()
+        profile.stop()
         alive = srv.alive()
         workers_after = srv.worker_pids()
         same_processes = alive and srv.pid == main_pid and workers_after == workers_before
@@ -189,11 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         after = [r for r in records if r.t >= t_started]
         recovered_records = [r for r in after if recovered_at is not None and r.t >= recovered_at]
 
-        outage_reads = [s for s in reads.samples if s["t"] >= t_stopped and s["end"] <= t_start]
+        probe_samples = reads.samples + profile.samples
+        outage_reads = [s for s in probe_samples if s["t"] >= t_stopped and s["end"] <= t_start]
         ready_during = [s for s in ready.samples if s["t"] >= t_stop and s["status"] == 503]
         first_503 = ready_during[0]["end"] - t_stop if ready_during else None
 
-        all_responses = records + [_as_rec(s) for s in reads.samples]
+        all_responses = records + [_as_rec(s) for s in probe_samples]
         five_hundreds = [r for r in all_responses if r.status is not None and r.status >= 500 and r.status != 503]
         bad_503 = [s for s in outage_reads if s["status"] == 503 and not envelope_ok(s["body"])]
         bad_503 += [r for r in outage if r.status == 503 and not envelope_ok(r.body)]
@@ -256,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Machine: {machine_line(facts)}. Server: granian, {args.workers} workers x {args.server_threads} "
             f"threads, --respawn-failed-workers, against a separate embedded PostgreSQL in a temp dir. "
             f"Load: {args.threads} threads POSTing IN/OUT of 1 of ELEC-LAP-001 at WH-MAIN (stdlib keep-alive "
-            f"client), probes of /health/ready and GET items every 0.25 s. Timeline: {args.before:g} s load, "
+            f"client), probes of /health/ready and GET items every 0.25 s, GET admin profile every 0.5 s. "
+            f"Timeline: {args.before:g} s load, "
             f"`pg_ctl stop -m fast` (took {t_stopped - t_stop:.2f} s), {args.outage:g} s down, start (took "
             f"{t_started - t_start:.2f} s), then load until recovery + {args.after:g} s.",
             "",
