@@ -1,0 +1,46 @@
+"""OTP and password-reset e-mail (contract §7). Sent after commit; a failure is logged (never the
+code or token) and never changes the response."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from auth_app.otp import OTP_LIFETIME
+
+logger = logging.getLogger("auth_app.emails")
+
+OTP_SUBJECT = "Your NatJoub verification code"
+RESET_SUBJECT = "NatJoub password reset"
+RESET_MINUTES = 30
+
+
+def _deliver(kind: str, recipient: str, subject: str, template: str, context: dict) -> None:
+    try:
+        body = render_to_string(template, context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    except Exception as exc:  # any delivery problem is logged and swallowed (contract §7)
+        logger.warning("%s e-mail delivery failed: %s", kind, type(exc).__name__)
+
+
+def send_otp_after_commit(recipient: str, code: str) -> None:
+    minutes = int(OTP_LIFETIME.total_seconds() // 60)
+    transaction.on_commit(
+        lambda: _deliver("otp", recipient, OTP_SUBJECT, "emails/otp.txt", {"code": code, "minutes": minutes})
+    )
+
+
+def send_password_reset_after_commit(recipient: str, token: str) -> None:
+    transaction.on_commit(
+        lambda: _deliver(
+            "password reset",
+            recipient,
+            RESET_SUBJECT,
+            "emails/password_reset.txt",
+            {"token": token, "minutes": RESET_MINUTES},
+        )
+    )

@@ -1,0 +1,68 @@
+"""Reads of accounts (they own their select_related and filters)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
+
+from auth_app.models import Credential, User
+
+
+def users_with_credentials() -> QuerySet[User]:
+    return User.objects.select_related("role", "credentials")
+
+
+def user_get(*, user_id: uuid.UUID | str) -> User | None:
+    return users_with_credentials().filter(pk=user_id).first()
+
+
+def credential_by_identifier(identifier: str) -> Credential | None:
+    """Email (case-insensitive) wins over username, which wins over phone number (§6.0).
+
+    One query over the three unique indexes (``lower(email)``, ``username``, ``phone_number``).
+    """
+    matches = list(
+        Credential.objects.select_related("user", "user__role")
+        .annotate(email_lower=Lower("email"))
+        .filter(Q(email_lower=Lower(Value(identifier))) | Q(username=identifier) | Q(phone_number=identifier))[:3]
+    )
+    if not matches:
+        return None
+    lowered = identifier.lower()
+    for predicate in (
+        lambda c: c.email.lower() == lowered,
+        lambda c: c.username == identifier,
+        lambda c: c.phone_number == identifier,
+    ):
+        for credential in matches:
+            if predicate(credential):
+                return credential
+    return matches[0]  # PostgreSQL's lower() matched where Python's differs: still the e-mail
+
+
+def credential_by_email(email: str) -> Credential | None:
+    return (
+        Credential.objects.select_related("user")
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(email)))
+        .first()
+    )
+
+
+def user_list(*, role: str | None = None, is_active: bool | None = None, search: str | None = None) -> QuerySet[User]:
+    """Users ordered by ``created_at``, ``id`` (§6.9)."""
+    users = users_with_credentials()
+    if role is not None:
+        users = users.filter(role__name=role)
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    if search:
+        users = users.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(credentials__email__icontains=search)
+            | Q(credentials__username__icontains=search)
+        )
+    return users.order_by("created_at", "id")

@@ -1,0 +1,48 @@
+"""Helpers shared by the auth services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from auth_app.exceptions import EMAIL_TAKEN, PHONE_TAKEN, USERNAME_TAKEN, UserAlreadyExists
+from auth_app.models import Credential, RefreshToken
+from auth_app.selectors import credential_by_email
+
+
+def revoke_refresh_tokens(user_id: uuid.UUID) -> int:
+    """Revoke every live refresh token of a user (logout everywhere)."""
+    return RefreshToken.objects.filter(user_id=user_id, is_revoked=False).update(is_revoked=True)
+
+
+def ensure_unique(
+    *, email: str | None = None, username: str | None = None, phone_number: str | None = None, exclude_user=None
+) -> None:
+    """409 on the first conflict in the contract's order: e-mail, username, phone number."""
+    others = Credential.objects.all()
+    if exclude_user is not None:
+        others = others.exclude(user_id=exclude_user)
+    if email is not None:
+        holder = credential_by_email(email)
+        if holder is not None and holder.user_id != exclude_user:
+            raise UserAlreadyExists(EMAIL_TAKEN)
+    if username is not None and others.filter(username=username).exists():
+        raise UserAlreadyExists(USERNAME_TAKEN)
+    if phone_number is not None and others.filter(phone_number=phone_number).exists():
+        raise UserAlreadyExists(PHONE_TAKEN)
+
+
+def conflict_from_integrity_error(exc: IntegrityError) -> UserAlreadyExists:
+    """Map a unique-constraint race on ``credentials`` to the contract's 409."""
+    diag = getattr(exc.__cause__, "diag", None)
+    constraint = (getattr(diag, "constraint_name", None) or "").lower()
+    for marker, message in (("email", EMAIL_TAKEN), ("username", USERNAME_TAKEN), ("phone", PHONE_TAKEN)):
+        if marker in constraint:
+            return UserAlreadyExists(message)
+    raise exc  # not a uniqueness race we know: a real bug, let it surface
+
+
+def now():
+    return timezone.now()

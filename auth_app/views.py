@@ -1,0 +1,162 @@
+"""Auth API (contract §6): public flows, and a route group per role (§5)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+
+from auth_app import selectors, services
+from auth_app import serializers as s
+from auth_app.exceptions import InvalidRole
+from auth_app.models import RoleName
+from auth_app.permissions import IsAdmin, IsCustomer, IsSeller
+from natjoub.api.views import ApiViewSet, no_body
+
+REGISTERED = "User registered successfully. Please verify your account with the OTP sent to your email."
+RESET_SENT = "If the account exists, password reset instructions have been sent to its email"
+DASHBOARD_STUB = {"total_bookings": 0, "active_listings": 0, "revenue": "0.00", "pending_orders": 0}
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PublicAuthViewSet(ApiViewSet):
+    """Routes 7–13: no bearer authentication at all (the Authorization header is ignored)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(tags=["auth"], request=s.RegisterInput, responses={201: s.AuthOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="register")
+    def register(self, request):
+        user, tokens = services.user_register(**_valid(s.RegisterInput, request))
+        return self.respond(s.auth_payload(user, tokens), REGISTERED, status=201)
+
+    @extend_schema(tags=["auth"], request=s.LoginInput, responses={200: s.AuthOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="login")
+    def login(self, request):
+        user, tokens = services.user_login(**_valid(s.LoginInput, request))
+        return self.respond(s.auth_payload(user, tokens), "Login successful")
+
+    @extend_schema(tags=["auth"], request=s.VerifyOtpInput, responses={200: s.MessageOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="verify-otp")
+    def verify_otp(self, request):
+        services.otp_verify(**_valid(s.VerifyOtpInput, request))
+        return self.respond({"message": "Account verified successfully"}, "OTP verified successfully")
+
+    @extend_schema(tags=["auth"], request=s.ResendOtpInput, responses={200: s.MessageOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="resend-otp")
+    def resend_otp(self, request):
+        services.otp_resend(**_valid(s.ResendOtpInput, request))
+        return self.respond({"message": "OTP sent successfully"}, "OTP sent successfully")
+
+    @extend_schema(tags=["auth"], request=s.ForgotPasswordInput, responses={200: s.MessageOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="forgot-password")
+    def forgot_password(self, request):
+        services.password_reset_request(**_valid(s.ForgotPasswordInput, request))
+        return self.respond({"message": RESET_SENT}, "Password reset email sent")
+
+    @extend_schema(tags=["auth"], request=s.ResetPasswordInput, responses={200: s.MessageOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="reset-password")
+    def reset_password(self, request):
+        data = _valid(s.ResetPasswordInput, request)
+        services.password_reset_confirm(token=data["token"], new_password=data["new_password"])
+        return self.respond({"message": "Password reset successful"}, "Password has been reset successfully")
+
+    @extend_schema(tags=["auth"], request=s.RefreshTokenInput, responses={200: s.TokenOutput}, auth=[])
+    @action(detail=False, methods=["post"], url_path="refresh-token")
+    def refresh_token(self, request):
+        tokens = services.token_refresh(**_valid(s.RefreshTokenInput, request))
+        return self.respond(tokens, "Token refreshed successfully")
+
+
+class RoleAuthViewSet(ApiViewSet):
+    """Profile and logout, shared by the three role groups (each subclass sets its permission)."""
+
+    @extend_schema(responses={200: s.ProfileOutput})
+    @action(detail=False, methods=["get"], url_path="profile")
+    def profile(self, request):
+        return self.respond({"user": s.user_payload(request.user)}, "Profile retrieved successfully")
+
+    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.ProfileOutput})
+    @profile.mapping.put
+    def update_profile(self, request):
+        user = services.profile_update(user_id=request.user.pk, data=_valid(s.ProfileUpdateInput, request))
+        return self.respond({"user": s.user_payload(user)}, "Profile updated successfully")
+
+    @extend_schema(request=None, responses={200: s.MessageOutput})
+    @action(detail=False, methods=["post"], url_path="logout")
+    @no_body
+    def logout(self, request):
+        services.session_logout(user=request.user, access_token=request.auth)
+        return self.respond({"message": "Logged out successfully"}, "Logout successful")
+
+
+@extend_schema(tags=["admin auth"])
+class AdminAuthViewSet(RoleAuthViewSet):
+    permission_map = {"*": [IsAdmin]}
+
+
+@extend_schema(tags=["seller auth"])
+class SellerAuthViewSet(RoleAuthViewSet):
+    permission_map = {"*": [IsSeller]}
+
+    @extend_schema(responses={200: s.DashboardOutput})
+    @action(detail=False, methods=["get"], url_path="dashboard")
+    def dashboard(self, request):
+        return self.respond(dict(DASHBOARD_STUB), "Dashboard retrieved successfully")
+
+
+@extend_schema(tags=["customer auth"])
+class CustomerAuthViewSet(RoleAuthViewSet):
+    permission_map = {"*": [IsCustomer]}
+
+    @extend_schema(responses={200: s.BookingOutput(many=True)})
+    @action(detail=False, methods=["get"], url_path="bookings")
+    def bookings(self, request):
+        return self.list_response([], s.BookingOutput, "Bookings retrieved successfully")
+
+
+@extend_schema(tags=["admin auth"])
+class AdminUserViewSet(ApiViewSet):
+    """Routes 15–17: the admin's user management."""
+
+    permission_map = {"*": [IsAdmin]}
+
+    @extend_schema(
+        responses={200: s.UserOutput(many=True)},
+        parameters=[
+            OpenApiParameter("role", OpenApiTypes.STR, description="admin, seller or customer (case-insensitive)"),
+            OpenApiParameter("isActive", OpenApiTypes.BOOL),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Substring of name, e-mail or username"),
+        ],
+    )
+    def list(self, request):
+        query = self.query()
+        is_active = query.bool("isActive")
+        self.paginator.read_params(query)
+        query.raise_errors()  # field/query validation comes before the role filter's own error
+        role = query.text("role")
+        if role is not None and role.lower() not in RoleName.values:
+            raise InvalidRole(f"Invalid role: {role}")
+        users = selectors.user_list(
+            role=role.lower() if role else None, is_active=is_active, search=query.text("search")
+        )
+        return self.list_response(users, s.UserOutput, "Users retrieved successfully", query)
+
+    @extend_schema(request=s.UserStatusInput, responses={200: s.ProfileOutput})
+    @action(detail=True, methods=["put"], url_path="status")
+    def status(self, request, pk):
+        data = _valid(s.UserStatusInput, request)
+        user = services.user_set_status(user_id=pk, is_active=data["is_active"])
+        return self.respond({"user": s.user_payload(user)}, "User status updated successfully")
+
+    @extend_schema(responses={200: s.MessageOutput})
+    def destroy(self, request, pk):
+        services.user_delete(user_id=pk)
+        return self.respond({"message": "User deleted successfully"}, "User deleted successfully")
