@@ -8,12 +8,20 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import Token
 
 
 class _NatJoubToken(Token):
     def set_jti(self) -> None:
         self.payload["jti"] = str(uuid.uuid4())
+
+    def verify(self) -> None:
+        """simplejwt's checks, plus ``iss``/``aud`` *equal* to the configured strings: PyJWT also
+        accepts an ``aud`` list that merely contains the audience (contract §4.2 wants equality)."""
+        super().verify()
+        if self.payload.get("aud") != settings.JWT_AUDIENCE or self.payload.get("iss") != settings.JWT_ISSUER:
+            raise TokenError("Token has wrong issuer or audience")
 
 
 class AccessToken(_NatJoubToken):

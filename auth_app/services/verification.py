@@ -12,7 +12,7 @@ from django.db import transaction
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
 from auth_app.exceptions import TOO_MANY_OTP_ATTEMPTS, InvalidOtp, InvalidResetToken, OtpResendTooSoon, UserNotFound
-from auth_app.models import Credential, PasswordResetToken
+from auth_app.models import Credential, PasswordResetToken, User
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
 from auth_app.selectors import credential_by_email, credential_by_identifier
 from auth_app.services.common import now, revoke_refresh_tokens
@@ -97,14 +97,12 @@ def password_reset_confirm(*, token: str, new_password: str) -> None:
     """New hash, every unused reset token of the user used, every refresh token revoked."""
     password_hash = make_password(new_password)  # before any lock (and the same cost for bad tokens)
     with transaction.atomic():
-        row = (
-            PasswordResetToken.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(token_hash=sha256_hex(token))
-            .first()
-        )
+        # no join here: FOR UPDATE OF cannot name schema-qualified tables, so lock the row alone
+        row = PasswordResetToken.objects.select_for_update().filter(token_hash=sha256_hex(token)).first()
         moment = now()
-        if row is None or row.used_at is not None or row.expires_at <= moment or not row.user.is_active:
+        if row is None or row.used_at is not None or row.expires_at <= moment:
+            raise InvalidResetToken()
+        if not User.objects.filter(pk=row.user_id, is_active=True).exists():
             raise InvalidResetToken()
         Credential.objects.filter(user_id=row.user_id).update(password=password_hash, updated_at=moment)
         PasswordResetToken.objects.filter(user_id=row.user_id, used_at__isnull=True).update(used_at=moment)

@@ -81,7 +81,8 @@ def otp_from_outbox(index: int = -1) -> str:
     codes = re.findall(r"(?<!\d)\d{6}(?!\d)", message.body)
     assert len(codes) == 1  # the code and no other 6-digit number
     match = OTP_LINE_RE.search(message.body)
-    assert match is not None and match[1] == codes[0]
+    assert match is not None
+    assert match[1] == codes[0]
     return codes[0]
 
 
