@@ -1,0 +1,274 @@
+"""Reads: querysets with their joins and annotations, in the contract's orders (§9–§14)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Collate
+from django.utils import timezone
+
+from inventory_app.exceptions import (
+    BranchNotFound,
+    CategoryNotFound,
+    ItemNotFound,
+    MovementNotFound,
+    ReservationNotFound,
+)
+from inventory_app.models import (
+    Branch,
+    Category,
+    InventoryItem,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+)
+
+
+def c_order(field: str, descending: bool = False):
+    """A text sort by code point (PostgreSQL ``COLLATE "C"``)."""
+    expression = Collate(F(field), "C")
+    return expression.desc() if descending else expression.asc()
+
+
+# -- branches ---------------------------------------------------------------------------------
+def branch_list(*, is_active: bool | None = None, search: str | None = None) -> QuerySet[Branch]:
+    queryset = Branch.objects.all()
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(code__icontains=search) | Q(city__icontains=search))
+    return queryset.order_by("created_at", "id")
+
+
+def branch_get(branch_id: uuid.UUID) -> Branch:
+    branch = Branch.objects.filter(pk=branch_id).first()
+    if branch is None:
+        raise BranchNotFound(f"Branch not found with id: {branch_id}")
+    return branch
+
+
+# -- categories -------------------------------------------------------------------------------
+def category_list(*, parent_category_id: uuid.UUID | None = None, root_only: bool = False) -> QuerySet[Category]:
+    queryset = Category.objects.all()
+    if parent_category_id is not None:
+        queryset = queryset.filter(parent_category_id=parent_category_id)
+    if root_only:
+        queryset = queryset.filter(parent_category__isnull=True)
+    return queryset.order_by(c_order("name"), "id")
+
+
+def category_get(category_id: uuid.UUID) -> Category:
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        raise CategoryNotFound(f"Category not found with id: {category_id}")
+    return category
+
+
+def category_tree() -> list[dict]:
+    """Active roots, each with its active children, recursively; siblings by name, then id."""
+    active = Category.objects.filter(is_active=True).order_by(c_order("name"), "id")
+    rows = list(active.values("id", "name", "parent_category_id"))
+    children: dict[uuid.UUID | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["parent_category_id"], []).append(row)
+
+    def build(parent_id: uuid.UUID | None, seen: frozenset) -> list[dict]:
+        return [
+            {"id": str(row["id"]), "name": row["name"], "children": build(row["id"], seen | {row["id"]})}
+            for row in children.get(parent_id, [])
+            if row["id"] not in seen
+        ]
+
+    return build(None, frozenset())
+
+
+def category_subtree_sql(category_id: uuid.UUID) -> RawSQL:
+    """The ids of the category and all its descendants, as a subquery (``UNION`` stops cycles)."""
+    table = Category._meta.db_table
+    return RawSQL(  # noqa: S611 - no user text: the table name is model metadata, the id a parameter
+        f"""
+        WITH RECURSIVE tree(id) AS (
+            SELECT id FROM {table} WHERE id = %s
+            UNION
+            SELECT c.id FROM {table} c JOIN tree t ON c.parent_category_id = t.id
+        )
+        SELECT id FROM tree
+        """,  # noqa: S608 - table name from model metadata
+        [category_id],
+    )
+
+
+# -- items ------------------------------------------------------------------------------------
+ITEM_ORDERINGS = {"name": "name", "sku": "sku", "unitPrice": "unit_price", "createdAt": "created_at"}
+ITEM_ORDERING_MESSAGE = "Must be one of: name, sku, unitPrice, createdAt (prefix - for descending)"
+TEXT_FIELDS = {"name", "sku"}
+
+
+def items_queryset() -> QuerySet[InventoryItem]:
+    total = (
+        StockLevel.objects.filter(inventory_item_id=OuterRef("pk"))
+        .order_by()
+        .values("inventory_item_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return InventoryItem.objects.annotate(
+        category_name=F("category__name"),
+        total_stock=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
+    )
+
+
+def parse_item_ordering(raw: str) -> tuple[str, bool]:
+    descending = raw.startswith("-")
+    name = raw[1:] if descending else raw
+    if name not in ITEM_ORDERINGS:
+        raise ValueError(raw)
+    return ITEM_ORDERINGS[name], descending
+
+
+def item_list(
+    *,
+    category_id: uuid.UUID | None = None,
+    search: str | None = None,
+    is_active: bool | None = None,
+    ordering: tuple[str, bool] = ("name", False),
+) -> QuerySet[InventoryItem]:
+    queryset = items_queryset()
+    if category_id is not None:
+        queryset = queryset.filter(category_id__in=category_subtree_sql(category_id))
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(sku__icontains=search) | Q(barcode__icontains=search))
+    if is_active is not None:
+        queryset = queryset.filter(is_active=is_active)
+    field, descending = ordering
+    first = c_order(field, descending) if field in TEXT_FIELDS else (F(field).desc() if descending else F(field).asc())
+    return queryset.order_by(first, "id")
+
+
+def item_get(item_id: uuid.UUID) -> InventoryItem:
+    item = items_queryset().filter(pk=item_id).first()
+    if item is None:
+        raise ItemNotFound(f"Inventory item not found with id: {item_id}")
+    return item
+
+
+# -- movements --------------------------------------------------------------------------------
+def movements_queryset() -> QuerySet[StockMovement]:
+    return StockMovement.objects.select_related("inventory_item", "from_branch", "to_branch").only(
+        *(f.attname for f in StockMovement._meta.concrete_fields),
+        "inventory_item__name",
+        "inventory_item__sku",
+        "from_branch__name",
+        "to_branch__name",
+    )
+
+
+@dataclass(frozen=True)
+class MovementFilters:
+    inventory_item_id: uuid.UUID | None = None
+    branch_id: uuid.UUID | None = None
+    movement_type: str | None = None
+    reference_number: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def movement_list(*, filters: MovementFilters) -> QuerySet[StockMovement]:
+    queryset = movements_queryset()
+    if filters.inventory_item_id is not None:
+        queryset = queryset.filter(inventory_item_id=filters.inventory_item_id)
+    if filters.branch_id is not None:
+        queryset = queryset.filter(Q(from_branch_id=filters.branch_id) | Q(to_branch_id=filters.branch_id))
+    if filters.movement_type is not None:
+        queryset = queryset.filter(movement_type=filters.movement_type)
+    if filters.reference_number is not None:
+        queryset = queryset.filter(reference_number=filters.reference_number)
+    if filters.created_after is not None:
+        queryset = queryset.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        queryset = queryset.filter(created_at__lt=filters.created_before)
+    return queryset.order_by("-created_at", "-id")
+
+
+def movement_get(movement_id: uuid.UUID) -> StockMovement:
+    movement = movements_queryset().filter(pk=movement_id).first()
+    if movement is None:
+        raise MovementNotFound(f"Stock movement not found with id: {movement_id}")
+    return movement
+
+
+# -- stock levels -----------------------------------------------------------------------------
+def stock_levels_queryset() -> QuerySet[StockLevel]:
+    return StockLevel.objects.select_related("inventory_item", "branch")
+
+
+def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
+    if not Branch.objects.filter(pk=branch_id).exists():
+        raise BranchNotFound(f"Branch not found with id: {branch_id}")
+    return stock_levels_queryset().filter(branch_id=branch_id).order_by(c_order("inventory_item__sku"), "id")
+
+
+def _low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
+    # The first condition is implied by the second; it lets PostgreSQL range-scan the
+    # expression index on (quantity - reserved_quantity) (migration 0002) instead of joining
+    # every stock row: a row above the largest active reorder level cannot be low.
+    max_level = (
+        InventoryItem.objects.filter(is_active=True).order_by().values("is_active").annotate(m=Max("reorder_level"))
+    ).values("m")
+    return queryset.annotate(available=F("quantity") - F("reserved_quantity")).filter(
+        available__lte=Subquery(max_level[:1], output_field=IntegerField()),
+        quantity__lte=F("reserved_quantity") + F("inventory_item__reorder_level"),
+        inventory_item__is_active=True,
+        branch__is_active=True,
+    )
+
+
+def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel]:
+    queryset = _low_stock_filter(stock_levels_queryset())
+    if branch_id is not None:
+        queryset = queryset.filter(branch_id=branch_id)
+    return queryset.order_by(c_order("branch__name"), c_order("inventory_item__sku"), "id")
+
+
+def low_stock_count() -> int:
+    """What the low-stock endpoint would return without filters (the gauge, contract §17.2)."""
+    return _low_stock_filter(StockLevel.objects.all()).count()
+
+
+# -- reservations -----------------------------------------------------------------------------
+def reservations_queryset() -> QuerySet[StockReservation]:
+    return StockReservation.objects.select_related("inventory_item").only(
+        *(f.attname for f in StockReservation._meta.concrete_fields), "inventory_item__sku"
+    )
+
+
+def reservation_list(
+    *, status: str | None = None, branch_id: uuid.UUID | None = None, inventory_item_id: uuid.UUID | None = None
+) -> QuerySet[StockReservation]:
+    queryset = reservations_queryset()
+    now = timezone.now()
+    if status == ReservationStatus.ACTIVE:
+        queryset = queryset.filter(status=ReservationStatus.ACTIVE, expires_at__gt=now)
+    elif status == ReservationStatus.EXPIRED:
+        queryset = queryset.filter(
+            Q(status=ReservationStatus.EXPIRED) | Q(status=ReservationStatus.ACTIVE, expires_at__lte=now)
+        )
+    elif status is not None:
+        queryset = queryset.filter(status=status)
+    if branch_id is not None:
+        queryset = queryset.filter(branch_id=branch_id)
+    if inventory_item_id is not None:
+        queryset = queryset.filter(inventory_item_id=inventory_item_id)
+    return queryset.order_by("-created_at", "-id")
+
+
+def reservation_get(reservation_id: uuid.UUID) -> StockReservation:
+    reservation = reservations_queryset().filter(pk=reservation_id).first()
+    if reservation is None:
+        raise ReservationNotFound(f"Reservation not found with id: {reservation_id}")
+    return reservation
