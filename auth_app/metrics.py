@@ -13,3 +13,8 @@ PASSWORD_RESETS = Counter("auth_password_reset_total", "Successful password rese
 
 def record_login(success: bool) -> None:
     LOGIN_ATTEMPTS.labels(success="true" if success else "false").inc()
+
+
+# both outcomes are exported from the first scrape on (0 until counted)
+for _outcome in ("true", "false"):
+    LOGIN_ATTEMPTS.labels(success=_outcome)

@@ -1,0 +1,135 @@
+"""Accounts in the back office. Writes that have rules (activation, deactivation, deletion, token
+revocation) go through the services, so the admin site obeys the API's rules (last active admin,
+sessions ended on deactivation)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+
+from auth_app import services
+from auth_app.models import Credential, RefreshToken, Role, User
+from natjoub.api.errors import ApplicationError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Role)
+class RoleAdmin(ReadOnlyAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    ordering = ("name",)
+
+
+class CredentialInline(admin.StackedInline):
+    """Sign-in data of the user, read-only; the password hash and OTP state are never shown."""
+
+    model = Credential
+    can_delete = False
+    extra = 0
+    max_num = 1
+    fields = ("email", "username", "phone_number", "is_verified", "otp_attempts", "otp_sent_at", "updated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "email", "role", "is_verified", "is_active", "created_at")
+    list_display_links = ("full_name", "email")
+    list_filter = ("role", "is_active", ("credentials__is_verified", admin.BooleanFieldListFilter))
+    search_fields = (
+        "first_name",
+        "last_name",
+        "credentials__email",
+        "credentials__username",
+        "credentials__phone_number",
+    )
+    list_select_related = ("role", "credentials")
+    ordering = ("created_at", "id")
+    fields = ("first_name", "last_name", "dob", "gender", "role", "is_active", "created_at", "updated_at")
+    readonly_fields = ("role", "is_active", "created_at", "updated_at")
+    inlines = (CredentialInline,)
+    actions = ("activate_users", "deactivate_users")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # accounts come from registration or `manage.py create_admin`
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deletion has rules (last active admin): use the API or the actions
+
+    def get_queryset(self, request) -> QuerySet[User]:
+        return super().get_queryset(request).select_related("role", "credentials")
+
+    @admin.display(description="Name", ordering="first_name")
+    def full_name(self, obj: User) -> str:
+        return str(obj)
+
+    @admin.display(description="E-mail", ordering="credentials__email")
+    def email(self, obj: User) -> str:
+        return obj.credentials.email
+
+    @admin.display(description="Verified", boolean=True, ordering="credentials__is_verified")
+    def is_verified(self, obj: User) -> bool:
+        return obj.credentials.is_verified
+
+    def _set_status(self, request, queryset: QuerySet[User], is_active: bool) -> None:
+        changed, refused = 0, []
+        for user in queryset.order_by("created_at", "id"):
+            try:
+                services.user_set_status(user_id=user.pk, is_active=is_active)
+                changed += 1
+            except ApplicationError as exc:
+                refused.append(f"{user}: {exc.message}")
+        verb = "activated" if is_active else "deactivated"
+        self.message_user(request, f"{changed} user(s) {verb}.", messages.SUCCESS)
+        for problem in refused:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description="Activate selected users")
+    def activate_users(self, request, queryset):
+        self._set_status(request, queryset, True)
+
+    @admin.action(description="Deactivate selected users (ends their sessions)")
+    def deactivate_users(self, request, queryset):
+        self._set_status(request, queryset, False)
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(ReadOnlyAdmin):
+    """Stored refresh tokens (their SHA-256 only). Revocation is the one write."""
+
+    list_display = ("short_hash", "user", "created_at", "expires_at", "is_revoked")
+    list_filter = ("is_revoked", "expires_at")
+    search_fields = ("user__credentials__email", "user__first_name", "user__last_name", "token")
+    list_select_related = ("user",)
+    ordering = ("-created_at", "id")
+    actions = ("revoke_tokens",)
+    fields = ("user", "token", "created_at", "expires_at", "is_revoked")
+    readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None  # the changelist (and its action) only; rows stay read-only
+
+    @admin.display(description="Token (SHA-256)")
+    def short_hash(self, obj: RefreshToken) -> str:
+        return f"{obj.token[:12]}…"
+
+    @admin.action(description="Revoke selected refresh tokens")
+    def revoke_tokens(self, request, queryset):
+        count = services.refresh_tokens_revoke(token_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} refresh token(s) revoked.", messages.SUCCESS)

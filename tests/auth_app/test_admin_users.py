@@ -1,0 +1,210 @@
+"""Admin user management: list, status, delete (contract §6.9–§6.11)."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from auth_app.models import RefreshToken, RoleName, User
+from auth_app.services.sessions import tokens_issue
+from tests.auth_app.conftest import assert_error, assert_ok, assert_unauthorized, assert_user_dto, post, put
+from tests.conftest import bearer_client
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+USERS = "/api/v1/admin/auth/users"
+LAST_ADMIN = ("LAST_ADMIN", "Cannot deactivate or delete the last active admin")
+
+
+@pytest.fixture
+def population(admin_user):
+    """Users with distinct creation times (admin_user first)."""
+    base = timezone.now()
+    User.objects.filter(pk=admin_user.pk).update(created_at=base - dt.timedelta(days=10))
+    specs = [
+        (RoleName.SELLER, "Sally", "Market", "sally@shop.example.com", "sally_s", True, 9),
+        (RoleName.CUSTOMER, "Bob", "Builder", "bob@example.com", "bobby", True, 8),
+        (RoleName.CUSTOMER, "Carol", "Marketing", "carol@example.com", None, False, 7),
+        (RoleName.SELLER, "Dan", "Smith", "dan@example.com", "dan_the_man", False, 6),
+    ]
+    users = [admin_user]
+    for role, first, last, email, username, active, days in specs:
+        user = make_user(role, first_name=first, last_name=last, email=email, username=username, is_active=active)
+        User.objects.filter(pk=user.pk).update(created_at=base - dt.timedelta(days=days))
+        users.append(user)
+    return users
+
+
+def ids(response) -> list[str]:
+    return [row["id"] for row in response.json()["data"]]
+
+
+def test_list_orders_by_created_at_then_id(admin_client, population):
+    response = admin_client.get(USERS)
+    body = response.json()
+    assert response.status_code == 200
+    assert body["message"] == "Users retrieved successfully"
+    assert ids(response) == [str(u.pk) for u in population]
+    assert body["meta"] == {"total": 5, "limit": 100, "offset": 0, "page": 1, "pageSize": 100, "totalPages": 1}
+    assert_user_dto(body["data"][1], population[1], role="seller", email="sally@shop.example.com", isActive=True)
+
+
+def test_ties_on_created_at_break_by_id(admin_client, admin_user):
+    moment = timezone.now()
+    users = [make_user(RoleName.CUSTOMER) for _ in range(4)]
+    User.objects.filter(pk__in=[u.pk for u in users]).update(created_at=moment)
+    listed = ids(admin_client.get(USERS))
+    assert listed[1:] == sorted(str(u.pk) for u in users)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("role=seller", [1, 4]),
+        ("role=CUSTOMER", [2, 3]),
+        ("role=Admin", [0]),
+        ("isActive=false", [3, 4]),
+        ("isActive=TRUE", [0, 1, 2]),
+        ("role=customer&isActive=true", [2]),
+        ("search=market", [1, 3]),
+        ("search=SHOP", [1]),
+        ("search=dan_the", [4]),
+        ("search=bob", [2]),
+        ("search=nomatch", []),
+        ("role=&isActive=&search=", [0, 1, 2, 3, 4]),
+        ("unknown=1", [0, 1, 2, 3, 4]),
+    ],
+)
+def test_filters(admin_client, population, query, expected):
+    response = admin_client.get(f"{USERS}?{query}")
+    assert response.status_code == 200
+    assert ids(response) == [str(population[i].pk) for i in expected]
+    assert response.json()["meta"]["total"] == len(expected)
+
+
+def test_pagination(admin_client, population):
+    response = admin_client.get(f"{USERS}?limit=2&offset=2")
+    assert ids(response) == [str(population[2].pk), str(population[3].pk)]
+    assert response.json()["meta"] == {"total": 5, "limit": 2, "offset": 2, "page": 2, "pageSize": 2, "totalPages": 3}
+    assert ids(admin_client.get(f"{USERS}?offset=50")) == []
+
+
+@pytest.mark.parametrize("role", ["manager", "Sellers", "ADMINS"])
+def test_unknown_role_filter(admin_client, role):
+    assert_error(admin_client.get(f"{USERS}?role={role}"), 400, "INVALID_ROLE", f"Invalid role: {role}")
+
+
+@pytest.mark.parametrize(
+    ("query", "details"),
+    [
+        ("isActive=yes", {"isActive": "Invalid value"}),
+        ("limit=0", {"limit": "Must be an integer between 1 and 1000"}),
+        ("limit=1001", {"limit": "Must be an integer between 1 and 1000"}),
+        ("offset=-1", {"offset": "Must be a non-negative integer"}),
+        ("isActive=1&limit=x&offset=y", {"isActive": "Invalid value", "limit": "Must be an integer between 1 and 1000",
+                                         "offset": "Must be a non-negative integer"}),
+    ],
+)  # fmt: skip
+def test_query_validation(admin_client, query, details):
+    assert_error(admin_client.get(f"{USERS}?{query}"), 400, "VALIDATION_ERROR", "Validation failed", details)
+
+
+def test_list_query_count_does_not_grow_with_page_size(admin_client, population, django_assert_num_queries):
+    # rate limit + authentication + count + page (users, roles, credentials joined)
+    with django_assert_num_queries(4):
+        admin_client.get(f"{USERS}?limit=1")
+    with django_assert_num_queries(4):
+        admin_client.get(f"{USERS}?limit=1000")
+
+
+# -- status -----------------------------------------------------------------------------------
+def test_deactivate_then_activate(admin_client, client):
+    target = make_user(RoleName.SELLER, email="s@example.com")
+    tokens = tokens_issue(user=target)
+    response = put(admin_client, f"{USERS}/{target.pk}/status", {"isActive": False})
+    data = assert_ok(response, 200, "User status updated successfully")
+    assert_user_dto(data["user"], target, isActive=False, role="seller")
+    assert not RefreshToken.objects.filter(user=target, is_revoked=False).exists()
+    assert_unauthorized(
+        client.get("/api/v1/seller/auth/profile", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    )
+    refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+    login = post(client, "/api/v1/auth/login", {"identifier": "s@example.com", "password": "Str0ng!Passw0rd"})
+    assert login.status_code == 403
+    response = put(admin_client, f"{USERS}/{target.pk}/status", {"isActive": True})
+    assert assert_ok(response, 200, "User status updated successfully")["user"]["isActive"] is True
+    assert (
+        post(client, "/api/v1/auth/login", {"identifier": "s@example.com", "password": "Str0ng!Passw0rd"}).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ({}, {"isActive": "Field is required"}),
+        ({"isActive": None}, {"isActive": "Field is required"}),
+        ({"isActive": "false"}, {"isActive": "Invalid value"}),
+        ({"isActive": 0}, {"isActive": "Invalid value"}),
+    ],
+)
+def test_status_validation(admin_client, admin_user, body, details):
+    response = put(admin_client, f"{USERS}/{admin_user.pk}/status", body)
+    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", details)
+
+
+def test_status_of_unknown_user(admin_client):
+    response = put(admin_client, f"{USERS}/{uuid.uuid4()}/status", {"isActive": False})
+    assert_error(response, 404, "USER_NOT_FOUND", "User not found")
+
+
+def test_bad_uuid_in_status_path(admin_client):
+    response = put(admin_client, f"{USERS}/123/status", {"isActive": False})
+    assert_error(response, 400, "BAD_REQUEST", "Invalid UUID: 123")
+
+
+def test_last_active_admin_cannot_be_deactivated(admin_client, admin_user):
+    make_user(RoleName.ADMIN, is_active=False)  # an inactive admin does not count
+    response = put(admin_client, f"{USERS}/{admin_user.pk}/status", {"isActive": False})
+    assert_error(response, 409, *LAST_ADMIN)
+    assert User.objects.get(pk=admin_user.pk).is_active is True
+    # re-activating the last admin is harmless
+    assert put(admin_client, f"{USERS}/{admin_user.pk}/status", {"isActive": True}).status_code == 200
+
+
+def test_admin_may_deactivate_itself_while_another_admin_is_active(admin_client, admin_user):
+    other = make_user(RoleName.ADMIN)
+    response = put(admin_client, f"{USERS}/{admin_user.pk}/status", {"isActive": False})
+    assert response.status_code == 200
+    assert_unauthorized(admin_client.get("/api/v1/admin/auth/profile"))
+    # now `other` is the last active admin
+    response = put(bearer_client(other), f"{USERS}/{other.pk}/status", {"isActive": False})
+    assert_error(response, 409, *LAST_ADMIN)
+
+
+# -- delete -----------------------------------------------------------------------------------
+def test_delete_user_cascades(admin_client):
+    target = make_user(RoleName.CUSTOMER)
+    tokens_issue(user=target)
+    response = admin_client.delete(f"{USERS}/{target.pk}")
+    assert assert_ok(response, 200, "User deleted successfully") == {"message": "User deleted successfully"}
+    assert not User.objects.filter(pk=target.pk).exists()
+    assert not RefreshToken.objects.filter(user_id=target.pk).exists()
+    assert_error(admin_client.delete(f"{USERS}/{target.pk}"), 404, "USER_NOT_FOUND", "User not found")
+
+
+def test_last_active_admin_cannot_be_deleted(admin_client, admin_user):
+    assert_error(admin_client.delete(f"{USERS}/{admin_user.pk}"), 409, *LAST_ADMIN)
+    assert User.objects.filter(pk=admin_user.pk).exists()
+
+
+def test_inactive_admin_can_be_deleted(admin_client):
+    inactive = make_user(RoleName.ADMIN, is_active=False)
+    assert admin_client.delete(f"{USERS}/{inactive.pk}").status_code == 200
+
+
+def test_admin_can_delete_another_admin(admin_client):
+    other = make_user(RoleName.ADMIN)
+    assert admin_client.delete(f"{USERS}/{other.pk}").status_code == 200
