@@ -107,11 +107,16 @@ def has_command(name: str) -> bool:
     return any(ROOT.glob(f"*/management/commands/{name}.py"))
 
 
+SEED_USERS = "from auth_app.seed import seed_demo_users; seed_demo_users()"
+
+
 def prepare_database(url: str) -> None:
-    """Migrate, create the cache table and seed the demo data (contract §23)."""
+    """Migrate, create the cache table and seed the demo data (contract §23). Without
+    ``seed_demo`` only the demo accounts are seeded; ``fixtures()`` then creates the inventory
+    part through the API."""
     for args in (("migrate", "--noinput", "-v", "0"), ("createcachetable",), ("seed_demo",)):
         if args[0] == "seed_demo" and not has_command("seed_demo"):
-            raise SystemExit("manage.py seed_demo is missing: the benchmarks need the demo data of contract §23")
+            args = ("shell", "-c", SEED_USERS)
         done = manage(url, *args)
         if done.returncode != 0:
             raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -414,18 +419,49 @@ def fetch_all(client: Http, path: str) -> list[dict]:
 class Fixtures:
     branches: dict[str, str]  # code -> id
     items: dict[str, str]  # sku -> id
-    stock: list[dict]  # StockLevelResponse rows
+
+
+# fallback demo inventory (contract §23 codes, SKUs and opening stock) when seed_demo is missing
+DEMO_BRANCHES = ["WH-MAIN", "ST-DT", "BR-NORTH", "BR-SR"]
+DEMO_SKUS = ["ELEC-LAP-001", "ELEC-MON-001", "ELEC-KEY-001", "ELEC-MOU-001", "FURN-DSK-001", "FURN-CHR-001",
+             "FURN-CAB-001", "OFFC-PEN-001", "OFFC-NBK-001", "OFFC-PRT-001", "OFFC-STP-001", "CLTH-TSH-001",
+             "CLTH-PLO-001", "CLTH-JAC-001"]  # fmt: skip
+DEMO_STOCK = {"WH-MAIN": {"ELEC-LAP-001": 100, "ELEC-MON-001": 150, "ELEC-KEY-001": 200, "FURN-DSK-001": 80,
+                          "OFFC-PEN-001": 500},
+              "ST-DT": {"ELEC-LAP-001": 25, "ELEC-MON-001": 40, "FURN-CHR-001": 15, "CLTH-TSH-001": 100},
+              "BR-NORTH": {"ELEC-LAP-001": 10, "ELEC-KEY-001": 20, "OFFC-NBK-001": 50, "CLTH-PLO-001": 30}}  # fmt: skip
+
+
+def create_demo_inventory(client: Http) -> None:
+    def made(resp: Response) -> str:
+        if resp.status != 201:
+            raise SystemExit(f"creating demo inventory through the API failed: {resp.status} {resp.body}")
+        return resp.body["data"]["id"]
+
+    branches = {c: made(client.post("/api/v1/inventory/branches", {"name": c, "code": c})) for c in DEMO_BRANCHES}
+    items = {
+        sku: made(client.post("/api/v1/inventory/items", {"sku": sku, "name": sku, "unitOfMeasure": "piece",
+                                                         "unitPrice": "9.99"}))
+        for sku in DEMO_SKUS
+    }  # fmt: skip
+    for code, rows in DEMO_STOCK.items():
+        for sku, quantity in rows.items():
+            made(client.post(MOVEMENTS, movement_body("IN", items[sku], branches[code], quantity, "opening")))
 
 
 def fixtures(base: str, token: str) -> Fixtures:
     client = Http(base, token)
+    if not fetch_all(client, "/api/v1/inventory/branches"):
+        create_demo_inventory(client)
     branches = {b["code"]: b["id"] for b in fetch_all(client, "/api/v1/inventory/branches")}
     items = {i["sku"]: i["id"] for i in fetch_all(client, "/api/v1/inventory/items")}
-    stock = []
-    for branch_id in branches.values():
-        stock += fetch_all(client, f"/api/v1/inventory/stock-levels/branch/{branch_id}")
     client.close()
-    return Fixtures(branches, items, stock)
+    return Fixtures(branches, items)
+
+
+def seeded_pairs(fx: Fixtures) -> list[tuple[str, str]]:
+    """(item id, branch id) of the 13 seeded stock rows (contract §23)."""
+    return [(fx.items[sku], fx.branches[code]) for code, rows in DEMO_STOCK.items() for sku in rows]
 
 
 def movement_body(kind: str, item: str, branch: str, quantity: int = 1, note: str = "bench") -> dict:

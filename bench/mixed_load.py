@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     errors = any(r["error_rate"] > 0 for r in rows)
-    return 1 if errors or not ledger["ok"] or server_log_errors else 0
+    drift = ledger["reconcile_exit"] not in (0, None) or ledger["sql_drift_rows"]
+    return 1 if errors or drift or server_log_errors else 0
 
 
 if __name__ == "__main__":

@@ -190,10 +190,20 @@ def attach_ratios(name: str, rows: list[dict], ratios: list[tuple[str, float]]) 
     bench_rows = [r for r in rows if r["benchmark"] == name and r.get("ratio") is None]
     if not bench_rows or not ratios:
         return
-    target = bench_rows[-1]
-    target["ratio"] = ratios[0][1]
-    target["ratio_label"] = ratios[0][0]
-    for label, value in ratios[1:]:
+    rest = []
+    for label, value in ratios:
+        # the row the ratio measures: the one named by the ratio's numerator ("login / raw bcrypt")
+        numerator = re.split(r"/| vs ", re.sub(r"(?i)\bratio\b", "", label), maxsplit=1)[0].strip(" :*").lower()
+        words = [w for w in re.findall(r"[a-z][a-z0-9-]+", numerator) if len(w) > 2]
+        match = next((r for r in bench_rows if r.get("ratio") is None and words
+                      and all(w in r["scenario"].lower() for w in words)), None)  # fmt: skip
+        if match is None and len(ratios) == 1 and name == "server":
+            match = bench_rows[-1]  # "Ratio b/a": b is the last row
+        if match is None:
+            rest.append((label, value))
+        else:
+            match["ratio"], match["ratio_label"] = value, label
+    for label, value in rest:
         nan = float("nan")
         rows.append({"benchmark": name, "scenario": f"({label})", "rps": nan, "p50_ms": nan, "p99_ms": nan,
                      "error_rate": nan, "ratio": value, "ratio_label": label})  # fmt: skip

@@ -45,6 +45,7 @@ from bench.harness import (
     machine_line,
     md_table,
     prime_stock,
+    seeded_pairs,
     status_counts,
     tracebacks,
     write_results,
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             token = login(srv.base)
             fx = fixtures(srv.base, token)
-            pairs = [(row["inventoryItemId"], row["branchId"]) for row in fx.stock]
+            pairs = seeded_pairs(fx)
             prime_stock(srv.base, token, pairs, 10_000)
             main_pid, workers_before = srv.pid, srv.worker_pids()
             baseline = ledger_ids(url)
