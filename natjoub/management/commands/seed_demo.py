@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = (
         "Create the demo data of the API contract (§23) where missing: roles, three users, four branches, "
         "ten categories, fourteen items and their opening stock (as OPENING-BALANCE movements, reserved units "
-        "backed by DEMO-SEED reservations). Safe to run again: nothing is duplicated."
+        "backed by DEMO-SEED reservations). Idempotent: safe to run again, nothing is duplicated."
     )
 
     def handle(self, *args, **options):

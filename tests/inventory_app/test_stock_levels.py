@@ -1,0 +1,96 @@
+"""Contract §13: stock levels by branch and low stock."""
+
+from prometheus_client import REGISTRY
+
+from tests.inventory_app.conftest import (
+    BASE,
+    MISSING,
+    assert_error,
+    assert_ok,
+    assert_validation,
+    make_branch,
+    make_item,
+    stock,
+)
+
+FIELDS = {
+    "id",
+    "inventoryItemId",
+    "inventoryItemName",
+    "sku",
+    "branchId",
+    "branchName",
+    "quantity",
+    "reservedQuantity",
+    "availableQuantity",
+    "lastCountedAt",
+    "updatedAt",
+}
+
+
+def test_by_branch(seller_client, db):
+    branch, other = make_branch("A"), make_branch("B")
+    b_item, a_item, lower = make_item("b-1"), make_item("A-1"), make_item("a-1")
+    stock(b_item, branch, 5, reserved=2)
+    stock(a_item, branch, 1)
+    stock(lower, branch, 0)
+    stock(a_item, other, 9)
+    response = seller_client.get(f"{BASE}/stock-levels/branch/{branch.pk}", {"limit": 2})
+    data = assert_ok(response, 200, "Stock levels retrieved successfully")
+    assert response.json()["meta"]["total"] == 3
+    assert [r["sku"] for r in data] == ["A-1", "a-1"]
+    assert set(data[0]) == FIELDS
+    last = seller_client.get(f"{BASE}/stock-levels/branch/{branch.pk}", {"offset": 2}).json()["data"][0]
+    assert (last["quantity"], last["reservedQuantity"], last["availableQuantity"], last["branchName"]) == (
+        5,
+        2,
+        3,
+        "Branch A",
+    )
+    assert last["lastCountedAt"] is None
+    assert_error(
+        seller_client.get(f"{BASE}/stock-levels/branch/{MISSING}"),
+        404,
+        "BRANCH_NOT_FOUND",
+        f"Branch not found with id: {MISSING}",
+    )
+
+
+def test_low_stock(admin_client, db):
+    north, alpha, closed = (
+        make_branch("N", "North"),
+        make_branch("A", "Alpha"),
+        make_branch("C", "Closed", is_active=False),
+    )
+    pen = make_item("PEN", reorder_level=10)
+    cup = make_item("CUP", reorder_level=5)
+    old = make_item("OLD", reorder_level=100, is_active=False)
+    stock(pen, north, 12, reserved=2)  # available 10 <= 10: low
+    stock(pen, alpha, 11)  # 11 > 10
+    stock(cup, alpha, 5)  # low
+    stock(cup, north, 0)  # low
+    stock(pen, closed, 0)  # inactive branch
+    stock(old, north, 1)  # inactive item
+    response = admin_client.get(f"{BASE}/stock-levels/low-stock")
+    data = assert_ok(response, 200, "Low stock items retrieved successfully")
+    assert [(r["branchName"], r["sku"]) for r in data] == [("Alpha", "CUP"), ("North", "CUP"), ("North", "PEN")]
+    assert response.json()["meta"]["total"] == 3
+    filtered = admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": str(north.pk)}).json()["data"]
+    assert [r["sku"] for r in filtered] == ["CUP", "PEN"]
+    assert admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": MISSING}).json()["data"] == []
+    assert_validation(
+        admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": "x"}), {"branchId": "Invalid value"}
+    )
+    assert REGISTRY.get_sample_value("inventory_low_stock_items") == 3
+
+
+def test_low_stock_gauge_survives_a_database_failure(monkeypatch):
+    from django.db import OperationalError
+
+    from inventory_app import metrics
+
+    def broken():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("inventory_app.selectors.low_stock_count", broken)
+    assert list(metrics.LOW_STOCK_COLLECTOR.collect()) == []
