@@ -1,5 +1,5 @@
 """Bearer authentication (contract §4.2): simplejwt validation plus one query that loads the
-active user with its role and checks the token's ``jti`` against the blacklist."""
+active user with its role and credentials and checks the token's ``jti`` against the blacklist."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class BearerTokenAuthentication(JWTAuthentication):
         if not isinstance(user_id, str) or not UUID_RE.match(user_id) or not isinstance(jti, str):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
         user = (
-            User.objects.select_related("role")
+            User.objects.select_related("role", "credentials")  # the profile routes need both
             .annotate(blacklisted=Exists(TokenBlacklist.objects.filter(jti=jti).values("pk")[:1]))
             .filter(pk=user_id, is_active=True)
             .first()

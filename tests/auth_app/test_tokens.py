@@ -171,10 +171,10 @@ def test_blacklisted_deleted_and_deactivated(client, customer):
 
 def test_authentication_costs_at_most_two_queries(client, customer, django_assert_max_num_queries):
     header = {"HTTP_AUTHORIZATION": f"Bearer {login(client)['accessToken']}"}
-    # 1 rate-limit counter (middleware) + 1 authentication (user, role, blacklist) + 1 credentials
-    with django_assert_max_num_queries(3):
+    # 1 rate-limit counter (middleware) + 1 authentication (user, role, credentials, blacklist)
+    with django_assert_max_num_queries(2):
         assert client.get(PROFILE, **header).status_code == 200
-    with django_assert_max_num_queries(2):  # authentication alone: one query, and the rate limit
+    with django_assert_max_num_queries(2):
         assert client.get("/api/v1/seller/auth/dashboard", **header).status_code == 403
 
 
