@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
@@ -214,14 +214,20 @@ def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
 
 
 def _low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
-    # The first condition is implied by the second; it lets PostgreSQL range-scan the
-    # expression index on (quantity - reserved_quantity) (migration 0002) instead of joining
-    # every stock row: a row above the largest active reorder level cannot be low.
+    """Active items at active branches whose available quantity is at or below the reorder level.
+
+    The first condition is implied by the second; it lets PostgreSQL range-scan the expression
+    index on ``(quantity - reserved_quantity)`` (migration 0002): a row above the largest active
+    reorder level cannot be low. The bound is read first (an index-only scan, migration 0003) and
+    passed as a value, so the planner estimates the few candidate rows correctly and looks items
+    up by key instead of hashing the whole item table."""
     max_level = (
-        InventoryItem.objects.filter(is_active=True).order_by().values("is_active").annotate(m=Max("reorder_level"))
-    ).values("m")
+        InventoryItem.objects.filter(is_active=True).order_by("-reorder_level").values_list("reorder_level", flat=True)
+    ).first()
+    if max_level is None:
+        return queryset.none()
     return queryset.annotate(available=F("quantity") - F("reserved_quantity")).filter(
-        available__lte=Subquery(max_level[:1], output_field=IntegerField()),
+        available__lte=max_level,
         quantity__lte=F("reserved_quantity") + F("inventory_item__reorder_level"),
         inventory_item__is_active=True,
         branch__is_active=True,

