@@ -298,8 +298,13 @@ def main() -> int:
             "",
             f"Ratio login / raw bcrypt: **{login_ratio:.2f}** (goal >= 0.90: a login costs little beyond its bcrypt).",
             "",
-            f"Ratio profile / health-live: **{profile_ratio:.2f}** (bearer authentication = 1 query, the profile "
-            "1 more; /health/live does no I/O).",
+            f"Ratio profile / health-live: **{profile_ratio:.2f}** (the profile costs one database query: bearer "
+            "authentication loads user, role, credentials and the blacklist check together; /health/live does no "
+            "I/O, so this ratio is the price of a database round trip plus DRF, not a goal).",
+            "",
+            f"Load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. On a shared machine "
+            "the absolute figures move a lot between runs; (a) and (b) alternate in "
+            f"{ROUNDS} rounds so that the ratio compares like with like.",
             "",
         ]
     )
