@@ -237,16 +237,19 @@ def pgbench(url: str, *, lo: int, hi: int, clients: int, seconds: int) -> dict:
 
 
 def explain(url: str) -> str:
-    sql = """
-        EXPLAIN (ANALYZE, BUFFERS OFF, SUMMARY ON, TIMING OFF)
-        SELECT count(*) FROM inventory_schema.stock_levels s
-        JOIN inventory_schema.inventory_items i ON i.id = s.inventory_item_id
-        JOIN inventory_schema.branches b ON b.id = s.branch_id
-        WHERE (s.quantity - s.reserved_quantity) <= (SELECT max(reorder_level) FROM inventory_schema.inventory_items
-                                                     WHERE is_active)
-          AND s.quantity <= s.reserved_quantity + i.reorder_level AND i.is_active AND b.is_active
-    """
+    """The plan of the low-stock count as the selector runs it: the bound is read first, then used as a value."""
     with psycopg.connect(url) as conn:
+        bound = conn.execute(
+            "SELECT reorder_level FROM inventory_schema.inventory_items WHERE is_active ORDER BY 1 DESC LIMIT 1"
+        ).fetchone()[0]
+        sql = f"""
+            EXPLAIN (ANALYZE, BUFFERS OFF, SUMMARY ON, TIMING OFF)
+            SELECT count(*) FROM inventory_schema.stock_levels s
+            JOIN inventory_schema.inventory_items i ON i.id = s.inventory_item_id
+            JOIN inventory_schema.branches b ON b.id = s.branch_id
+            WHERE (s.quantity - s.reserved_quantity) <= {int(bound)}
+              AND s.quantity <= s.reserved_quantity + i.reorder_level AND i.is_active AND b.is_active
+        """
         return "\n".join(row[0] for row in conn.execute(sql).fetchall())
 
 
