@@ -8,6 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import psycopg
 from django.conf import settings
 from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from natjoub.api.envelope import error_response
@@ -22,11 +23,13 @@ def _text(body: str, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
 
 
+@csrf_exempt
 @require_GET
 def root(request):
     return _text("NatJoub Microservices is running")
 
 
+@csrf_exempt
 @require_GET
 def health(request):
     return _text("OK")
@@ -53,6 +56,7 @@ def _select_one() -> None:
         conn.execute("SELECT 1").fetchone()
 
 
+@csrf_exempt
 @require_GET
 def ready(request):
     """200 when PostgreSQL answers ``SELECT 1`` within 2 s; a fresh connection so a broken pool
@@ -65,11 +69,13 @@ def ready(request):
     return _text("OK")
 
 
+@csrf_exempt
 @require_GET
 def metrics(request):
     body, content_type = render_latest()
     return HttpResponse(body, content_type=content_type)
 
 
+@csrf_exempt
 def unmatched(request, *args, **kwargs):
     return error_response(404, "NOT_FOUND", NOT_FOUND_DETAIL, top_message=NOT_FOUND_TOP)

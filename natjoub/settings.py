@@ -137,7 +137,11 @@ def _database(url: str) -> dict:
     )
     options = {**config.pop("OPTIONS"), "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2)}
     if DATABASE_POOL:
-        options["pool"] = {"min_size": 1, "max_size": DATABASE_MAX_POOL_SIZE, "timeout": 5}
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_MAX_POOL_SIZE,
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 2),
+        }
     return {
         "ENGINE": "natjoub.db.backend",
         **config,
@@ -227,6 +231,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "natjoub.api.pagination.MetaPagination",
     "DEFAULT_SCHEMA_CLASS": "natjoub.api.schema.EnvelopeAutoSchema",
     "EXCEPTION_HANDLER": "natjoub.api.exceptions.exception_handler",
+    "DEFAULT_METADATA_CLASS": "natjoub.api.metadata.MinimalMetadata",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": [],
 }

@@ -229,3 +229,17 @@ def test_accept_header_is_ignored(client):
     response = client.get(URL, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+def test_options_answers_without_form_introspection(client):
+    response = client.options(URL)
+    assert response.status_code == 200
+    assert response.json()["data"]["name"]
+
+
+@pytest.mark.parametrize(("method", "path"), [("post", "/api/v1/nope"), ("delete", "/nope"), ("post", "/health")])
+def test_csrf_never_hides_404_or_405(method, path):
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)(path)
+    assert response.status_code in (404, 405)
