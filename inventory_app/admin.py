@@ -11,8 +11,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.db.models import F
 from django.http import HttpResponseRedirect
+from django.urls import path
 
 from inventory_app import services
+from inventory_app.admin_views import export_as_csv, record_movement_view
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import (
     Branch,
@@ -110,6 +112,7 @@ class InventoryItemAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("sku", "name", "category", "unit_price", "reorder_level", "is_active", "created_at")
     list_filter = ("is_active", ("category", admin.RelatedOnlyFieldListFilter), "unit_of_measure")
     search_fields = ("sku", "name", "barcode")
+    actions = (export_as_csv,)
     list_select_related = ("category",)
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("category",)
@@ -145,6 +148,7 @@ class LowStockFilter(admin.SimpleListFilter):
 class StockLevelAdmin(ReadOnlyAdmin):
     list_display = ("inventory_item", "branch", "quantity", "reserved_quantity", "last_counted_at", "updated_at")
     list_filter = (LowStockFilter, "branch")
+    actions = (export_as_csv,)
     search_fields = ("inventory_item__sku", "inventory_item__name", "branch__code", "branch__name")
     list_select_related = ("inventory_item", "branch")
 
@@ -165,6 +169,11 @@ class StockMovementAdmin(ReadOnlyAdmin):
     search_fields = ("inventory_item__sku", "inventory_item__name", "reference_number", "notes")
     list_select_related = ("inventory_item", "from_branch", "to_branch")
     date_hierarchy = "created_at"
+    actions = (export_as_csv,)
+
+    def get_urls(self):
+        record = self.admin_site.admin_view(lambda request: record_movement_view(self, request))
+        return [path("record/", record, name="inventory_app_stockmovement_record"), *super().get_urls()]
 
 
 @admin.register(StockReservation)
