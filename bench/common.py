@@ -72,32 +72,47 @@ def ensure_wrk() -> str:
     return path
 
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     return float(match[1]) * _UNITS[match[2]] if match else float("nan")
 
 
-def run_wrk(url: str, *, seconds: int = 10, connections: int = 32, threads: int = 2, script: str | None = None) -> dict:
-    """Load ``url`` with wrk; return requests/s, p50/p99 in ms, non-2xx/3xx responses and errors."""
-    command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 2, script: str | None = None,
+        timeout_s: int = 10) -> dict:  # fmt: skip
+    """Run wrk; return requests, req/s, p50/p99/max, statuses (with a script), errors, error rate."""
+    threads = max(1, min(threads, connections))
+    command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+               f"--timeout={timeout_s}s", "--latency"]  # fmt: skip
     if script:
         command += ["-s", script]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
-    p50 = _ms(re.search(r"50%\s+(\S+)", output)[1])
-    p99 = _ms(re.search(r"99%\s+(\S+)", output)[1])
-    non_ok = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
+    out = done.stdout
+    if done.returncode != 0 or "Requests/sec" not in out:
+        raise SystemExit(f"wrk failed ({done.returncode}):\n{out}\n{done.stderr}")
+    requests = int(re.search(r"(\d+) requests in", out)[1])
+    non_ok = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    statuses = {}
+    found = re.search(r"^STATUSES (.*)$", out, re.MULTILINE)
+    if found and found[1]:
+        statuses = {k: int(v) for k, v in (part.split("=") for part in found[1].split(","))}
+    non_2xx = int(non_ok[1]) if non_ok else 0
+    socket_errors = sum(int(n) for n in sock.groups()) if sock else 0
+    attempts = requests + (int(sock[1]) if sock else 0)  # connect errors never became requests
     return {
-        "rps": rps,
-        "p50_ms": p50,
-        "p99_ms": p99,
-        "non_2xx": int(non_ok[1]) if non_ok else 0,
-        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
-        "raw": output,
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50_ms": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)[1]),
+        "p99_ms": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)[1]),
+        "max_ms": _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)[1]),
+        "non_2xx": non_2xx,
+        "socket_errors": socket_errors,
+        "statuses": statuses,
+        "error_rate": (non_2xx + socket_errors) / attempts if attempts else 0.0,
+        "raw": out,
     }
 
 

@@ -33,7 +33,9 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from bench.common import RESULTS, ROOT, ensure_wrk, free_port, wait_http
+from bench.common import RESULTS, ROOT, free_port, run_wrk, wait_http
+
+wrk = run_wrk  # the scripts of this harness call it wrk
 
 PY = sys.executable
 ADMIN = ("admin@example.com", "admin123")
@@ -648,50 +650,6 @@ def lua_script(groups: list[dict]) -> str:
     return LUA_TEMPLATE % {"groups": "{\n  " + ",\n  ".join(rendered) + "\n}"}
 
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
-    return float(match[1]) * _UNITS[match[2]] if match else float("nan")
-
-
-def wrk(url: str, *, seconds: float, connections: int, threads: int = 2, script: str | None = None,
-        timeout_s: int = 10) -> dict:  # fmt: skip
-    """Run wrk; return requests, req/s, p50/p99/max, statuses (with a script), errors, error rate."""
-    threads = max(1, min(threads, connections))
-    command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-               f"--timeout={timeout_s}s", "--latency"]  # fmt: skip
-    if script:
-        command += ["-s", script]
-    done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
-    out = done.stdout
-    if done.returncode != 0 or "Requests/sec" not in out:
-        raise SystemExit(f"wrk failed ({done.returncode}):\n{out}\n{done.stderr}")
-    requests = int(re.search(r"(\d+) requests in", out)[1])
-    non_ok = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    statuses = {}
-    found = re.search(r"^STATUSES (.*)$", out, re.MULTILINE)
-    if found and found[1]:
-        statuses = {k: int(v) for k, v in (part.split("=") for part in found[1].split(","))}
-    non_2xx = int(non_ok[1]) if non_ok else 0
-    socket_errors = sum(int(n) for n in sock.groups()) if sock else 0
-    attempts = requests + (int(sock[1]) if sock else 0)  # connect errors never became requests
-    return {
-        "requests": requests,
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "p50_ms": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)[1]),
-        "p99_ms": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)[1]),
-        "max_ms": _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)[1]),
-        "non_2xx": non_2xx,
-        "socket_errors": socket_errors,
-        "statuses": statuses,
-        "error_rate": (non_2xx + socket_errors) / attempts if attempts else 0.0,
-        "raw": out,
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # the mixed workload (shared by mixed_load.py and soak.py)
 # ---------------------------------------------------------------------------------------------
@@ -750,6 +708,20 @@ def write_lua(groups: list[dict], directory: Path) -> str:
     path = directory / "mixed.lua"
     path.write_text(lua_script(groups))
     return str(path)
+
+
+def prepare_mixed(srv, prefix: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """Log in, load the demo fixtures, prime stock, preflight every request of the mix and write
+    the wrk script. Returns (the script's path or None after printing why preflight failed, the
+    item x branch pairs the movements use)."""
+    token = login(srv.base)
+    groups, pairs = mixed_groups(fixtures(srv.base, token), token)
+    prime_stock(srv.base, token, pairs, 1_000_000)
+    failures = preflight(srv.base, groups)
+    if failures:
+        print("preflight failures:\n  " + "\n  ".join(failures))
+        return None, pairs
+    return write_lua(groups, Path(tempfile.mkdtemp(prefix=prefix))), pairs
 
 
 # ---------------------------------------------------------------------------------------------

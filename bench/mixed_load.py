@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -26,15 +25,10 @@ from bench.harness import (
     Server,
     bench_database,
     check_ledger,
-    fixtures,
-    login,
     machine,
     machine_line,
     md_table,
-    mixed_groups,
-    preflight,
-    prime_stock,
-    write_lua,
+    prepare_mixed,
     write_results,
     wrk,
 )
@@ -59,15 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         Server(url, workers=args.workers, threads=args.threads) as srv,
     ):
         facts = machine(url)
-        token = login(srv.base)
-        fx = fixtures(srv.base, token)
-        groups, pairs = mixed_groups(fx, token)
-        prime_stock(srv.base, token, pairs, 1_000_000)
-        failures = preflight(srv.base, groups)
-        if failures:
-            print("preflight failures:\n  " + "\n  ".join(failures))
+        lua, pairs = prepare_mixed(srv, "natjoub-mixed-")
+        if lua is None:
             return 1
-        lua = write_lua(groups, Path(tempfile.mkdtemp(prefix="natjoub-mixed-")))
         for clients in levels:
             wrk(srv.base + "/", seconds=args.warmup, connections=clients, script=lua)  # warm-up
             mixed = wrk(srv.base + "/", seconds=args.seconds, connections=clients, script=lua)

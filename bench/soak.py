@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,15 +25,10 @@ from bench.harness import (
     Server,
     bench_database,
     check_ledger,
-    fixtures,
-    login,
     machine,
     machine_line,
     md_table,
-    mixed_groups,
-    preflight,
-    prime_stock,
-    write_lua,
+    prepare_mixed,
     write_results,
     wrk,
 )
@@ -63,15 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         Server(url, workers=args.workers, threads=args.threads) as srv,
     ):
         facts = machine(url)
-        token = login(srv.base)
-        fx = fixtures(srv.base, token)
-        groups, pairs = mixed_groups(fx, token)
-        prime_stock(srv.base, token, pairs, 1_000_000)
-        failures = preflight(srv.base, groups)
-        if failures:
-            print("preflight failures:\n  " + "\n  ".join(failures))
+        lua, _pairs = prepare_mixed(srv, "natjoub-soak-")
+        if lua is None:
             return 1
-        lua = write_lua(groups, Path(tempfile.mkdtemp(prefix="natjoub-soak-")))
         rss = srv.worker_rss()
         samples.append({"t_s": 0.0, "requests": 0, "rps": 0.0, "p99_ms": float("nan"), "errors": 0,
                         "rss_mb": sum(rss.values()) / MB, "workers": sorted(rss),
