@@ -42,20 +42,3 @@ class ValidationFailed(ApplicationError):
 
     def __init__(self, details: dict[str, str]) -> None:
         super().__init__(details=details)
-
-
-class NotFound(ApplicationError):
-    status_code, code, default_message = 404, "NOT_FOUND", "Resource not found"
-
-
-class Conflict(ApplicationError):
-    status_code, code = 409, "CONFLICT"
-
-
-class ServiceUnavailable(ApplicationError):
-    status_code, code, default_message = 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable"
-
-
-class RateLimited(ApplicationError):
-    status_code, code = 429, "RATE_LIMIT_EXCEEDED"
-    default_message = "Too many requests. Please try again later."
