@@ -1,9 +1,12 @@
 """Accounts in the back office. Writes that have rules (activation, deactivation, deletion, token
-revocation) go through the services, so the admin site obeys the API's rules (last active admin,
-sessions ended on deactivation)."""
+revocation, password reset) go through the services, so the admin site obeys the API's rules (last
+active admin, sessions ended on deactivation, the same reset token and e-mail as the API)."""
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 
@@ -64,7 +67,7 @@ class UserAdmin(admin.ModelAdmin):
     fields = ("first_name", "last_name", "dob", "gender", "role", "is_active", "created_at", "updated_at")
     readonly_fields = ("role", "is_active", "created_at", "updated_at")
     inlines = (CredentialInline,)
-    actions = ("activate_users", "deactivate_users")
+    actions = ("activate_users", "deactivate_users", "send_password_reset", "revoke_sessions")
 
     def has_add_permission(self, request) -> bool:
         return False  # accounts come from registration or `manage.py create_admin`
@@ -107,6 +110,33 @@ class UserAdmin(admin.ModelAdmin):
     @admin.action(description="Deactivate selected users (ends their sessions)")
     def deactivate_users(self, request, queryset):
         self._set_status(request, queryset, False)
+
+    @admin.action(description="Send password reset e-mail to selected users")
+    def send_password_reset(self, request, queryset):
+        """The API's reset request for each active user: a 30-minute single-use token, mailed after
+        commit. Inactive users get nothing (the API would not send them one either)."""
+        sent, skipped = 0, 0
+        for user in queryset.select_related("credentials").order_by("created_at", "id"):
+            if not user.is_active:
+                skipped += 1
+                continue
+            services.password_reset_request(email=user.credentials.email)
+            sent += 1
+        self.message_user(request, f"Password reset e-mail sent to {sent} user(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} inactive user(s) skipped: activate them first.", messages.WARNING)
+
+    @admin.action(description="Revoke all sessions of selected users (API refresh tokens and admin sign-ins)")
+    def revoke_sessions(self, request, queryset):
+        user_ids = list(queryset.values_list("pk", flat=True))
+        revoked = services.user_sessions_revoke(user_ids=user_ids)
+        self.message_user(
+            request,
+            f"Sessions revoked for {len(user_ids)} user(s): {revoked.refresh_tokens} refresh token(s), "
+            f"{revoked.admin_sessions} admin session(s). Access tokens already issued run out within "
+            f"{math.ceil(settings.JWT_ACCESS_TTL_SECONDS / 60)} minute(s); deactivate to refuse them at once.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(RefreshToken)

@@ -3,7 +3,8 @@
 * ``accounts``: registration, ``create_admin``, profile updates, admin status changes and deletes;
 * ``sessions``: login, token issue and rotation, logout;
 * ``verification``: OTP verify/resend, password reset request and confirm;
-* ``maintenance``: purge of expired token rows.
+* ``maintenance``: purge of expired token rows;
+* ``revocation``: signing users out everywhere (refresh tokens and admin sessions).
 """
 
 from auth_app.services.accounts import (
@@ -15,10 +16,12 @@ from auth_app.services.accounts import (
     user_set_status,
 )
 from auth_app.services.maintenance import expired_tokens_purge
+from auth_app.services.revocation import SessionsRevoked, user_sessions_revoke
 from auth_app.services.sessions import session_logout, token_refresh, tokens_issue, user_login
 from auth_app.services.verification import otp_resend, otp_verify, password_reset_confirm, password_reset_request
 
 __all__ = [
+    "SessionsRevoked",
     "admin_create",
     "expired_tokens_purge",
     "otp_resend",
@@ -33,5 +36,6 @@ __all__ = [
     "user_delete",
     "user_login",
     "user_register",
+    "user_sessions_revoke",
     "user_set_status",
 ]

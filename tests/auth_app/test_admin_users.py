@@ -1,16 +1,28 @@
-"""Admin user management: list, status, delete (contract §6.9–§6.11)."""
+"""Admin user management: list, status, delete (contract §6.9–§6.11), and the back office's user
+actions (activate, deactivate, send password reset, revoke all sessions) on the Django admin."""
 
 import datetime as dt
 import uuid
 
 import pytest
+from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
-from auth_app.models import RefreshToken, RoleName, User
+from auth_app.models import PasswordResetToken, RefreshToken, RoleName, User
 from auth_app.services.sessions import tokens_issue
-from tests.auth_app.conftest import assert_error, assert_ok, assert_unauthorized, assert_user_dto, post, put
+from tests.auth_app.conftest import (
+    STRONG_PASSWORD,
+    assert_error,
+    assert_ok,
+    assert_unauthorized,
+    assert_user_dto,
+    post,
+    put,
+    reset_token_from_outbox,
+)
 from tests.conftest import bearer_client
-from tests.factories import make_user
+from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 USERS = "/api/v1/admin/auth/users"
@@ -208,3 +220,139 @@ def test_inactive_admin_can_be_deleted(admin_client):
 def test_admin_can_delete_another_admin(admin_client):
     other = make_user(RoleName.ADMIN)
     assert admin_client.delete(f"{USERS}/{other.pk}").status_code == 200
+
+
+# -- the back office (Django admin) actions ----------------------------------------------------
+CHANGELIST = "/admin/auth_app/user/"
+
+
+@pytest.fixture
+def back_office(admin_user):
+    """A Django test client signed in to the admin site as ``admin_user``."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def run_action(client, action: str, users, **extra):
+    return client.post(
+        CHANGELIST, {"action": action, "_selected_action": [str(u.pk) for u in users]}, follow=True, **extra
+    )
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+
+def test_send_password_reset_action_mails_the_api_token(back_office, client, committed):
+    active = [make_user(RoleName.SELLER, email="one@example.com"), make_user(email="two@example.com")]
+    inactive = make_user(RoleName.CUSTOMER, email="off@example.com", is_active=False)
+    with committed():
+        response = run_action(back_office, "send_password_reset", [*active, inactive])
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        ("success", "Password reset e-mail sent to 2 user(s)."),
+        ("warning", "1 inactive user(s) skipped: activate them first."),
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["one@example.com", "two@example.com"]
+    assert set(PasswordResetToken.objects.values_list("user_id", flat=True)) == {u.pk for u in active}
+    # the mailed token is the API's: it resets the password through the API
+    index = next(i for i, m in enumerate(mail.outbox) if m.to == ["one@example.com"])
+    token = reset_token_from_outbox(index)
+    body = {"token": token, "newPassword": STRONG_PASSWORD, "confirmPassword": STRONG_PASSWORD}
+    assert post(client, "/api/v1/auth/reset-password", body).status_code == 200
+
+
+def test_send_password_reset_action_sends_nothing_before_commit(back_office, django_capture_on_commit_callbacks):
+    target = make_user(RoleName.SELLER)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run_action(back_office, "send_password_reset", [target])
+    assert mail.outbox == []
+    assert len(callbacks) == 1  # the e-mail waits for the commit, as in the API
+
+
+def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admin_user, client):
+    other_admin = make_user(RoleName.ADMIN, email="second@example.com")
+    other_session = Client()
+    other_session.force_login(other_admin)
+    assert other_session.get("/admin/").status_code == 200
+    seller = make_user(RoleName.SELLER)
+    for user in (other_admin, seller, seller):
+        tokens_issue(user=user)
+    bystander_tokens = tokens_issue(user=make_user(RoleName.CUSTOMER))
+
+    response = run_action(back_office, "revoke_sessions", [other_admin, seller])
+    assert messages_of(response)[0][1].startswith(
+        "Sessions revoked for 2 user(s): 3 refresh token(s), 1 admin session(s). Access tokens already issued run out"
+    )
+    assert not RefreshToken.objects.filter(user__in=[other_admin, seller], is_revoked=False).exists()
+    refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": bystander_tokens["refresh_token"]})
+    assert refreshed.status_code == 200  # other users keep their sessions
+    # the other admin's browser session is gone; the acting admin's is not
+    assert other_session.get("/admin/").status_code == 302
+    assert back_office.get("/admin/").status_code == 200
+    assert User.objects.get(pk=other_admin.pk).is_active is True  # signed out, not deactivated
+    signed_in = other_session.post("/admin/login/", {"username": "second@example.com", "password": DEFAULT_PASSWORD})
+    assert signed_in.status_code == 302  # they may sign in again
+    assert other_session.get("/admin/").status_code == 200
+
+
+def test_revoke_sessions_of_oneself_signs_out(back_office, admin_user):
+    tokens_issue(user=admin_user)
+    back_office.post(CHANGELIST, {"action": "revoke_sessions", "_selected_action": [str(admin_user.pk)]})
+    assert not RefreshToken.objects.filter(user=admin_user, is_revoked=False).exists()
+    assert back_office.get("/admin/").status_code == 302
+
+
+def test_revoke_sessions_runs_in_one_transaction(back_office, monkeypatch):
+    """A failure while ending admin sessions leaves every refresh token live."""
+    from auth_app.services import revocation
+
+    target = make_user(RoleName.SELLER)
+    tokens_issue(user=target)
+
+    def boom(user_ids):
+        raise RuntimeError("session store down")
+
+    monkeypatch.setattr(revocation, "_end_admin_sessions", boom)
+    with pytest.raises(RuntimeError):
+        revocation.user_sessions_revoke(user_ids=[target.pk])
+    assert RefreshToken.objects.filter(user=target, is_revoked=False).count() == 1
+
+
+def test_deactivate_action_ends_the_admin_session(back_office, admin_user):
+    other_admin = make_user(RoleName.ADMIN)
+    other_session = Client()
+    other_session.force_login(other_admin)
+    response = run_action(back_office, "deactivate_users", [other_admin])
+    assert messages_of(response) == [("success", "1 user(s) deactivated.")]
+    assert other_session.get("/admin/").status_code == 302
+
+
+def test_deactivate_action_keeps_the_last_active_admin_among_several(back_office, admin_user):
+    seller = make_user(RoleName.SELLER)
+    response = run_action(back_office, "deactivate_users", [admin_user, seller])
+    assert messages_of(response) == [
+        ("success", "1 user(s) deactivated."),
+        ("error", "Ada Admin: Cannot deactivate or delete the last active admin"),
+    ]
+    assert User.objects.get(pk=admin_user.pk).is_active is True
+    assert User.objects.get(pk=seller.pk).is_active is False
+
+
+def test_users_cannot_be_deleted_or_added_in_the_admin(back_office, admin_user):
+    target = make_user(RoleName.CUSTOMER)
+    choices = dict(back_office.get(CHANGELIST).context["action_form"].fields["action"].choices)
+    assert "delete_selected" not in choices
+    assert back_office.get(f"{CHANGELIST}{target.pk}/delete/").status_code == 403
+    assert back_office.post(f"{CHANGELIST}{target.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert back_office.post(f"{CHANGELIST}{admin_user.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = back_office.post(CHANGELIST, {"action": "delete_selected", "_selected_action": [str(target.pk)]})
+    assert response.status_code == 302  # unknown action: nothing happens
+    assert User.objects.filter(pk__in=[target.pk, admin_user.pk]).count() == 2
+    assert back_office.get(f"{CHANGELIST}add/").status_code == 403
+
+
+def test_changelist_offers_the_account_actions(back_office):
+    choices = dict(back_office.get(CHANGELIST).context["action_form"].fields["action"].choices)
+    assert {"activate_users", "deactivate_users", "send_password_reset", "revoke_sessions"} <= set(choices)
