@@ -1,20 +1,27 @@
-"""Admin site for the inventory models (a later issue builds the full back office).
+"""The inventory back office.
 
-Stock never changes here except through the services: stock levels and movements are read-only,
+Stock never changes here except through the services: stock levels and movements are read-only
+(also as the item's inline), movements are recorded with a form that calls the stock service,
 reservations are released or committed with actions that call the services, and deletes of
-branches and items go through the same in-use rules as the API."""
+branches and items go through the same in-use rules as the API. Categories are listed as a tree;
+items, stock levels and movements export their filtered changelist as CSV."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.db.models import F
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from inventory_app import services
-from inventory_app.admin_views import export_as_csv, record_movement_view
+from inventory_app.admin_views import export_as_csv, export_changelist_view, record_movement_view
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import (
     Branch,
@@ -65,6 +72,26 @@ class ServiceDeleteMixin:
         return super().delete_view(request, object_id, extra_context)
 
 
+class CsvExportMixin:
+    """The "Export CSV" object tool (templates/admin/inventory_app/change_list.html) and its URL:
+    the rows of the filtered changelist, for staff who may view the model; plus the action."""
+
+    actions = (export_as_csv,)
+
+    def get_urls(self):
+        opts = self.model._meta
+        export = self.admin_site.admin_view(self.export_csv_view)
+        return [path("export/", export, name=f"{opts.app_label}_{opts.model_name}_export"), *super().get_urls()]
+
+    def export_csv_view(self, request):
+        return export_changelist_view(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_export")
+        return super().changelist_view(request, {"export_csv_url": url, **(extra_context or {})})
+
+
 @admin.register(Branch)
 class BranchAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("code", "name", "city", "country", "manager_name", "is_active", "created_at")
@@ -93,11 +120,50 @@ class CategoryForm(forms.ModelForm):
         return parent
 
 
+class CategoryTreePath(Func):
+    """The names from the root category down to this one, e.g. ``{Electronics, Laptops}``: one
+    recursive CTE per row inside the changelist's own query. Ordering by it lists every child right
+    after its parent (siblings by name, names being unique); its length is the depth. The depth cap
+    keeps a cycle that slipped into the data from running away."""
+
+    MAX_DEPTH = 64
+    output_field = ArrayField(models.CharField())
+
+    def as_sql(self, compiler, connection, **extra_context):
+        table = connection.ops.quote_name(Category._meta.db_table)
+        parent = connection.ops.quote_name(Category._meta.get_field("parent_category").column)
+        # table and column names come from the model's metadata, never from input
+        template = (
+            "(WITH RECURSIVE tree_up(id, parent_id, name, depth) AS ("  # noqa: S608
+            f"SELECT c.id, c.{parent}, c.name, 0 FROM {table} c WHERE c.id = %(expressions)s "
+            f"UNION ALL SELECT p.id, p.{parent}, p.name, t.depth + 1 FROM {table} p "
+            f"JOIN tree_up t ON p.id = t.parent_id WHERE t.depth < {self.MAX_DEPTH}"
+            ") SELECT array_agg(name ORDER BY depth DESC) FROM tree_up)"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+TREE_INDENT = "\u00a0" * 4
+
+
+class CategoryChangeList(ChangeList):
+    """Tree order unless the user sorts by a column. (The admin's own ``ordering`` stays a plain
+    field: filters and form widgets order bare Category querysets by it.)"""
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return ["tree_path", "pk"]
+
+
 @admin.register(Category)
 class CategoryAdmin(ServiceDeleteMixin, admin.ModelAdmin):
+    """Categories as an indented tree: ordered by their path from the root, names indented by depth."""
+
     form = CategoryForm
-    list_display = ("name", "parent_category", "is_active", "created_at")
+    list_display = ("tree_name", "parent_category", "is_active", "created_at")
     list_filter = ("is_active", ("parent_category", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("parent_category",)
     search_fields = ("name", "description")
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("parent_category",)
@@ -106,20 +172,114 @@ class CategoryAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     def delete_service(pk):
         services.category_delete(category_id=pk)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(tree_path=CategoryTreePath("pk"))
+
+    def get_changelist(self, request, **kwargs):
+        return CategoryChangeList
+
+    @admin.display(description="Name", ordering="tree_path")
+    def tree_name(self, obj: Category) -> str:
+        depth = len(obj.tree_path or [obj.name]) - 1
+        if depth == 0:
+            return obj.name
+        return format_html(
+            '<span class="tree-node" data-depth="{}" title="{}">{}└ {}</span>',
+            depth,
+            " › ".join(obj.tree_path),
+            TREE_INDENT * depth,
+            obj.name,
+        )
+
+
+class StockLevelInline(admin.TabularInline):
+    """The item's stock rows, per branch, read-only: stock changes only through movements."""
+
+    model = StockLevel
+    fields = (
+        "branch",
+        "quantity",
+        "reserved_quantity",
+        "available",
+        "reorder_level",
+        "is_low",
+        "last_counted_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "stock by branch (read-only: record a movement to change it)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("branch", "inventory_item").order_by("branch__code")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Available")
+    def available(self, obj: StockLevel) -> int:
+        return obj.available_quantity
+
+    @admin.display(description="Reorder level")
+    def reorder_level(self, obj: StockLevel) -> int:
+        return obj.inventory_item.reorder_level
+
+    @admin.display(description="Low stock", boolean=True)
+    def is_low(self, obj: StockLevel) -> bool:
+        return obj.available_quantity <= obj.inventory_item.reorder_level
+
+
+def total_stock_subquery() -> Coalesce:
+    """Units of the item across all branches (0 without stock rows), as a correlated subquery
+    so the changelist keeps one row per item and one query per page."""
+    per_item = (
+        StockLevel.objects.filter(inventory_item=OuterRef("pk"))
+        .order_by()
+        .values("inventory_item")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_item, output_field=IntegerField()), Value(0))
+
 
 @admin.register(InventoryItem)
-class InventoryItemAdmin(ServiceDeleteMixin, admin.ModelAdmin):
-    list_display = ("sku", "name", "category", "unit_price", "reorder_level", "is_active", "created_at")
+class InventoryItemAdmin(CsvExportMixin, ServiceDeleteMixin, admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "name",
+        "category",
+        "unit_price",
+        "reorder_level",
+        "total_stock",
+        "is_active",
+        "created_at",
+    )
     list_filter = ("is_active", ("category", admin.RelatedOnlyFieldListFilter), "unit_of_measure")
     search_fields = ("sku", "name", "barcode")
-    actions = (export_as_csv,)
     list_select_related = ("category",)
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("category",)
+    inlines = (StockLevelInline,)
 
     @staticmethod
     def delete_service(pk):
         services.item_delete(item_id=pk)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(total_stock=total_stock_subquery())
+
+    @admin.display(description="Total stock", ordering="total_stock")
+    def total_stock(self, obj: InventoryItem) -> int:
+        return obj.total_stock
 
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "sku") if obj else self.readonly_fields
@@ -145,16 +305,15 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ReadOnlyAdmin):
+class StockLevelAdmin(CsvExportMixin, ReadOnlyAdmin):
     list_display = ("inventory_item", "branch", "quantity", "reserved_quantity", "last_counted_at", "updated_at")
     list_filter = (LowStockFilter, "branch")
-    actions = (export_as_csv,)
     search_fields = ("inventory_item__sku", "inventory_item__name", "branch__code", "branch__name")
     list_select_related = ("inventory_item", "branch")
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(CsvExportMixin, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "movement_type",
@@ -169,7 +328,6 @@ class StockMovementAdmin(ReadOnlyAdmin):
     search_fields = ("inventory_item__sku", "inventory_item__name", "reference_number", "notes")
     list_select_related = ("inventory_item", "from_branch", "to_branch")
     date_hierarchy = "created_at"
-    actions = (export_as_csv,)
 
     def get_urls(self):
         record = self.admin_site.admin_view(lambda request: record_movement_view(self, request))
