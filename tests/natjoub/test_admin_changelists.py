@@ -1,0 +1,278 @@
+"""Every changelist of the back office (and its dashboard) renders with a number of queries that
+does not grow with the number of rows shown: 10 rows, then 100 rows, the same count.
+
+Each model has a builder that adds rows *with* their related rows (role and credentials of a user,
+category and stock of an item, branches of a movement, …) so that columns which traverse relations
+really do; a model registered with the admin site without a builder here fails the test."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from auth_app.models import Credential, RefreshToken, Role, RoleName, User
+from inventory_app.models import (
+    Branch,
+    Category,
+    IdempotencyKey,
+    InventoryItem,
+    MovementType,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+)
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+SIZES = (10, 100)
+PASSWORD_HASH = "bcrypt_sha256$$2b$12$notarealhashnotarealhashnotarealhashnotarealhashnotare"
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+# -- builders: add n rows of a model with the related rows its columns show ---------------------
+def build_users(n: int) -> list[User]:
+    seller = Role.objects.get(name=RoleName.SELLER)
+    users = User.objects.bulk_create(
+        [User(first_name=f"First{i}", last_name=f"Last{i}", role=seller) for i in range(n)]
+    )
+    Credential.objects.bulk_create(
+        [Credential(user=u, email=f"{_tag()}@example.com", username=_tag(), password=PASSWORD_HASH) for u in users]
+    )
+    return users
+
+
+def build_roles(n: int) -> None:
+    Role.objects.bulk_create([Role(name=f"role-{_tag()}") for _ in range(n)])
+
+
+def build_groups(n: int) -> None:
+    Group.objects.bulk_create([Group(name=f"group-{_tag()}") for _ in range(n)])
+
+
+def build_refresh_tokens(n: int) -> None:
+    expiry = timezone.now() + timedelta(days=7)
+    RefreshToken.objects.bulk_create(
+        [RefreshToken(user=u, token=uuid.uuid4().hex * 2, expires_at=expiry) for u in build_users(n)]
+    )
+
+
+def build_branches(n: int) -> list[Branch]:
+    return Branch.objects.bulk_create(
+        [Branch(code=f"B-{_tag()}", name=f"Branch {i}", city="Phnom Penh", country="KH") for i in range(n)]
+    )
+
+
+def build_categories(n: int) -> list[Category]:
+    """A tree: every category after the first few hangs under an earlier one (depth up to ~log n)."""
+    created: list[Category] = []
+    for i in range(n):
+        parent = created[(len(created) - 1) // 2] if i % 3 and created else None
+        created.append(Category(name=f"cat-{_tag()}", parent_category=parent))
+    return Category.objects.bulk_create(created)
+
+
+def build_items(n: int) -> list[InventoryItem]:
+    categories = build_categories(max(1, n // 5))
+    items = InventoryItem.objects.bulk_create(
+        [
+            InventoryItem(
+                sku=f"SKU-{_tag()}",
+                name=f"Item {i}",
+                category=categories[i % len(categories)],
+                unit_of_measure="piece",
+                unit_price=Decimal("9.99"),
+            )
+            for i in range(n)
+        ]
+    )
+    branches = build_branches(2)
+    StockLevel.objects.bulk_create(
+        [StockLevel(inventory_item=it, branch=b, quantity=5 + i % 7) for it in items for i, b in enumerate(branches)]
+    )
+    return items
+
+
+def build_stock_levels(n: int) -> None:
+    branches = build_branches(3)
+    items = InventoryItem.objects.bulk_create(
+        [InventoryItem(sku=f"SL-{_tag()}", name="x", unit_of_measure="kg", unit_price=Decimal(1)) for _ in range(n)]
+    )
+    StockLevel.objects.bulk_create(
+        [StockLevel(inventory_item=it, branch=branches[i % 3], quantity=i) for i, it in enumerate(items)]
+    )
+
+
+def build_movements(n: int) -> None:
+    items = build_items(3)
+    src, dst = build_branches(2)
+    kinds = [MovementType.IN, MovementType.OUT, MovementType.TRANSFER]
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                inventory_item=items[i % 3],
+                movement_type=kinds[i % 3],
+                from_branch=None if kinds[i % 3] == MovementType.IN else src,
+                to_branch=None if kinds[i % 3] == MovementType.OUT else dst,
+                quantity=1 + i,
+                reference_number=f"REF-{i}",
+                performed_by=uuid.uuid4(),
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def build_reservations(n: int) -> None:
+    items = build_items(4)
+    branches = build_branches(2)
+    soon = timezone.now() + timedelta(minutes=30)
+    StockReservation.objects.bulk_create(
+        [
+            StockReservation(
+                inventory_item=items[i % 4],
+                branch=branches[i % 2],
+                quantity=1,
+                status=ReservationStatus.ACTIVE,
+                expires_at=soon,
+                reference_number=f"R-{i}",
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def build_idempotency_keys(n: int) -> None:
+    IdempotencyKey.objects.bulk_create(
+        [
+            IdempotencyKey(
+                user_id=uuid.uuid4(), key=_tag(), request_hash="0" * 64, response_status=201, response_body={"a": 1}
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+BUILDERS: dict[type, Callable[[int], object]] = {
+    Group: build_groups,
+    Role: build_roles,
+    User: build_users,
+    RefreshToken: build_refresh_tokens,
+    Branch: build_branches,
+    Category: build_categories,
+    InventoryItem: build_items,
+    StockLevel: build_stock_levels,
+    StockMovement: build_movements,
+    StockReservation: build_reservations,
+    IdempotencyKey: build_idempotency_keys,
+}
+
+
+@pytest.fixture
+def back_office(db) -> Client:
+    client = Client()
+    client.force_login(make_user(RoleName.ADMIN))
+    return client
+
+
+def measure(client: Client, url: str):
+    client.get(url)  # warm-up: per-process caches (content types, templates) are not the page's cost
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+def grow_to(model, size: int) -> None:
+    """Add rows until the model has at least ``size`` rows (builders may add related rows of the
+    same model, e.g. categories under items)."""
+    missing = size - model._default_manager.count()
+    if missing > 0:
+        BUILDERS[model](missing)
+
+
+def result_rows(response) -> int:
+    table = re.search(r'<table id="result_list">.*?<tbody>(.*?)</tbody>', response.content.decode(), re.DOTALL)
+    assert table is not None
+    return table[1].count("<tr")
+
+
+def test_every_registered_model_admin_is_covered():
+    assert set(admin.site._registry) == set(BUILDERS)
+
+
+def test_every_model_admin_shows_at_least_a_hundred_rows_per_page():
+    for model, model_admin in admin.site._registry.items():
+        assert model_admin.list_per_page >= max(SIZES), model
+
+
+@pytest.mark.parametrize("model", list(BUILDERS), ids=lambda m: m._meta.label)
+def test_changelist_queries_do_not_grow_with_rows(back_office, model):
+    opts = model._meta
+    url = f"/admin/{opts.app_label}/{opts.model_name}/"
+    counts = []
+    for size in SIZES:
+        grow_to(model, size)
+        total = model._default_manager.count()
+        response, queries = measure(back_office, url)
+        changelist = response.context["cl"]
+        shown = min(total, changelist.list_per_page)
+        assert changelist.result_count == total
+        assert len(changelist.result_list) == shown
+        assert result_rows(response) == shown
+        assert f"{total} {opts.verbose_name_plural if total != 1 else opts.verbose_name}" in response.content.decode()
+        counts.append(queries)
+    small, large = counts
+    assert len(small) == len(large), "\n".join(["10 rows:", *small, "", "100 rows:", *large])
+
+
+def test_item_change_page_queries_do_not_grow_with_its_stock_rows(back_office):
+    item = build_items(1)[0]
+    url = f"/admin/inventory_app/inventoryitem/{item.pk}/change/"
+    _, small = measure(back_office, url)
+    StockLevel.objects.bulk_create([StockLevel(inventory_item=item, branch=b, quantity=3) for b in build_branches(40)])
+    response, large = measure(back_office, url)
+    [inline] = [f for f in response.context["inline_admin_formsets"] if f.opts.model is StockLevel]
+    assert len(inline.formset.forms) == 42
+    assert len(small) == len(large), "\n".join(["2 rows:", *small, "", "42 rows:", *large])
+
+
+def dashboard_data(n: int) -> None:
+    """n movements today, low-stock rows, reservations about to expire."""
+    build_movements(n)
+    build_reservations(n)
+    low = InventoryItem.objects.bulk_create(
+        [
+            InventoryItem(sku=f"LOW-{_tag()}", name="low", unit_of_measure="kg", unit_price=1, reorder_level=50)
+            for _ in range(n)
+        ]
+    )
+    branch = build_branches(1)[0]
+    StockLevel.objects.bulk_create([StockLevel(inventory_item=it, branch=branch, quantity=1) for it in low])
+
+
+def test_dashboard_queries_do_not_grow_with_data(back_office):
+    dashboard_data(10)
+    response, small = measure(back_office, "/admin/")
+    dashboard = response.context["dashboard"]
+    assert len(dashboard["recent_movements"]) == 10
+    dashboard_data(100)
+    response, large = measure(back_office, "/admin/")
+    dashboard = response.context["dashboard"]
+    assert len(dashboard["low_stock"]) == len(dashboard["expiring"]) == len(dashboard["recent_movements"]) == 10
+    assert sum(row["count"] for row in dashboard["movements_today"]) == 110
+    assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])
