@@ -90,3 +90,15 @@ def test_export_movements_as_csv(signed_in, seeded):
     assert rows[0][:3] == ["created_at", "movement_type", "inventory_item"]
     assert len(rows) - 1 == 13  # the 13 opening balances of the demo data
     assert {row[1] for row in rows[1:]} == {"IN"}
+
+
+def test_export_csv_link_exports_the_filtered_movements(signed_in, seeded):
+    record(signed_in, "OUT", 2)
+    signed_in.wait_for_url("**/admin/inventory_app/stockmovement/")
+    signed_in.goto("/admin/inventory_app/stockmovement/?movement_type__exact=OUT")
+    assert signed_in.locator("#result_list tbody tr").count() == 1
+    with signed_in.expect_download() as download_info:
+        signed_in.click("text=Export CSV")
+    rows = list(csv.reader(io.StringIO(download_info.value.path().read_text())))
+    assert rows[0][:4] == ["created_at", "movement_type", "inventory_item", "quantity"]
+    assert [row[1:4] for row in rows[1:]] == [["OUT", "ELEC-LAP-001 — Dell Latitude 5420 Laptop", "2"]]
