@@ -141,7 +141,7 @@ class AdminUserViewSet(ApiViewSet):
         is_active = query.bool("isActive")
         self.paginator.read_params(query)
         query.raise_errors()  # field/query validation comes before the role filter's own error
-        role = query.text("role")
+        role = query.raw("role")  # an unknown role (NUL included) is INVALID_ROLE, not a validation error
         if role is not None and role.lower() not in RoleName.values:
             raise InvalidRole(f"Invalid role: {role}")
         users = selectors.user_list(

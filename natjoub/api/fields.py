@@ -45,7 +45,7 @@ class Text(StrictMixin, serializers.Field):
         super().__init__(**kw)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) or "\x00" in data:  # PostgreSQL text cannot hold NUL
             self.fail("invalid")
         if not self.allow_blank and not data.strip():
             raise serializers.ValidationError(self.message or BLANK)

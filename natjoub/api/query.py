@@ -34,12 +34,20 @@ def parse_int(raw: str) -> int:
     return int(raw)
 
 
+def parse_text(raw: str) -> str:
+    """Free text, as sent; a NUL character cannot reach PostgreSQL."""
+    if "\x00" in raw:
+        raise ValueError(raw)
+    return raw
+
+
 def parse_datetime(raw: str) -> datetime:
     """ISO-8601 date-time with Z or an offset; a naive value is UTC; a date alone is invalid."""
     if "T" not in raw.upper() and " " not in raw:
         raise ValueError(raw)
     value = datetime.fromisoformat(raw.replace("z", "Z"))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    # in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (OverflowError past year 9999)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class QueryParams:
@@ -76,7 +84,7 @@ class QueryParams:
         return self.get(name, lambda raw: raw if raw in choices else _raise(raw), message)
 
     def text(self, name: str) -> str | None:
-        return self.raw(name)
+        return self.get(name, parse_text)
 
     def raise_errors(self) -> None:
         if self.errors:

@@ -1,0 +1,195 @@
+"""Role and cross-user access (contract §4.2, §5) for every operation of the OpenAPI schema.
+
+The table below is the contract's §0/§5 in code. ``test_table_covers_every_operation`` fails as
+soon as a route is added without a role expectation, so no route can be forgotten. A refused
+request must leave every row of both apps exactly as it was (the ids used are real, so an
+allowed caller would really act)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from auth_app.models import RoleName
+from inventory_app.models import StockMovement, StockReservation
+from tests.conftest import bearer_client
+from tests.security.conftest import (
+    ROLES,
+    assert_contract_answer,
+    assert_forbidden,
+    assert_unauthorized,
+    db_dump,
+    schema_operations,
+    send,
+)
+
+PUBLIC = frozenset()
+ANY = frozenset(ROLES)
+STAFF = frozenset({RoleName.ADMIN, RoleName.SELLER})
+ADMIN = frozenset({RoleName.ADMIN})
+SELLER = frozenset({RoleName.SELLER})
+CUSTOMER = frozenset({RoleName.CUSTOMER})
+
+AUTH, INV = "/api/v1/auth", "/api/v1/inventory"
+ROLE_TABLE: dict[str, frozenset] = {
+    **{
+        f"POST {AUTH}/{name}": PUBLIC
+        for name in (
+            "register",
+            "login",
+            "verify-otp",
+            "resend-otp",
+            "forgot-password",
+            "reset-password",
+            "refresh-token",
+        )
+    },
+    **{
+        f"{method} /api/v1/{group}/auth/{name}": roles
+        for group, roles in (("admin", ADMIN), ("seller", SELLER), ("customer", CUSTOMER))
+        for method, name in (("GET", "profile"), ("PUT", "profile"), ("POST", "logout"))
+    },
+    "GET /api/v1/admin/auth/users": ADMIN,
+    "PUT /api/v1/admin/auth/users/{id}/status": ADMIN,
+    "DELETE /api/v1/admin/auth/users/{id}": ADMIN,
+    "GET /api/v1/seller/auth/dashboard": SELLER,
+    "GET /api/v1/customer/auth/bookings": CUSTOMER,
+    f"GET {INV}/branches": ANY,
+    f"POST {INV}/branches": ADMIN,
+    f"GET {INV}/branches/{{id}}": ANY,
+    f"PUT {INV}/branches/{{id}}": ADMIN,
+    f"DELETE {INV}/branches/{{id}}": ADMIN,
+    f"GET {INV}/categories": ANY,
+    f"GET {INV}/categories/tree": ANY,
+    f"POST {INV}/categories": STAFF,
+    f"GET {INV}/categories/{{id}}": ANY,
+    f"PUT {INV}/categories/{{id}}": STAFF,
+    f"DELETE {INV}/categories/{{id}}": STAFF,
+    f"GET {INV}/items": ANY,
+    f"POST {INV}/items": STAFF,
+    f"GET {INV}/items/{{id}}": ANY,
+    f"PUT {INV}/items/{{id}}": STAFF,
+    f"DELETE {INV}/items/{{id}}": STAFF,
+    f"GET {INV}/movements": STAFF,
+    f"POST {INV}/movements": STAFF,
+    f"GET {INV}/movements/{{id}}": STAFF,
+    f"GET {INV}/stock-levels/branch/{{branchId}}": STAFF,
+    f"GET {INV}/stock-levels/low-stock": STAFF,
+    f"GET {INV}/reservations": STAFF,
+    f"POST {INV}/reservations": STAFF,
+    f"GET {INV}/reservations/{{id}}": STAFF,
+    f"POST {INV}/reservations/{{id}}/release": STAFF,
+    f"POST {INV}/reservations/{{id}}/commit": STAFF,
+}
+
+OPERATIONS = schema_operations()
+PROTECTED = [op for op in OPERATIONS if ROLE_TABLE.get(op.key)]
+DENIED = [(op, role) for op in PROTECTED for role in ROLES if role not in ROLE_TABLE[op.key]]
+GRANTED = [(op, role) for op in PROTECTED for role in ROLES if role in ROLE_TABLE[op.key]]
+
+
+def test_table_covers_every_operation():
+    """Every operation of the schema has a role expectation, and the table names no ghost route."""
+    keys = {op.key for op in OPERATIONS}
+    assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
+    assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
+    assert len(OPERATIONS) == 47  # contract §0 rows 7-47, with the second method of six rows
+
+
+def test_schema_operations_are_the_url_conf():
+    """The schema is generated from the URL conf; check it against the resolver for each route."""
+    from django.urls import resolve
+
+    for op in OPERATIONS:
+        concrete = op.path.replace("{id}", "00000000-0000-4000-8000-000000000000").replace(
+            "{branchId}", "00000000-0000-4000-8000-000000000000"
+        )
+        resolve(concrete)  # raises Resolver404 for a path that is not routed
+
+
+# -- wrong role: 403 and nothing written ------------------------------------------------------
+@pytest.mark.parametrize(("op", "role"), DENIED, ids=[f"{role}:{op.key}" for op, role in DENIED])
+def test_wrong_role_is_403_and_writes_nothing(world, op, role):
+    before = db_dump()
+    body = {"isActive": False, "name": "Hijacked", "role": "admin"} if op.method in ("POST", "PUT") else None
+    assert_forbidden(send(world.clients[role], op.method, world.url(op), body))
+    assert db_dump() == before
+
+
+@pytest.mark.parametrize("op", PROTECTED, ids=[op.key for op in PROTECTED])
+@pytest.mark.parametrize("authorization", [None, "Bearer x.y.z", "Basic YWRtaW46YWRtaW4="])
+def test_anonymous_is_401_and_writes_nothing(world, op, authorization):
+    before = db_dump()
+    extra = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    assert_unauthorized(send(APIClient(), op.method, world.url(op), None, **extra))
+    assert db_dump() == before
+
+
+@pytest.mark.parametrize(("op", "role"), GRANTED, ids=[f"{role}:{op.key}" for op, role in GRANTED])
+def test_granted_role_passes_the_role_check(world, op, role):
+    """Control for the two tests above: the same request by an allowed role is not refused."""
+    response = send(world.clients[role], op.method, world.url(op), {} if op.method in ("POST", "PUT") else None)
+    assert response.status_code not in (401, 403), response.content
+    assert_contract_answer(response)
+
+
+PUBLIC_OPS = [op for op in OPERATIONS if not ROLE_TABLE.get(op.key)]
+
+
+@pytest.mark.parametrize("op", PUBLIC_OPS, ids=[op.key for op in PUBLIC_OPS])
+def test_public_routes_ignore_the_authorization_header(world, op):
+    response = send(APIClient(), op.method, op.path, {}, HTTP_AUTHORIZATION="Bearer x")
+    assert response.status_code == 400  # validation of the empty body, not 401
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+# -- cross-user: the token's user is the only subject -----------------------------------------
+@pytest.mark.parametrize("group", ["admin", "seller", "customer"])
+def test_profile_is_always_the_callers_own(world, group):
+    """A profile request names no user: ids of another user in the body or query change nobody."""
+    caller, victim = world.users[group], world.other_customer
+    victim_before = db_dump()["User"]
+    client = world.clients[group]
+    url = f"/api/v1/{group}/auth/profile"
+    body = {"id": str(victim.pk), "userId": str(victim.pk), "user": {"id": str(victim.pk)}, "firstName": "Renamed"}
+    response = send(client, "PUT", f"{url}?id={victim.pk}&userId={victim.pk}", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["user"]["id"] == str(caller.pk)
+    got = send(client, "GET", f"{url}?id={victim.pk}&userId={victim.pk}").json()["data"]["user"]
+    assert got["id"] == str(caller.pk)
+    assert got["firstName"] == "Renamed"
+    after = {row["id"]: row for row in db_dump()["User"]}
+    for row in victim_before:
+        if row["id"] != caller.pk:
+            assert after[row["id"]] == row
+
+
+def test_logout_ends_only_the_callers_session(world):
+    victim_client = world.clients[RoleName.SELLER]
+    other = send(world.clients[RoleName.CUSTOMER], "POST", "/api/v1/customer/auth/logout")
+    assert other.status_code == 200
+    assert send(victim_client, "GET", "/api/v1/seller/auth/profile").status_code == 200
+
+
+@pytest.mark.parametrize("role", [RoleName.SELLER, RoleName.CUSTOMER])
+def test_non_admin_cannot_manage_other_users(world, role):
+    client = world.clients[role]
+    target = world.users[RoleName.ADMIN]
+    before = db_dump()
+    assert_forbidden(send(client, "PUT", f"/api/v1/admin/auth/users/{target.pk}/status", {"isActive": False}))
+    assert_forbidden(send(client, "DELETE", f"/api/v1/admin/auth/users/{target.pk}"))
+    assert_forbidden(send(client, "PUT", f"/api/v1/admin/auth/users/{client.user.pk}/status", {"isActive": True}))
+    assert_forbidden(send(client, "GET", "/api/v1/admin/auth/users"))
+    assert_forbidden(send(client, "GET", "/api/v1/admin/auth/profile"))
+    assert db_dump() == before
+
+
+def test_seller_acting_on_another_sellers_reservation_is_recorded_as_themself(world):
+    """Contract §14.3: any caller with the role may act on any reservation, but the ledger
+    names the committer, never the reservation's creator."""
+    other = world.other_seller
+    response = send(bearer_client(other), "POST", f"/api/v1/inventory/reservations/{world.reservation.pk}/commit")
+    assert response.status_code == 200, response.content
+    movement = StockMovement.objects.get(pk=response.json()["data"]["movementId"])
+    assert movement.performed_by == other.pk
+    assert StockReservation.objects.get(pk=world.reservation.pk).created_by == world.users[RoleName.SELLER].pk
