@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
+@lru_cache(maxsize=4096)  # keys repeat on every row of every page; bounded because keys can echo input
 def to_camel(name: str) -> str:
     if "_" not in name or name.startswith("_"):
         return name
@@ -19,11 +21,18 @@ def to_snake(name: str) -> str:
     return _CAMEL_BOUNDARY.sub(r"_\1", name).lower() if name[:1].islower() else name
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def camelize(value: Any) -> Any:
+    # scalars are returned inline rather than through a call: a page of 100 rows has ~2,000 of them
     if isinstance(value, dict):
-        return {to_camel(k) if isinstance(k, str) else k: camelize(v) for k, v in value.items()}
+        return {
+            (to_camel(k) if isinstance(k, str) else k): (camelize(v) if isinstance(v, _CONTAINERS) else v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [camelize(v) for v in value]
+        return [camelize(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
 
 

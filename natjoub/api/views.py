@@ -7,6 +7,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from natjoub.api.errors import BadRequest
 from natjoub.api.negotiation import JSONOnlyNegotiation
+from natjoub.api.output import render_many
 from natjoub.api.pagination import MetaPagination
 from natjoub.api.query import QueryParams, parse_uuid
 from natjoub.api.responses import ok
@@ -72,7 +73,7 @@ class ApiViewSet(GenericViewSet):
             rows = paginator.paginate_list(queryset)
         else:
             rows = paginator.paginate_queryset(queryset)
-        return paginator.get_paginated_response(serializer_class(rows, many=True).data, message)
+        return paginator.get_paginated_response(render_many(serializer_class, rows), message)
 
     def query(self) -> QueryParams:
         return QueryParams(self.request.query_params)

@@ -1,6 +1,7 @@
 """Test-only routes that exercise the API core (envelope, parsing, fields, pagination, errors)."""
 
 from django.urls import include, path, re_path
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from natjoub.api import fields
@@ -42,9 +43,8 @@ class ProbeViewSet(ApiViewSet):
         return self.respond(None, "No body read")
 
 
-class _Rows:
-    def __init__(self, rows, many=True):
-        self.data = rows
+class _Rows(serializers.Serializer):
+    row_number = serializers.IntegerField()
 
 
 router = OptionalSlashRouter()

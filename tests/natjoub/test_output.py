@@ -1,0 +1,122 @@
+"""render_many (natjoub/api/output.py) must render exactly what DRF's serializers render, for every
+output serializer a list endpoint uses, on rows with and without their optional relations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from auth_app import selectors as auth_selectors
+from auth_app.models import RoleName
+from auth_app.serializers import BookingOutput, UserOutput
+from inventory_app import selectors as inv
+from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
+from inventory_app.serializers import (
+    BranchOutput,
+    CategoryOutput,
+    ItemOutput,
+    MovementOutput,
+    ReservationOutput,
+    StockLevelOutput,
+)
+from natjoub.api.output import render_many
+from tests.factories import make_user
+from tests.inventory_app.conftest import make_branch, make_category, make_item, stock
+
+pytestmark = pytest.mark.django_db
+
+
+def drf(serializer_class, rows) -> list[dict]:
+    return [dict(row) for row in serializer_class(rows, many=True).data]
+
+
+@pytest.fixture
+def inventory():
+    parent = make_category("Parent")
+    child = make_category("Child", parent=parent, description="nested")
+    main = make_branch("BR-1", city="Phnom Penh", is_active=True)
+    other = make_branch("BR-2", name="Other", phone_number="+85512345678", is_active=False)
+    with_category = make_item("SKU-1", category=child, barcode="123", unit_price=Decimal("1234.50"))
+    bare = make_item("SKU-2", description=None, unit_price=Decimal("0.00"), is_active=False)
+    stock(with_category, main, 7)
+    stock(with_category, other, 3, reserved=2)
+    stock(bare, main, 0)
+    StockMovement.objects.create(
+        inventory_item=with_category, from_branch=main, to_branch=other, movement_type=MovementType.TRANSFER,
+        quantity=2, unit_price=Decimal("9.99"), reference_number="T-1", notes="move",
+    )  # fmt: skip
+    StockMovement.objects.create(inventory_item=bare, from_branch=main, movement_type=MovementType.OUT, quantity=1)
+    now = timezone.now()
+    StockReservation.objects.create(
+        inventory_item=with_category, branch=main, quantity=1, expires_at=now + timedelta(minutes=5)
+    )
+    StockReservation.objects.create(
+        inventory_item=bare, branch=main, quantity=1, expires_at=now - timedelta(minutes=5), reference_number="R-2"
+    )
+    StockReservation.objects.create(
+        inventory_item=bare, branch=other, quantity=2, status=ReservationStatus.RELEASED, expires_at=now
+    )
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "rows"),
+    [
+        (BranchOutput, lambda: inv.branch_list()),
+        (CategoryOutput, lambda: inv.category_list()),
+        (ItemOutput, lambda: inv.item_list()),
+        (StockLevelOutput, lambda: inv.stock_levels_queryset().order_by("id")),
+        (StockLevelOutput, lambda: inv.low_stock_list()),
+        (MovementOutput, lambda: inv.movements_queryset().order_by("id")),
+        (ReservationOutput, lambda: inv.reservation_list()),
+        (UserOutput, lambda: auth_selectors.user_list()),
+    ],
+    ids=["branches", "categories", "items", "stock-levels", "low-stock", "movements", "reservations", "users"],
+)
+def test_render_many_equals_drf(inventory, serializer_class, rows):
+    make_user(RoleName.SELLER, first_name="Sam", dob=None)
+    listed = list(rows())
+    assert listed, "the fixture must produce rows for this serializer"
+    assert render_many(serializer_class, listed) == drf(serializer_class, listed)
+
+
+def test_render_many_of_nothing():
+    assert render_many(BookingOutput, []) == []
+
+
+class Row:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+class Edge(serializers.Serializer):
+    when = serializers.DateTimeField()
+    naive = serializers.DateTimeField()
+    text_when = serializers.DateTimeField()
+    flag = serializers.BooleanField()
+    number = serializers.IntegerField()
+    label = serializers.CharField(source="nested.label", allow_null=True)
+    computed = serializers.CharField()
+    secret = serializers.CharField(write_only=True)
+
+
+def test_edge_cases_take_drf_path():
+    """Non-UTC offsets, naive values, strings, truthy spellings, callables, None half-way, write-only."""
+    plus7 = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(hours=7)
+    naive = datetime(2026, 1, 2, 3, 4, 5)  # noqa: DTZ001 - DRF makes naive values aware
+    rows = [
+        Row(when=plus7.astimezone(timezone.get_fixed_timezone(420)), naive=naive,
+            text_when="as-is", flag="false", number="42", nested=None, computed=lambda: "called", secret="x"),
+        Row(when=datetime(2026, 1, 2, tzinfo=UTC), naive=naive, text_when="x", flag=1, number=7.0,
+            nested=Row(label="inner"), computed="plain", secret="y"),
+    ]  # fmt: skip
+    rendered = render_many(Edge, rows)
+    assert rendered == drf(Edge, rows)
+    assert rendered[0]["when"] == "2026-01-02T10:04:05.000006Z"
+    assert rendered[0]["flag"] is False
+    assert rendered[0]["label"] is None
+    assert rendered[0]["computed"] == "called"
+    assert "secret" not in rendered[0]
