@@ -9,7 +9,7 @@
    invariant holds; about 0.1 % of the rows are low on stock.
 3. Starts granian (2 workers x 4 blocking threads, rate limiting off) and drives
    ``POST /api/v1/inventory/movements`` (OUT of 1 / IN of 1 alternating, so stock never runs out)
-   with N keep-alive clients (stdlib ``http.client`` + threads) on 4 hot stock rows, then on 2,000
+   with wrk (N connections, a generated Lua script) on 4 hot stock rows, then on 2,000
    cold rows; then PostgreSQL's own pgbench runs the same transaction (BEGIN; SELECT … FOR UPDATE
    the stock row; UPDATE stock_levels; INSERT INTO stock_movements; COMMIT) with the same client
    count and duration. Goal: API throughput >= 0.25 x pgbench's.
@@ -17,18 +17,17 @@
    ``GET /stock-levels/low-stock`` on 1,000,000 stock rows (goal < 50 ms, p50 at 1 client).
 5. ``reconcile_stock`` must report no drift at the end.
 
-Writes the report to bench/results/inventory.md.
+Writes bench/results/inventory.md and inventory.json. ``--reuse-db`` keeps the generated data of an
+earlier run (generation takes about a minute).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -37,21 +36,25 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import run_wrk
 from bench.harness import (
-    Http,
     Server,
     latency_summary,
     login,
+    lua_script,
     machine,
     machine_line,
     manage,
+    md_table,
+    movement_body,
     prepare_database,
     recreate_database,
     server_uri,
+    with_dbname,
+    write_results,
 )
 
 DB_NAME = "natjoub_bench_inv"
-RESULT = Path(__file__).resolve().parent / "results" / "inventory.md"
 MOVEMENTS = "/api/v1/inventory/movements"
 ITEMS, BRANCHES = 100_000, 10
 HOT_ROWS, COLD_ROWS = 4, 2_000
@@ -135,72 +138,30 @@ def bench_rows(url: str) -> list[tuple[str, str, str]]:
     return [(str(item), str(branch)) for item, branch in rows]
 
 
+def _script(groups: list[dict]) -> str:
+    path = Path(tempfile.mkdtemp(prefix="natjoub-inv-bench-")) / "load.lua"
+    path.write_text(lua_script(groups))
+    return str(path)
+
+
 def drive(base: str, token: str, pairs: list[tuple[str, str]], clients: int, seconds: float) -> dict:
-    """Alternating OUT/IN of 1 on random rows of ``pairs`` from ``clients`` keep-alive threads."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    statuses: list[dict] = [{} for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
-    deadline_box: list[float] = []
-
-    def work(i: int) -> None:
-        client = Http(base, token)
-        rng = random.Random(i)
-        kind = "OUT" if i % 2 else "IN"
-        barrier.wait()
-        deadline = deadline_box[0]
-        while time.monotonic() < deadline:
-            item, branch = rng.choice(pairs)
-            body = {"inventoryItemId": item, "movementType": kind, "quantity": 1, "notes": "bench"}
-            body["fromBranchId" if kind == "OUT" else "toBranchId"] = branch
-            resp = client.post(MOVEMENTS, body)
-            latencies[i].append(resp.elapsed)
-            statuses[i][resp.status] = statuses[i].get(resp.status, 0) + 1
-            kind = "IN" if kind == "OUT" else "OUT"
-        client.close()
-
-    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    deadline_box.append(time.monotonic() + seconds)
-    start = time.monotonic()
-    barrier.wait()
-    for thread in threads:
-        thread.join(seconds + 60)
-    elapsed = time.monotonic() - start
-    merged = [x for part in latencies for x in part]
-    counts: dict = {}
-    for part in statuses:
-        for status, n in part.items():
-            counts[status] = counts.get(status, 0) + n
-    ok = counts.get(201, 0)
-    return {"tps": ok / elapsed, "requests": len(merged), "statuses": counts, **latency_summary(merged)}
+    """wrk: OUT of 1 or IN of 1 (random) on random rows of ``pairs`` with ``clients`` connections."""
+    requests = [
+        {"method": "POST", "path": MOVEMENTS, "body": movement_body(kind, item, branch, 1, "bench")}
+        for item, branch in pairs
+        for kind in ("IN", "OUT")
+    ]
+    script = _script([{"name": "movements", "weight": 1, "token": token, "requests": requests}])
+    result = run_wrk(base + MOVEMENTS, seconds=seconds, connections=clients, script=script)
+    created = result["statuses"].get("201", 0)
+    return {**result, "tps": result["rps"] * created / max(1, result["requests"])}
 
 
 def read_loop(base: str, token: str, path: str, clients: int, seconds: float) -> dict:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def work() -> None:
-        client = Http(base, token)
-        mine, bad = [], 0
-        while time.monotonic() < deadline:
-            resp = client.get(path)
-            mine.append(resp.elapsed)
-            bad += resp.status != 200
-        client.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += bad
-
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(clients)]
-    start = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + 60)
-    return {"rps": len(latencies) / (time.monotonic() - start), "errors": errors[0], **latency_summary(latencies)}
+    """wrk GETs of ``path`` with the bearer token; errors = non-2xx + socket errors."""
+    script = _script([{"name": "read", "weight": 1, "token": token, "requests": [{"method": "GET", "path": path}]}])
+    result = run_wrk(base + path, seconds=seconds, connections=clients, script=script)
+    return {**result, "errors": result["non_2xx"] + result["socket_errors"]}
 
 
 def pgbench(url: str, *, lo: int, hi: int, clients: int, seconds: int) -> dict:
@@ -257,12 +218,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--reuse-db", action="store_true", help="keep the generated data of an earlier run")
     args = parser.parse_args()
     seconds, clients = min(args.seconds, 60), min(args.clients, 64)
 
     uri = server_uri()
-    url = recreate_database(uri, DB_NAME)
-    prepare_database(url)
+    url = with_dbname(uri, DB_NAME)
+    if not (args.reuse_db and _populated(uri)):
+        recreate_database(uri, DB_NAME)
+        prepare_database(url)
+    else:
+        manage(url, "migrate", "--noinput", "-v", "0")
     generated = generate(url)
     pairs = bench_rows(url)
     hot, cold = pairs[:HOT_ROWS], pairs[HOT_ROWS:]
@@ -286,38 +252,37 @@ def main() -> None:
     reconcile = manage(url, "reconcile_stock")
     plan = explain(url)
 
-    def row(name, result, key="tps"):
-        return f"| {name} | {result[key]:.1f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} |"
-
     ratio_hot, ratio_cold = api_hot["tps"] / pg_hot["tps"], api_cold["tps"] / pg_cold["tps"]
+    rows = [
+        {"scenario": f"API POST /movements, {HOT_ROWS} hot rows", **api_hot, "rps": api_hot["tps"],
+         "ratio": ratio_hot, "ratio_label": "API / pgbench, hot rows"},
+        {"scenario": f"pgbench, {HOT_ROWS} hot rows", **pg_hot, "rps": pg_hot["tps"]},
+        {"scenario": f"API POST /movements, {COLD_ROWS:,} cold rows", **api_cold, "rps": api_cold["tps"],
+         "ratio": ratio_cold, "ratio_label": "API / pgbench, cold rows"},
+        {"scenario": f"pgbench, {COLD_ROWS:,} cold rows", **pg_cold, "rps": pg_cold["tps"]},
+        {"scenario": f"GET /items?limit=100 ({ITEMS:,} items), 8 clients", **items},
+        {"scenario": "GET /items?limit=100, 1 client", **items_single},
+        {"scenario": f"GET /stock-levels/low-stock ({ITEMS * BRANCHES:,} rows), 1 client", **low},
+        {"scenario": "GET /stock-levels/low-stock, 8 clients", **low8},
+    ]  # fmt: skip
+    for row in rows:
+        row.pop("raw", None)
+        row.setdefault("error_rate", 0.0)
+    columns = [("scenario", "scenario"), ("rps", "req/s (movements: 201/s)"), ("p50_ms", "p50 ms"),
+               ("p99_ms", "p99 ms"), ("error_rate", "error rate")]  # fmt: skip
     lines = [
         "# Inventory benchmark",
         "",
         machine_line(facts),
-        f"Server: granian, 2 workers x 4 blocking threads, rate limiting off. Load: {clients} keep-alive clients "
-        f"(stdlib http.client + threads), {seconds:g} s per scenario, from 127.0.0.1. Data: {ITEMS:,} generated "
-        f"items, {ITEMS * BRANCHES:,} generated stock rows (+ the §23 demo data); generation took {generated:.0f} s.",
+        f"Server: granian, 2 workers x 4 blocking threads, rate limiting off. Load: wrk ({clients} connections "
+        f"for the movements, 8 and 1 for the reads), {seconds:g} s per scenario, from 127.0.0.1.",
+        f"Data: {ITEMS:,} generated items, {ITEMS * BRANCHES:,} generated stock rows (+ the §23 demo data); "
+        f"generation took {generated:.0f} s.",
         "",
-        "## Stock movements: API vs pgbench of the same transaction",
-        "",
-        "| scenario | tx/s | p50 ms | p99 ms |",
-        "|---|---|---|---|",
-        row(f"API POST /movements, {HOT_ROWS} hot rows", api_hot),
-        row(f"pgbench, {HOT_ROWS} hot rows", pg_hot),
-        row(f"API POST /movements, {COLD_ROWS:,} cold rows", api_cold),
-        row(f"pgbench, {COLD_ROWS:,} cold rows", pg_cold),
+        md_table(rows, columns),
         "",
         f"Ratio API/pgbench, hot rows: **{ratio_hot:.2f}**; cold rows: **{ratio_cold:.2f}** (goal >= 0.25).",
         f"API statuses: hot {api_hot['statuses']}, cold {api_cold['statuses']}.",
-        "",
-        "## Reads",
-        "",
-        "| scenario | req/s | p50 ms | p99 ms |",
-        "|---|---|---|---|",
-        row(f"GET /items?limit=100 ({ITEMS:,} items), 8 clients", items, "rps"),
-        row("GET /items?limit=100, 1 client", items_single, "rps"),
-        row(f"GET /stock-levels/low-stock ({ITEMS * BRANCHES:,} rows), 1 client", low, "rps"),
-        row("GET /stock-levels/low-stock, 8 clients", low8, "rps"),
         "",
         f"Goals: items p99 < 100 ms at 8 clients: **{items['p99_ms']:.1f} ms**; low stock < 50 ms: "
         f"**p50 {low['p50_ms']:.1f} ms, p99 {low['p99_ms']:.1f} ms** (1 client). Read errors: items "
@@ -330,12 +295,23 @@ def main() -> None:
         "```",
         plan,
         "```",
-        "",
     ]
     report = "\n".join(lines)
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(report)
+    write_results("inventory", report, {
+        "benchmark": "inventory", "machine": facts, "seconds": seconds, "clients": clients, "scenarios": rows,
+        "ratios": {"API / pgbench, hot rows": ratio_hot, "API / pgbench, cold rows": ratio_cold},
+        "reconcile_exit": reconcile.returncode,
+    })  # fmt: skip
     print(report)
+
+
+def _populated(uri: str) -> bool:
+    try:
+        with psycopg.connect(with_dbname(uri, DB_NAME)) as conn:
+            count = conn.execute("SELECT count(*) FROM inventory_schema.inventory_items").fetchone()[0]
+    except psycopg.Error:
+        return False
+    return count > ITEMS
 
 
 TOKEN_SNIPPET = (
