@@ -18,8 +18,15 @@ class _NatJoubToken(Token):
 
     def verify(self) -> None:
         """simplejwt's checks, plus ``iss``/``aud`` *equal* to the configured strings: PyJWT also
-        accepts an ``aud`` list that merely contains the audience (contract §4.2 wants equality)."""
-        super().verify()
+        accepts an ``aud`` list that merely contains the audience (contract §4.2 wants equality).
+        A claim of the wrong JSON type (``"exp": "123"``) is an invalid token, not a crash."""
+        try:
+            super().verify()
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TokenError("Token has a malformed claim") from exc
+        jti = self.payload.get("jti")
+        if not isinstance(jti, str) or "\x00" in jti:  # it is looked up and stored as PostgreSQL text
+            raise TokenError("Token has a malformed jti")
         if self.payload.get("aud") != settings.JWT_AUDIENCE or self.payload.get("iss") != settings.JWT_ISSUER:
             raise TokenError("Token has wrong issuer or audience")
 
