@@ -8,6 +8,7 @@ import math
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
 from auth_app import services
@@ -163,3 +164,9 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
     def revoke_tokens(self, request, queryset):
         count = services.refresh_tokens_revoke(token_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{count} refresh token(s) revoked.", messages.SUCCESS)
+
+
+# Roles decide what a user may do (contract §5); Django's groups and permissions are not used,
+# so their changelist would only mislead staff.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)

@@ -356,3 +356,9 @@ def test_users_cannot_be_deleted_or_added_in_the_admin(back_office, admin_user):
 def test_changelist_offers_the_account_actions(back_office):
     choices = dict(back_office.get(CHANGELIST).context["action_form"].fields["action"].choices)
     assert {"activate_users", "deactivate_users", "send_password_reset", "revoke_sessions"} <= set(choices)
+
+
+def test_django_groups_are_not_offered(back_office):
+    """Roles decide access; the unused Django groups changelist is not registered."""
+    response = back_office.get("/admin/auth/group/")
+    assert response.status_code == 404

@@ -15,7 +15,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -58,10 +57,6 @@ def build_users(n: int) -> list[User]:
 
 def build_roles(n: int) -> None:
     Role.objects.bulk_create([Role(name=f"role-{_tag()}") for _ in range(n)])
-
-
-def build_groups(n: int) -> None:
-    Group.objects.bulk_create([Group(name=f"group-{_tag()}") for _ in range(n)])
 
 
 def build_refresh_tokens(n: int) -> None:
@@ -168,7 +163,6 @@ def build_idempotency_keys(n: int) -> None:
 
 
 BUILDERS: dict[type, Callable[[int], object]] = {
-    Group: build_groups,
     Role: build_roles,
     User: build_users,
     RefreshToken: build_refresh_tokens,
