@@ -243,3 +243,18 @@ def test_csrf_never_hides_404_or_405(method, path):
 
     response = getattr(Client(enforce_csrf_checks=True), method)(path)
     assert response.status_code in (404, 405)
+
+
+@pytest.mark.django_db
+def test_admin_forms_still_require_a_csrf_token():
+    """CSRF is gated to /admin/ (the only cookie-authenticated forms), not switched off."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    refused = client.post("/admin/login/", {"username": "a@example.com", "password": "x"})
+    assert refused.status_code == 403
+    client.get("/admin/login/")  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    form = {"username": "a@example.com", "password": "x", "csrfmiddlewaretoken": token}
+    accepted = client.post("/admin/login/", form)
+    assert accepted.status_code == 200  # the form again, with its error: the token was accepted
