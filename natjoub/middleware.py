@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 import re
@@ -54,13 +55,18 @@ def _http_metrics(method: str, route: str, status: str):
 
 
 def client_ip(request) -> str:
-    """REMOTE_ADDR, or the n-th address from the right of X-Forwarded-For behind n trusted proxies."""
+    """REMOTE_ADDR, or the n-th address from the right of X-Forwarded-For behind n trusted proxies
+    when that entry is an IP address (anything else, e.g. a NUL or 10 kB of text, is not one and
+    must not reach a cache key or a log line)."""
     remote = request.META.get("REMOTE_ADDR", "")
     hops = settings.TRUSTED_PROXY_COUNT
     if hops > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= hops:
-            return forwarded[-hops]
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                pass
     return remote
 
 

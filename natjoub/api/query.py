@@ -11,7 +11,7 @@ from typing import Any
 from natjoub.api.errors import ValidationFailed
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-INT_RE = re.compile(r"^-?\d+$")
+INT_RE = re.compile(r"^-?\d+$", re.ASCII)
 INVALID = "Invalid value"
 
 

@@ -210,6 +210,8 @@ def test_pagination_defaults_and_offset_past_end(client):
         ({"limit": 0}, {"limit": "Must be an integer between 1 and 1000"}),
         ({"limit": 1001}, {"limit": "Must be an integer between 1 and 1000"}),
         ({"limit": "ten"}, {"limit": "Must be an integer between 1 and 1000"}),
+        ({"limit": "\u0661\u0660"}, {"limit": "Must be an integer between 1 and 1000"}),  # Arabic-Indic "10"
+        ({"offset": "\uff13"}, {"offset": "Must be a non-negative integer"}),  # fullwidth "3"
         ({"offset": -1}, {"offset": "Must be a non-negative integer"}),
         (
             {"limit": "x", "offset": "y"},

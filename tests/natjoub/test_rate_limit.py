@@ -134,3 +134,16 @@ def test_counts_are_exact_across_server_processes():
     limited = [retry for status, retry in results if status == 429]
     assert len(limited) == 7, results
     assert all(retry and 1 <= int(retry) <= 60 for retry in limited)
+
+
+@override_settings(**{**LIMITS, "TRUSTED_PROXY_COUNT": 1})
+@pytest.mark.parametrize("forwarded", ["1.2.3.4\x00", "x" * 10_000, "1.2.3.4; DROP TABLE x", "999.1.1.1"])
+def test_forwarded_value_that_is_not_an_ip_counts_as_the_proxy(client, forwarded):
+    """A hostile X-Forwarded-For never reaches the counter key: the request counts for REMOTE_ADDR."""
+    statuses = [
+        client.post("/api/v1/auth/login", {}, HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.9.0.7").status_code
+        for _ in range(6)
+    ]
+    assert 429 not in statuses[:5]
+    assert statuses[5] == 429
+    assert client.post("/api/v1/auth/login", {}, REMOTE_ADDR="10.9.0.7").status_code == 429
