@@ -38,7 +38,7 @@ BENCH = ROOT / "bench"
 SUITE = [
     ("server", "server_bench.py", "server", 240, "b/a: /health/live full stack vs bare Django view"),
     ("auth", "auth_bench.py", "auth", 300, "login vs raw bcrypt"),
-    ("inventory", "inventory_bench.py", "inventory", 300, "movements vs pgbench"),
+    ("inventory", "inventory_bench.py", "inventory", 600, "movements vs pgbench"),
     ("mixed", "mixed_load.py", "mixed", 300, "mixed vs /health/live ceiling at the same concurrency"),
 ]
 
@@ -187,6 +187,8 @@ def collect(name: str, result: str, since: float) -> tuple[list[dict], list[tupl
 
 def attach_ratios(name: str, rows: list[dict], ratios: list[tuple[str, float]]) -> None:
     """Show a benchmark-level ratio on the row it measures (server: b; others: the last row)."""
+    shown = {r.get("ratio_label") for r in rows if r["benchmark"] == name and r.get("ratio") is not None}
+    ratios = [(label, value) for label, value in ratios if label not in shown]  # rows may carry their own
     bench_rows = [r for r in rows if r["benchmark"] == name and r.get("ratio") is None]
     if not bench_rows or not ratios:
         return
