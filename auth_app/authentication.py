@@ -45,6 +45,16 @@ class BearerTokenAuthentication(JWTAuthentication):
             .filter(pk=user_id, is_active=True)
             .first()
         )
-        if user is None or user.blacklisted:
+        if user is None or user.blacklisted or _issued_before_revocation(validated_token, user):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
         return user
+
+
+def _issued_before_revocation(token, user: User) -> bool:
+    """``iat`` has whole seconds: a token from the second of the revocation itself is kept, so a
+    sign-in right after "Revoke all sessions" works."""
+    revoked = user.sessions_revoked_at
+    if revoked is None:
+        return False
+    issued = token.get("iat")
+    return not isinstance(issued, int | float) or issued < int(revoked.timestamp())

@@ -54,6 +54,9 @@ class User(TimestampedModel):
     gender = models.CharField(max_length=20, choices=Gender.choices, null=True, blank=True)
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
     is_active = models.BooleanField(default=True, db_index=True)
+    # "Revoke all sessions" (back office): access tokens issued before this second are refused.
+    # Access tokens are stateless, so this is the one way to end them before they expire.
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

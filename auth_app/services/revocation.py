@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 
-from auth_app.models import RefreshToken
+from auth_app.models import RefreshToken, User
 from auth_app.services.common import now
 
 
@@ -42,11 +42,12 @@ def _end_admin_sessions(user_ids: set[str]) -> int:
 
 
 def user_sessions_revoke(*, user_ids: Collection[uuid.UUID]) -> SessionsRevoked:
-    """Every live refresh token of the users revoked and their admin sessions ended, in one
-    transaction. Access tokens already issued are stateless and run out on their own (at most
-    ``JWT_ACCESS_TTL_SECONDS``); deactivate the user to refuse them at once."""
+    """Signed out everywhere, in one transaction: every live refresh token revoked, access tokens
+    issued before now refused (``User.sessions_revoked_at``, checked by bearer authentication at
+    no extra query) and admin sessions ended."""
     ids = list(user_ids)
     with transaction.atomic():
+        User.objects.filter(pk__in=ids).update(sessions_revoked_at=now())
         tokens = RefreshToken.objects.filter(user_id__in=ids, is_revoked=False).update(is_revoked=True)
         sessions = _end_admin_sessions({str(pk) for pk in ids})
     return SessionsRevoked(refresh_tokens=tokens, admin_sessions=sessions)

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from rest_framework_simplejwt import tokens as simplejwt_tokens
 
 from auth_app.models import PasswordResetToken, RefreshToken, RoleName, User
 from auth_app.services.sessions import tokens_issue
@@ -271,7 +272,7 @@ def test_send_password_reset_action_sends_nothing_before_commit(back_office, dja
     assert len(callbacks) == 1  # the e-mail waits for the commit, as in the API
 
 
-def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admin_user, client):
+def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admin_user, client, monkeypatch):
     other_admin = make_user(RoleName.ADMIN, email="second@example.com")
     other_session = Client()
     other_session.force_login(other_admin)
@@ -279,15 +280,26 @@ def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admi
     seller = make_user(RoleName.SELLER)
     for user in (other_admin, seller, seller):
         tokens_issue(user=user)
-    bystander_tokens = tokens_issue(user=make_user(RoleName.CUSTOMER))
+    seller_access = issued_earlier(monkeypatch, seller)
+    bystander = make_user(RoleName.CUSTOMER)
+    bystander_tokens = tokens_issue(user=bystander)
+    bystander_access = issued_earlier(monkeypatch, bystander)
+    assert bearer_get(client, seller_access, "/api/v1/seller/auth/profile").status_code == 200
 
     response = run_action(back_office, "revoke_sessions", [other_admin, seller])
-    assert messages_of(response)[0][1].startswith(
-        "Sessions revoked for 2 user(s): 3 refresh token(s), 1 admin session(s). Access tokens already issued run out"
+    assert messages_of(response)[0][1] == (
+        "Sessions revoked for 2 user(s): 4 refresh token(s), 1 admin session(s); access tokens issued before now "
+        "are refused."
     )
     assert not RefreshToken.objects.filter(user__in=[other_admin, seller], is_revoked=False).exists()
+    assert bearer_get(client, seller_access, "/api/v1/seller/auth/profile").status_code == 401
+    # other users keep their sessions
+    assert bearer_get(client, bystander_access, "/api/v1/customer/auth/profile").status_code == 200
     refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": bystander_tokens["refresh_token"]})
-    assert refreshed.status_code == 200  # other users keep their sessions
+    assert refreshed.status_code == 200
+    # a sign-in after the revocation works at once (iat has whole seconds: same-second tokens are kept)
+    fresh = tokens_issue(user=seller)["access_token"]
+    assert bearer_get(client, fresh, "/api/v1/seller/auth/profile").status_code == 200
     # the other admin's browser session is gone; the acting admin's is not
     assert other_session.get("/admin/").status_code == 302
     assert back_office.get("/admin/").status_code == 200
@@ -295,6 +307,18 @@ def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admi
     signed_in = other_session.post("/admin/login/", {"username": "second@example.com", "password": DEFAULT_PASSWORD})
     assert signed_in.status_code == 302  # they may sign in again
     assert other_session.get("/admin/").status_code == 200
+
+
+def issued_earlier(monkeypatch, user, seconds: int = 5) -> str:
+    """An access token of ``user`` as if issued ``seconds`` ago (``iat`` has whole seconds)."""
+    real = simplejwt_tokens.aware_utcnow
+    with monkeypatch.context() as patch:
+        patch.setattr(simplejwt_tokens, "aware_utcnow", lambda: real() - dt.timedelta(seconds=seconds))
+        return tokens_issue(user=user)["access_token"]
+
+
+def bearer_get(client, token: str, path: str):
+    return client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 def test_revoke_sessions_of_oneself_signs_out(back_office, admin_user):
