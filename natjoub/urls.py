@@ -24,3 +24,9 @@ urlpatterns = [
     path("api/v1/inventory/", include("inventory_app.urls")),
     re_path(r"^.*$", health.unmatched, name="unmatched"),
 ]
+
+# Errors Django raises outside DRF (e.g. an invalid Host header) answer in the envelope too.
+handler400 = "natjoub.error_views.bad_request"
+handler403 = "natjoub.error_views.permission_denied"
+handler404 = "natjoub.error_views.page_not_found"
+handler500 = "natjoub.error_views.server_error"
