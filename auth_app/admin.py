@@ -10,18 +10,8 @@ from django.db.models import QuerySet
 
 from auth_app import services
 from auth_app.models import Credential, RefreshToken, Role, User
+from natjoub.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Role)
@@ -31,7 +21,7 @@ class RoleAdmin(ReadOnlyAdmin):
     ordering = ("name",)
 
 
-class CredentialInline(admin.StackedInline):
+class CredentialInline(ReadOnlyMixin, admin.StackedInline):
     """Sign-in data of the user, read-only; the password hash and OTP state are never shown."""
 
     model = Credential
@@ -40,12 +30,6 @@ class CredentialInline(admin.StackedInline):
     max_num = 1
     fields = ("email", "username", "phone_number", "is_verified", "otp_attempts", "otp_sent_at", "updated_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(User)

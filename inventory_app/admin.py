@@ -14,13 +14,12 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from inventory_app import services
+from inventory_app import selectors, services
 from inventory_app.admin_views import export_as_csv, export_changelist_view, record_movement_view
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import (
@@ -34,18 +33,8 @@ from inventory_app.models import (
     StockReservation,
 )
 from inventory_app.services.catalog import category_ancestor_ids
+from natjoub.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ServiceDeleteMixin:
@@ -192,7 +181,7 @@ class CategoryAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         )
 
 
-class StockLevelInline(admin.TabularInline):
+class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
     """The item's stock rows, per branch, read-only: stock changes only through movements."""
 
     model = StockLevel
@@ -216,15 +205,6 @@ class StockLevelInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("branch", "inventory_item").order_by("branch__code")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="Available")
     def available(self, obj: StockLevel) -> int:
         return obj.available_quantity
@@ -236,19 +216,6 @@ class StockLevelInline(admin.TabularInline):
     @admin.display(description="Low stock", boolean=True)
     def is_low(self, obj: StockLevel) -> bool:
         return obj.available_quantity <= obj.inventory_item.reorder_level
-
-
-def total_stock_subquery() -> Coalesce:
-    """Units of the item across all branches (0 without stock rows), as a correlated subquery
-    so the changelist keeps one row per item and one query per page."""
-    per_item = (
-        StockLevel.objects.filter(inventory_item=OuterRef("pk"))
-        .order_by()
-        .values("inventory_item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Coalesce(Subquery(per_item, output_field=IntegerField()), Value(0))
 
 
 @admin.register(InventoryItem)
@@ -275,7 +242,7 @@ class InventoryItemAdmin(CsvExportMixin, ServiceDeleteMixin, admin.ModelAdmin):
         services.item_delete(item_id=pk)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(total_stock=total_stock_subquery())
+        return super().get_queryset(request).annotate(total_stock=selectors.item_total_stock())
 
     @admin.display(description="Total stock", ordering="total_stock")
     def total_stock(self, obj: InventoryItem) -> int:

@@ -109,18 +109,21 @@ ITEM_ORDERING_MESSAGE = "Must be one of: name, sku, unitPrice, createdAt (prefix
 TEXT_FIELDS = {"name", "sku"}
 
 
-def items_queryset() -> QuerySet[InventoryItem]:
-    total = (
+def item_total_stock() -> Coalesce:
+    """Units of the item across all branches (0 without stock rows), as a correlated subquery so
+    a list keeps one row per item and one query per page (API list and admin changelist)."""
+    per_item = (
         StockLevel.objects.filter(inventory_item_id=OuterRef("pk"))
         .order_by()
         .values("inventory_item_id")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return InventoryItem.objects.annotate(
-        category_name=F("category__name"),
-        total_stock=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)),
-    )
+    return Coalesce(Subquery(per_item, output_field=IntegerField()), Value(0))
+
+
+def items_queryset() -> QuerySet[InventoryItem]:
+    return InventoryItem.objects.annotate(category_name=F("category__name"), total_stock=item_total_stock())
 
 
 def parse_item_ordering(raw: str) -> tuple[str, bool]:

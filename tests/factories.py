@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from auth_app.models import Credential, Role, RoleName, User
@@ -55,3 +59,21 @@ def make_user(role_name: str = RoleName.CUSTOMER, *, password: str = DEFAULT_PAS
         **user_fields,
     )
     return credential.user
+
+
+def access_claims(user, **overrides) -> dict:
+    """The claims of a valid access token of ``user`` (contract §4.1); an override of ``...`` drops
+    that claim."""
+    now = int(time.time())
+    claims = {
+        "iss": settings.JWT_ISSUER,
+        "aud": settings.JWT_AUDIENCE,
+        "user_id": str(user.pk),
+        "role": user.role.name,
+        "type": "access",
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "exp": now + 900,
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not ...}

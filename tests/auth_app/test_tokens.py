@@ -14,7 +14,7 @@ from auth_app.models import RefreshToken, RoleName, TokenBlacklist, User
 from auth_app.services.sessions import tokens_issue
 from auth_app.tokens import sha256_hex
 from tests.auth_app.conftest import assert_error, assert_ok, assert_unauthorized, post
-from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.factories import DEFAULT_PASSWORD, access_claims, make_user
 
 pytestmark = pytest.mark.django_db
 REFRESH = "/api/v1/auth/refresh-token"
@@ -35,22 +35,6 @@ def decode(token: str) -> dict:
 
 def forge(claims: dict, *, key: str | None = None, algorithm: str = "HS256") -> str:
     return jwt.encode(claims, key if key is not None else settings.JWT_SECRET, algorithm=algorithm)
-
-
-def access_claims(user, **overrides) -> dict:
-    now = int(time.time())
-    claims = {
-        "iss": settings.JWT_ISSUER,
-        "aud": settings.JWT_AUDIENCE,
-        "user_id": str(user.pk),
-        "role": user.role.name,
-        "type": "access",
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "exp": now + 900,
-    }
-    claims.update(overrides)
-    return {k: v for k, v in claims.items() if v is not ...}
 
 
 @pytest.fixture

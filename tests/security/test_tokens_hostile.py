@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import time
-import uuid
 
 import jwt
 import pytest
 from django.conf import settings
 
 from auth_app.models import RoleName
+from tests.factories import access_claims as claims
 from tests.security.conftest import assert_unauthorized, db_fingerprint, isolated, send
 
 ROUTES = [
@@ -30,22 +30,6 @@ ROUTES = [
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def claims(user, **overrides) -> dict:
-    now = int(time.time())
-    base = {
-        "iss": settings.JWT_ISSUER,
-        "aud": settings.JWT_AUDIENCE,
-        "user_id": str(user.pk),
-        "role": user.role.name,
-        "type": "access",
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "exp": now + 900,
-    }
-    base.update(overrides)
-    return base
 
 
 def signed(payload: dict, **headers) -> str:
