@@ -57,10 +57,9 @@ def _in_wire_order(body: dict, data_fields: list[str]) -> dict:
     return ordered | {key: value for key, value in body.items() if key not in ordered}
 
 
-def respond(
-    request, key: str | None, effect: Callable[[], tuple[int, dict]], data_fields: list[str] | None = None
-) -> Response:
-    """Run ``effect`` (returning status and envelope) once per (user, key)."""
+def respond(request, key: str | None, effect: Callable[[], tuple[int, dict]], output=None) -> Response:
+    """Run ``effect`` (returning status and envelope) once per (user, key). ``output``, the data's
+    serializer class, gives a replay its field order (read only on a replay)."""
     if key is None:
         status, body = effect()
         return Response(body, status=status)
@@ -74,7 +73,8 @@ def respond(
         if stored is not None:
             if stored.request_hash != request_hash:
                 raise IdempotencyKeyReused
-            body = _in_wire_order(stored.response_body, [to_camel(name) for name in data_fields or []])
+            fields = list(output().fields) if output is not None else []
+            body = _in_wire_order(stored.response_body, [to_camel(name) for name in fields])
             return Response(body, status=stored.response_status, headers={REPLAYED_HEADER: "true"})
         try:
             status, body = effect()

@@ -261,7 +261,7 @@ class MovementViewSet(InventoryViewSet):
             movement = services.movement_create(**data, performed_by=request.user.pk)
             return 201, success(MovementOutput(movement).data, "Stock movement recorded successfully")
 
-        return idempotency.respond(request, key, effect, list(MovementOutput().fields))
+        return idempotency.respond(request, key, effect, MovementOutput)
 
     def retrieve(self, request, pk):
         return self.respond(MovementOutput(selectors.movement_get(pk)).data, "Stock movement retrieved successfully")
@@ -329,7 +329,7 @@ class ReservationViewSet(InventoryViewSet):
             reservation = services.reservation_create(**data, created_by=request.user.pk)
             return 201, success(ReservationOutput(reservation).data, "Reservation created successfully")
 
-        return idempotency.respond(request, key, effect, list(ReservationOutput().fields))
+        return idempotency.respond(request, key, effect, ReservationOutput)
 
     def retrieve(self, request, pk):
         return self.respond(ReservationOutput(selectors.reservation_get(pk)).data, "Reservation retrieved successfully")
