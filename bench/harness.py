@@ -245,9 +245,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> Server:
+        if self.alive():  # `with Server(...).start() as srv` must not start a second server
+            return self
         self.port = free_port()
         metrics = self.tmp / "metrics"
-        metrics.mkdir()
+        metrics.mkdir(exist_ok=True)
         command = [
             PY, "-m", "granian", *GRANIAN_FLAGS, "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers), "--blocking-threads", str(self.threads),
