@@ -68,5 +68,5 @@ test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser -m browser
 
 clean:
-	rm -rf $(VENV) .pgdata htmlcov .coverage .ruff_cache
+	rm -rf $(VENV) .pgdata htmlcov .coverage .ruff_cache .hypothesis natjoub.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
