@@ -63,10 +63,13 @@ def client_ip(request) -> str:
     if hops > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= hops:
-            try:
-                return str(ipaddress.ip_address(forwarded[-hops]))
-            except ValueError:
-                pass
+            candidate = forwarded[-hops]
+            # an IPv6 scope id ("fe80::1%<anything>") would carry arbitrary text through ip_address()
+            if len(candidate) <= 45 and "%" not in candidate:
+                try:
+                    return str(ipaddress.ip_address(candidate))
+                except ValueError:
+                    pass
     return remote
 
 

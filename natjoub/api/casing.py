@@ -9,12 +9,20 @@ from typing import Any
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
-@lru_cache(maxsize=4096)  # keys repeat on every row of every page; bounded because keys can echo input
 def to_camel(name: str) -> str:
+    # keys repeat on every row of every page; only short ones are cached, because keys can also
+    # echo client input (an unknown 200 kB body key must not stay in memory)
+    return _cached_camel(name) if len(name) <= 64 else _camel(name)
+
+
+def _camel(name: str) -> str:
     if "_" not in name or name.startswith("_"):
         return name
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_cached_camel = lru_cache(maxsize=4096)(_camel)
 
 
 def to_snake(name: str) -> str:

@@ -20,8 +20,8 @@ REQUIRED = "Field is required"
 INVALID = "Invalid value"
 BLANK = "Must not be blank"
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-_INT_TEXT = re.compile(r"^-?\d+$", re.ASCII)
-_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$", re.ASCII)
+_INT_TEXT = re.compile(r"^-?\d+\Z", re.ASCII)
+_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?\Z", re.ASCII)
 
 BASE_ERRORS = {"required": REQUIRED, "null": REQUIRED, "invalid": INVALID}
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from natjoub.api.errors import ValidationFailed
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-INT_RE = re.compile(r"^-?\d+$", re.ASCII)
+# \Z, not $: "$" also matches before a final newline ("<uuid>\n" would pass, then fail to parse).
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+INT_RE = re.compile(r"^-?\d+\Z", re.ASCII)
 INVALID = "Invalid value"
 
 

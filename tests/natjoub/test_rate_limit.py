@@ -137,7 +137,10 @@ def test_counts_are_exact_across_server_processes():
 
 
 @override_settings(**{**LIMITS, "TRUSTED_PROXY_COUNT": 1})
-@pytest.mark.parametrize("forwarded", ["1.2.3.4\x00", "x" * 10_000, "1.2.3.4; DROP TABLE x", "999.1.1.1"])
+@pytest.mark.parametrize(
+    "forwarded",
+    ["1.2.3.4\x00", "x" * 10_000, "1.2.3.4; DROP TABLE x", "999.1.1.1", "fe80::1%\x00" + "y" * 5000, "fe80::1%eth0"],
+)
 def test_forwarded_value_that_is_not_an_ip_counts_as_the_proxy(client, forwarded):
     """A hostile X-Forwarded-For never reaches the counter key: the request counts for REMOTE_ADDR."""
     statuses = [

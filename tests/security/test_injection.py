@@ -38,14 +38,15 @@ TEXT_VALUES = [
     " ",
     "",
 ]
-NUMERIC_TEXT = [str(2**63), str(-(2**63) - 1), "-1", "0", "1e3", "1.5", "NaN", "١٠"]
+NUMERIC_TEXT = [str(2**63), str(-(2**63) - 1), "-1", "0", "1e3", "1.5", "NaN", "١٠", "5\n"]
+NEAR_UUID = "6f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n"  # "$" would accept the trailing newline
 DATE_TEXT = ["2026-13-45", "2026-13-45T00:00:00", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"]
-QUERY_VALUES = TEXT_VALUES + NUMERIC_TEXT + DATE_TEXT
+QUERY_VALUES = [*TEXT_VALUES, *NUMERIC_TEXT, *DATE_TEXT, NEAR_UUID]
 TYPE_CONFUSION = [2**63, True, [], {"$gt": ""}]
 BODY_VALUES = {  # by the schema type of the field: each hostile value x each field, bounded
     "string": [*TEXT_VALUES, *TYPE_CONFUSION],
-    "integer": [*NUMERIC_TEXT[:5], -(2**63) - 1, 10**30, -1, 0, 1.5, "' OR 1=1 --", "a\x00b", *TYPE_CONFUSION],
-    "other": ["' OR 1=1 --", "a\x00b", TEN_KB, "", 1, *TYPE_CONFUSION],  # uuid, boolean, date
+    "integer": [*NUMERIC_TEXT[:5], "5\n", -(2**63) - 1, 10**30, -1, 0, 1.5, "' OR 1=1 --", "a\x00b", *TYPE_CONFUSION],
+    "other": ["' OR 1=1 --", "a\x00b", TEN_KB, "", 1, NEAR_UUID, *TYPE_CONFUSION],  # uuid, boolean, date
 }
 OPERATIONS = schema_operations()
 
@@ -250,6 +251,7 @@ def test_hostile_body_values(world, op, field, kind):
 # -- path parameters --------------------------------------------------------------------------
 PATH_OPS = [op for op in OPERATIONS if "{" in op.path]
 PATH_VALUES = [
+    NEAR_UUID,
     "' OR 1=1 --",
     "%00",
     "a\x00b",
