@@ -3,6 +3,8 @@ active user with its role and credentials and checks the token's ``jti`` against
 
 from __future__ import annotations
 
+import math
+
 from django.db.models import Exists
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -51,10 +53,11 @@ class BearerTokenAuthentication(JWTAuthentication):
 
 
 def _issued_before_revocation(token, user: User) -> bool:
-    """``iat`` has whole seconds: a token from the second of the revocation itself is kept, so a
-    sign-in right after "Revoke all sessions" works."""
+    """``iat`` has whole seconds, so every token of the revocation's own second is refused too
+    (one issued just before the revocation must not survive it); signing in again works from the
+    next second on."""
     revoked = user.sessions_revoked_at
     if revoked is None:
         return False
     issued = token.get("iat")
-    return not isinstance(issued, int | float) or issued < int(revoked.timestamp())
+    return not isinstance(issued, int | float) or issued < math.floor(revoked.timestamp()) + 1

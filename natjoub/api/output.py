@@ -65,6 +65,10 @@ def _drf_value(field: serializers.Field, row: Any) -> Any:
 def render_many(serializer_class: type[serializers.Serializer], rows: Iterable[Any]) -> list[dict]:
     """``serializer_class(rows, many=True).data`` as plain dicts, computed faster."""
     serializer = serializer_class()
+    if type(serializer).to_representation is not serializers.Serializer.to_representation or hasattr(
+        getattr(serializer_class, "Meta", None), "list_serializer_class"
+    ):
+        return [dict(row) for row in serializer_class(rows, many=True).data]  # custom rendering: DRF's
     tz = timezone.get_current_timezone()
     steps = []
     for field in serializer.fields.values():

@@ -297,9 +297,14 @@ def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admi
     assert bearer_get(client, bystander_access, "/api/v1/customer/auth/profile").status_code == 200
     refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": bystander_tokens["refresh_token"]})
     assert refreshed.status_code == 200
-    # a sign-in after the revocation works at once (iat has whole seconds: same-second tokens are kept)
-    fresh = tokens_issue(user=seller)["access_token"]
-    assert bearer_get(client, fresh, "/api/v1/seller/auth/profile").status_code == 200
+    # iat has whole seconds: a token from the revocation's own second is refused (it may predate the
+    # revocation); one from the next second on works
+    revoked_at = timezone.now() - dt.timedelta(seconds=10)  # in the past, so "next second" is too
+    User.objects.filter(pk=seller.pk).update(sessions_revoked_at=revoked_at)
+    same_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=999_999))
+    next_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=0) + dt.timedelta(seconds=1))
+    assert bearer_get(client, same_second, "/api/v1/seller/auth/profile").status_code == 401
+    assert bearer_get(client, next_second, "/api/v1/seller/auth/profile").status_code == 200
     # the other admin's browser session is gone; the acting admin's is not
     assert other_session.get("/admin/").status_code == 302
     assert back_office.get("/admin/").status_code == 200
@@ -311,9 +316,12 @@ def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admi
 
 def issued_earlier(monkeypatch, user, seconds: int = 5) -> str:
     """An access token of ``user`` as if issued ``seconds`` ago (``iat`` has whole seconds)."""
-    real = simplejwt_tokens.aware_utcnow
+    return issued_at(monkeypatch, user, timezone.now() - dt.timedelta(seconds=seconds))
+
+
+def issued_at(monkeypatch, user, when: dt.datetime) -> str:
     with monkeypatch.context() as patch:
-        patch.setattr(simplejwt_tokens, "aware_utcnow", lambda: real() - dt.timedelta(seconds=seconds))
+        patch.setattr(simplejwt_tokens, "aware_utcnow", lambda: when)
         return tokens_issue(user=user)["access_token"]
 
 
@@ -323,7 +331,8 @@ def bearer_get(client, token: str, path: str):
 
 def test_revoke_sessions_of_oneself_signs_out(back_office, admin_user):
     tokens_issue(user=admin_user)
-    back_office.post(CHANGELIST, {"action": "revoke_sessions", "_selected_action": [str(admin_user.pk)]})
+    response = back_office.post(CHANGELIST, {"action": "revoke_sessions", "_selected_action": [str(admin_user.pk)]})
+    assert response.status_code == 302  # ending one's own session mid-request is no error
     assert not RefreshToken.objects.filter(user=admin_user, is_revoked=False).exists()
     assert back_office.get("/admin/").status_code == 302
 

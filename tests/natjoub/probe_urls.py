@@ -1,5 +1,7 @@
 """Test-only routes that exercise the API core (envelope, parsing, fields, pagination, errors)."""
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.urls import include, path, re_path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -7,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from natjoub.api import fields
 from natjoub.api.routers import OptionalSlashRouter
 from natjoub.api.views import ApiViewSet, no_body
+from natjoub.urls import handler400, handler403, handler404, handler500  # noqa: F401 - this is ROOT_URLCONF
 from natjoub.urls import urlpatterns as project_urlpatterns
 
 
@@ -47,8 +50,24 @@ class _Rows(serializers.Serializer):
     row_number = serializers.IntegerField()
 
 
+def _plain_view_raising(exc):
+    """A plain Django view (no DRF) that fails, for the handler400/403/404/500 wiring."""
+
+    def view(request):
+        raise exc
+
+    return view
+
+
 router = OptionalSlashRouter()
 router.register("api/v1/probe", ProbeViewSet, basename="probe")
 
-urlpatterns = [re_path("", include(router.urls)), *project_urlpatterns]
+urlpatterns = [
+    path("api/v1/plain/404", _plain_view_raising(Http404("gone"))),
+    path("api/v1/plain/403", _plain_view_raising(PermissionDenied("no"))),
+    path("api/v1/plain/400", _plain_view_raising(SuspiciousOperation("odd"))),
+    path("api/v1/plain/500", _plain_view_raising(RuntimeError("secret internals"))),
+    re_path("", include(router.urls)),
+    *project_urlpatterns,
+]
 __all__ = ["path", "urlpatterns"]

@@ -72,3 +72,23 @@ def test_admin_paths_keep_django_pages(handler, args, status):
     response = handler(RequestFactory().get("/admin/inventory_app/"), *args)
     assert response.status_code == status
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.urls("tests.natjoub.probe_urls")
+@pytest.mark.parametrize(
+    ("path", "status", "code", "message", "top"),
+    [
+        ("/api/v1/plain/400", 400, "BAD_REQUEST", "Bad request", None),
+        ("/api/v1/plain/403", 403, "FORBIDDEN", "You don't have permission to access this resource", None),
+        ("/api/v1/plain/404", 404, "NOT_FOUND", "The requested resource was not found", "Resource not found"),
+        ("/api/v1/plain/500", 500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred. Please try again later.",
+         "An internal server error occurred"),
+    ],
+)  # fmt: skip
+def test_plain_django_views_fail_in_the_envelope(path, status, code, message, top):
+    """The handlers are wired in the URLconf: a non-DRF view's failure answers the envelope."""
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get(path)
+    envelope(response, status, code, message, top)
+    assert b"secret internals" not in response.content

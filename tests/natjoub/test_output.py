@@ -120,3 +120,15 @@ def test_edge_cases_take_drf_path():
     assert rendered[0]["label"] is None
     assert rendered[0]["computed"] == "called"
     assert "secret" not in rendered[0]
+
+
+class Shouting(serializers.Serializer):
+    label = serializers.CharField()
+
+    def to_representation(self, instance):
+        return {"label": instance.label.upper()}
+
+
+def test_a_serializer_with_its_own_to_representation_is_rendered_by_drf():
+    rows = [Row(label="quiet")]
+    assert render_many(Shouting, rows) == [{"label": "QUIET"}]
