@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,7 +31,6 @@ import bcrypt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness
-from bench.common import run_wrk
 
 ROUNDS = 5
 EMAIL, PASSWORD = harness.ADMIN
@@ -99,16 +97,6 @@ def raw_bcrypt(processes: int, seconds: float) -> dict:
     return summary(flat, busy, {"ok": len(flat)}, 0)
 
 
-def wrk_row(base: str, path: str, *, token: str | None, seconds: float, connections: int) -> dict:
-    script = None
-    if token:
-        script = str(Path(tempfile.mkdtemp(prefix="natjoub-auth-bench-")) / "bearer.lua")
-        Path(script).write_text(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
-    result = run_wrk(base + path, seconds=seconds, connections=connections, script=script)
-    result.pop("raw")
-    return {**result, "errors": result["non_2xx"] + result["socket_errors"]}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="duration of each measurement (default 10)")
@@ -126,14 +114,14 @@ def main() -> int:
             token = harness.login(srv.base)
             # warm-up: every worker process and thread imports, connects and hashes once
             login_load(srv.base, clients=clients, seconds=2)
-            wrk_row(srv.base, PROFILE, token=token, seconds=2, connections=clients)
+            harness.wrk_get(srv.base, PROFILE, token=token, seconds=2, connections=clients)
             login_rounds, bcrypt_rounds = [], []
             for _ in range(ROUNDS):
                 login_rounds.append(login_load(srv.base, clients=clients, seconds=seconds / ROUNDS))
                 bcrypt_rounds.append(raw_bcrypt(args.workers, seconds / ROUNDS))
             login, raw = merge(login_rounds), merge(bcrypt_rounds)
-            profile = wrk_row(srv.base, PROFILE, token=token, seconds=seconds, connections=clients)
-            health = wrk_row(srv.base, "/health/live", token=None, seconds=seconds, connections=clients)
+            profile = harness.wrk_get(srv.base, PROFILE, token=token, seconds=seconds, connections=clients)
+            health = harness.wrk_get(srv.base, "/health/live", token=None, seconds=seconds, connections=clients)
 
     login_ratio = login["rps"] / raw["rps"]
     profile_ratio = profile["rps"] / health["rps"]

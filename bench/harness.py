@@ -706,10 +706,22 @@ def preflight(base: str, groups: list[dict]) -> list[str]:
     return failures
 
 
-def write_lua(groups: list[dict], directory: Path) -> str:
-    path = directory / "mixed.lua"
+def write_lua(groups: list[dict], directory: Path | None = None) -> str:
+    """The wrk script of ``groups`` in ``directory`` (a new temporary one by default); its path."""
+    path = (directory or Path(tempfile.mkdtemp(prefix="natjoub-wrk-"))) / "mix.lua"
     path.write_text(lua_script(groups))
     return str(path)
+
+
+def wrk_get(base: str, path: str, *, token: str | None, seconds: float, connections: int) -> dict:
+    """wrk GETs of ``path`` (with the bearer token when given); errors = non-2xx + socket errors."""
+    script = None
+    if token:
+        get = {"method": "GET", "path": path}
+        script = write_lua([{"name": "get", "weight": 1, "token": token, "requests": [get]}])
+    result = run_wrk(base + path, seconds=seconds, connections=connections, script=script)
+    result.pop("raw")
+    return {**result, "errors": result["non_2xx"] + result["socket_errors"]}
 
 
 def prepare_mixed(srv, prefix: str) -> tuple[str | None, list[tuple[str, str]]]:

@@ -41,7 +41,6 @@ from bench.harness import (
     Server,
     latency_summary,
     login,
-    lua_script,
     machine,
     machine_line,
     manage,
@@ -51,7 +50,9 @@ from bench.harness import (
     recreate_database,
     server_uri,
     with_dbname,
+    write_lua,
     write_results,
+    wrk_get,
 )
 
 DB_NAME = "natjoub_bench_inv"
@@ -138,12 +139,6 @@ def bench_rows(url: str) -> list[tuple[str, str, str]]:
     return [(str(item), str(branch)) for item, branch in rows]
 
 
-def _script(groups: list[dict]) -> str:
-    path = Path(tempfile.mkdtemp(prefix="natjoub-inv-bench-")) / "load.lua"
-    path.write_text(lua_script(groups))
-    return str(path)
-
-
 def drive(base: str, token: str, pairs: list[tuple[str, str]], clients: int, seconds: float) -> dict:
     """wrk: OUT of 1 or IN of 1 (random) on random rows of ``pairs`` with ``clients`` connections."""
     requests = [
@@ -151,17 +146,14 @@ def drive(base: str, token: str, pairs: list[tuple[str, str]], clients: int, sec
         for item, branch in pairs
         for kind in ("IN", "OUT")
     ]
-    script = _script([{"name": "movements", "weight": 1, "token": token, "requests": requests}])
+    script = write_lua([{"name": "movements", "weight": 1, "token": token, "requests": requests}])
     result = run_wrk(base + MOVEMENTS, seconds=seconds, connections=clients, script=script)
     created = result["statuses"].get("201", 0)
     return {**result, "tps": result["rps"] * created / max(1, result["requests"])}
 
 
 def read_loop(base: str, token: str, path: str, clients: int, seconds: float) -> dict:
-    """wrk GETs of ``path`` with the bearer token; errors = non-2xx + socket errors."""
-    script = _script([{"name": "read", "weight": 1, "token": token, "requests": [{"method": "GET", "path": path}]}])
-    result = run_wrk(base + path, seconds=seconds, connections=clients, script=script)
-    return {**result, "errors": result["non_2xx"] + result["socket_errors"]}
+    return wrk_get(base, path, token=token, seconds=seconds, connections=clients)
 
 
 def pgbench(url: str, *, lo: int, hi: int, clients: int, seconds: int) -> dict:

@@ -18,33 +18,28 @@ from natjoub.api.exceptions import (
     NOT_FOUND_DETAIL,
     NOT_FOUND_TOP,
 )
-
-ADMIN_PREFIX = "/admin/"
-
-
-def _is_admin(request) -> bool:
-    return request.path_info.startswith(ADMIN_PREFIX)
+from natjoub.middleware import is_admin_path
 
 
 def bad_request(request, exception=None):
-    if _is_admin(request):
+    if is_admin_path(request):
         return defaults.bad_request(request, exception)
     return error_response(400, "BAD_REQUEST", "Bad request")
 
 
 def permission_denied(request, exception=None):
-    if _is_admin(request):
+    if is_admin_path(request):
         return defaults.permission_denied(request, exception)
     return error_response(403, "FORBIDDEN", FORBIDDEN_MESSAGE)
 
 
 def page_not_found(request, exception=None):
-    if _is_admin(request):
+    if is_admin_path(request):
         return defaults.page_not_found(request, exception)
     return error_response(404, "NOT_FOUND", NOT_FOUND_DETAIL, top_message=NOT_FOUND_TOP)
 
 
 def server_error(request):
-    if _is_admin(request):
+    if is_admin_path(request):
         return defaults.server_error(request)
     return error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_DETAIL, top_message=INTERNAL_TOP)

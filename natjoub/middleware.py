@@ -205,10 +205,15 @@ from django.contrib.sessions.middleware import SessionMiddleware  # noqa: E402
 ADMIN_PREFIX = "/admin/"
 
 
+def is_admin_path(request) -> bool:
+    """The back office: the only pages with cookies, sessions and HTML error pages."""
+    return request.path_info.startswith(ADMIN_PREFIX)
+
+
 def _admin_only(middleware_class):
     class AdminOnly(middleware_class):
         def __call__(self, request):
-            if not request.path_info.startswith(ADMIN_PREFIX):
+            if not is_admin_path(request):
                 return self.get_response(request)
             return super().__call__(request)
 
