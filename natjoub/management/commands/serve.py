@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+
+from natjoub.serving import port as ports
+from natjoub.serving import supervisor
+from natjoub.serving.stop_signals import WORKER_FLAG
 
 DEMO_SIGN_INS = [
     ("admin", "admin@example.com", "admin123"),
     ("seller", "seller@example.com", "seller123"),
     ("customer", "customer1@example.com", "customer123"),
 ]
+# Seconds granian gets to stop gracefully before its whole process group is killed; with the
+# embedded PostgreSQL's fast shutdown after it, a stop stays well inside 10 s (docs/architecture.md).
+STOP_TIMEOUT = 6.0
+WORKERS_KILL_TIMEOUT = 4
 
 
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM if this process dies (even by SIGKILL), so no orphan keeps the port."""
+@contextlib.contextmanager
+def _stop_signals_interrupt():
+    """SIGTERM, like SIGINT, raises KeyboardInterrupt, so exit handlers still run (a SIGTERM's
+    default action would leave the embedded PostgreSQL running)."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class Command(BaseCommand):
     help = (
         "Apply migrations (and the cache table), seed the demo data, then serve the API with granian "
-        "(WSGI) on 0.0.0.0:PORT until SIGINT/SIGTERM. Worker processes: WEB_WORKERS (default 2); "
-        "threads per worker: WEB_THREADS (default 4)."
+        "(WSGI) on 0.0.0.0:PORT until SIGINT/SIGTERM, which stop it within 10 s (exit status 0). "
+        "A port already in use is an error. Worker processes: WEB_WORKERS (default 2); threads per "
+        "worker: WEB_THREADS (default 4)."
     )
 
     def add_arguments(self, parser):
@@ -48,6 +63,24 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="skip the demo data (seed_demo)")
 
     def handle(self, *args, **options):
+        try:
+            guard = ports.claim(options["host"], options["port"])  # before any work: serve nothing
+        except ports.PortInUse as exc:
+            raise CommandError(str(exc)) from None
+        with guard:
+            try:
+                with _stop_signals_interrupt():
+                    self._prepare(options)
+            except KeyboardInterrupt:  # stopped while migrating or seeding: nothing is serving yet
+                self.stdout.write("NatJoub stopped.")
+                return
+            outcome = self._serve(options)
+        # Returning (not sys.exit inside a handler) runs the exit handlers that stop an embedded
+        # PostgreSQL this process started.
+        if not outcome.stop_requested and outcome.returncode != 0:
+            sys.exit(outcome.returncode or 1)
+
+    def _prepare(self, options) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
@@ -55,38 +88,34 @@ class Command(BaseCommand):
         if not options["no_seed"] and "seed_demo" in get_commands():
             call_command("seed_demo", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        connections.close_all()
+        for connection in connections.all():
+            connection.close()
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()  # no pool threads left in this process
+
+    def _serve(self, options) -> supervisor.Outcome:
         metrics_dir = self._metrics_dir()
-        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), WORKER_FLAG: "1"}
         command = [
-            sys.executable, "-m", "granian",
+            sys.executable, "-m", "natjoub.serving.granian_main",
             "--interface", "wsgi",
             "--host", options["host"],
             "--port", str(options["port"]),
             "--workers", str(options["workers"]),
             "--blocking-threads", str(options["threads"]),
+            "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT),
             "--no-access-log",  # natjoub.access logs one JSON line per request
             "--respawn-failed-workers",
             "natjoub.wsgi:application",
         ]  # fmt: skip
         self._announce(options["port"])
-        server = subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603 - fixed argv
-
-        def forward(signum, _frame):
-            if server.poll() is None:
-                server.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
-
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
         try:
-            code = server.wait()
+            outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
         finally:
-            if server.poll() is None:
-                server.kill()
             shutil.rmtree(metrics_dir, ignore_errors=True)
-        # Returning (not os._exit) runs the exit handlers that stop an embedded PostgreSQL.
-        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
-            sys.exit(code)
+        if outcome.stop_requested:
+            self.stdout.write("NatJoub stopped.")
+        return outcome
 
     @staticmethod
     def _metrics_dir() -> Path:
