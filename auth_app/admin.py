@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from auth_app import services
 from auth_app.models import Credential, RefreshToken, Role, User
-from natjoub.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
+from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 
 

@@ -14,7 +14,7 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Func
+from django.db.models import Func
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -33,7 +33,7 @@ from inventory_app.models import (
     StockReservation,
 )
 from inventory_app.services.catalog import category_ancestor_ids
-from natjoub.admin_readonly import ReadOnlyAdmin, ReadOnlyMixin
+from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 
 
@@ -262,13 +262,7 @@ class LowStockFilter(admin.SimpleListFilter):
         return [("yes", "Low stock (active items and branches)")]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(
-                quantity__lte=F("reserved_quantity") + F("inventory_item__reorder_level"),
-                inventory_item__is_active=True,
-                branch__is_active=True,
-            )
-        return queryset
+        return selectors.low_stock_filter(queryset) if self.value() == "yes" else queryset
 
 
 @admin.register(StockLevel)

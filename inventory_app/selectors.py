@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
@@ -198,6 +198,22 @@ def movement_list(*, filters: MovementFilters) -> QuerySet[StockMovement]:
     return queryset.order_by("-created_at", "-id")
 
 
+def movement_counts_by_type(*, since: datetime) -> dict[str, int]:
+    """Movements recorded since ``since``, per type (types without any are absent)."""
+    rows = (
+        StockMovement.objects.filter(created_at__gte=since)
+        .order_by()
+        .values_list("movement_type")
+        .annotate(n=Count("id"))
+        .values_list("movement_type", "n")
+    )
+    return dict(rows)
+
+
+def movements_recent(*, limit: int) -> QuerySet[StockMovement]:
+    return movements_queryset().order_by("-created_at", "-id")[:limit]
+
+
 def movement_get(movement_id: uuid.UUID) -> StockMovement:
     movement = movements_queryset().filter(pk=movement_id).first()
     if movement is None:
@@ -216,7 +232,7 @@ def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
     return stock_levels_queryset().filter(branch_id=branch_id).order_by(c_order("inventory_item__sku"), "id")
 
 
-def _low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
+def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
     """Active items at active branches whose available quantity is at or below the reorder level.
 
     The first condition is implied by the second; it lets PostgreSQL range-scan the expression
@@ -238,7 +254,7 @@ def _low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
 
 
 def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel]:
-    queryset = _low_stock_filter(stock_levels_queryset())
+    queryset = low_stock_filter(stock_levels_queryset())
     if branch_id is not None:
         queryset = queryset.filter(branch_id=branch_id)
     return queryset.order_by(c_order("branch__name"), c_order("inventory_item__sku"), "id")
@@ -246,7 +262,7 @@ def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel
 
 def low_stock_count() -> int:
     """What the low-stock endpoint would return without filters (the gauge, contract §17.2)."""
-    return _low_stock_filter(StockLevel.objects.all()).count()
+    return low_stock_filter(StockLevel.objects.all()).count()
 
 
 # -- reservations -----------------------------------------------------------------------------
@@ -274,6 +290,16 @@ def reservation_list(
     if inventory_item_id is not None:
         queryset = queryset.filter(inventory_item_id=inventory_item_id)
     return queryset.order_by("-created_at", "-id")
+
+
+def reservations_expiring(*, within: timedelta, limit: int) -> QuerySet[StockReservation]:
+    """ACTIVE reservations that expire within ``within`` from now, soonest first."""
+    now = timezone.now()
+    return (
+        StockReservation.objects.select_related("inventory_item", "branch")
+        .filter(status=ReservationStatus.ACTIVE, expires_at__gt=now, expires_at__lte=now + within)
+        .order_by("expires_at", "id")[:limit]
+    )
 
 
 def reservation_get(reservation_id: uuid.UUID) -> StockReservation:

@@ -68,7 +68,7 @@ PORT = env_int("PORT", 8080)
 # Applications and middleware
 # ---------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "natjoub.admin_apps.NatJoubAdminConfig",
+    "natjoub.admin.apps.NatJoubAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

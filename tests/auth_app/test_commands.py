@@ -1,8 +1,6 @@
 """`manage.py create_admin` and `manage.py purge_expired_tokens` (contract §21)."""
 
 import io
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -115,11 +113,6 @@ def test_purge_expired_tokens():
     assert list(PasswordResetToken.objects.values_list("token_hash", flat=True)) == ["f" * 64]
 
 
-def test_purge_calls_the_inventory_idempotency_purge_when_present(monkeypatch):
-    calls = []
-    fake = types.ModuleType("inventory_app.services")
-    fake.idempotency_keys_purge = lambda: calls.append(1) or 7
-    monkeypatch.setitem(sys.modules, "inventory_app.services", fake)
-    output = run("purge_expired_tokens")
-    assert calls == [1]
-    assert "idempotency keys: 7" in output
+def test_purge_expired_tokens_is_an_alias_of_purge_expired():
+    assert run("purge_expired_tokens") == run("purge_expired")
+    assert "expired_tokens: refresh tokens: 0" in run("purge_expired_tokens")

@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class NatJoubAdminConfig(AdminConfig):
-    default_site = "natjoub.admin_site.NatJoubAdminSite"
+    default_site = "natjoub.admin.site.NatJoubAdminSite"
