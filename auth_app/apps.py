@@ -9,15 +9,8 @@ class AuthAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from auth_app import schema  # noqa: F401 - registers the OpenAPI authentication extension
-        from auth_app.services import expired_tokens_purge
-        from natjoub.registry import MaintenanceJob, maintenance_jobs
+        from auth_app import housekeeping, schema  # noqa: F401 - schema registers the OpenAPI auth extension
+        from natjoub.registry import maintenance_jobs
 
-        maintenance_jobs.register(
-            MaintenanceJob(
-                "expired_tokens",
-                "Expired refresh tokens and blacklist entries; used or expired password reset tokens",
-                expired_tokens_purge,
-                order=10,
-            )
-        )
+        for job in housekeeping.JOBS:
+            maintenance_jobs.register(job)

@@ -1,56 +1,76 @@
-"""Auth error codes (contract §6, §16)."""
+"""Accounts errors (docs/api.md, "Errors"): each declares its code, status and message; raise
+sites pass only data. Views raise them; the one exception handler renders them."""
 
 from __future__ import annotations
 
-from natjoub.api.errors import ApplicationError
-
-INVALID_OTP_MESSAGE = "Invalid or expired OTP"
-TOO_MANY_OTP_ATTEMPTS = "Too many failed attempts. Please request a new OTP."
-EMAIL_TAKEN = "Email already registered"
-USERNAME_TAKEN = "Username already taken"
-PHONE_TAKEN = "Phone number already registered"
-REFRESH_INVALID = "Invalid or revoked refresh token"
-REFRESH_REVOKED = "Refresh token has been revoked"
+from natjoub.api.errors import ApplicationError, ErrorCode
 
 
 class InvalidRole(ApplicationError):
-    status_code, code = 400, "INVALID_ROLE"
+    code, message = ErrorCode.INVALID_ROLE, "Invalid role: {role}"
+
+
+class AdminRegistrationRefused(InvalidRole):
+    message = "Cannot register as admin"
 
 
 class InvalidOtp(ApplicationError):
-    status_code, code, default_message = 400, "INVALID_OTP", INVALID_OTP_MESSAGE
+    code, message = ErrorCode.INVALID_OTP, "Invalid or expired OTP"
+
+
+class TooManyOtpAttempts(InvalidOtp):
+    message = "Too many failed attempts. Please request a new OTP."
 
 
 class InvalidResetToken(ApplicationError):
-    status_code, code, default_message = 400, "INVALID_TOKEN", "Invalid or expired reset token"
+    code, message = ErrorCode.INVALID_TOKEN, "Invalid or expired reset token"
 
 
 class InvalidCredentials(ApplicationError):
-    status_code, code, default_message = 401, "INVALID_CREDENTIALS", "Invalid email/username/phone or password"
+    code, status, message = ErrorCode.INVALID_CREDENTIALS, 401, "Invalid email/username/phone or password"
 
 
 class InvalidRefreshToken(ApplicationError):
-    status_code, code, default_message = 401, "INVALID_REFRESH_TOKEN", REFRESH_INVALID
+    code, status, message = ErrorCode.INVALID_REFRESH_TOKEN, 401, "Invalid or revoked refresh token"
+
+
+class RefreshTokenRevoked(InvalidRefreshToken):
+    """A rotated or revoked refresh token came back: every session of its user ended."""
+
+    message = "Refresh token has been revoked"
 
 
 class AccountDeactivated(ApplicationError):
-    status_code, code, default_message = 403, "ACCOUNT_DEACTIVATED", "Account has been deactivated"
+    code, status, message = ErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
 
 
 class UserNotFound(ApplicationError):
-    status_code, code, default_message = 404, "USER_NOT_FOUND", "User not found"
+    code, status, message = ErrorCode.USER_NOT_FOUND, 404, "User not found"
 
 
 class UserAlreadyExists(ApplicationError):
-    status_code, code = 409, "USER_ALREADY_EXISTS"
+    code, status = ErrorCode.USER_ALREADY_EXISTS, 409
+
+
+class EmailTaken(UserAlreadyExists):
+    message = "Email already registered"
+
+
+class UsernameTaken(UserAlreadyExists):
+    message = "Username already taken"
+
+
+class PhoneTaken(UserAlreadyExists):
+    message = "Phone number already registered"
 
 
 class LastAdmin(ApplicationError):
-    status_code, code, default_message = 409, "LAST_ADMIN", "Cannot deactivate or delete the last active admin"
+    code, status, message = ErrorCode.LAST_ADMIN, 409, "Cannot deactivate or delete the last active admin"
 
 
 class OtpResendTooSoon(ApplicationError):
-    status_code, code, default_message = 429, "OTP_RESEND_TOO_SOON", "Please wait before requesting a new OTP"
+    code, status, message = ErrorCode.OTP_RESEND_TOO_SOON, 429, "Please wait before requesting a new OTP"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.data["retry_after"])}

@@ -8,10 +8,40 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 
 from auth_app import selectors, services
-from auth_app import serializers as s
-from auth_app.exceptions import InvalidRole
+from auth_app.exceptions import (
+    AccountDeactivated,
+    InvalidCredentials,
+    InvalidOtp,
+    InvalidRefreshToken,
+    InvalidResetToken,
+    InvalidRole,
+    LastAdmin,
+    OtpResendTooSoon,
+    UserAlreadyExists,
+    UserNotFound,
+)
 from auth_app.models import RoleName
 from auth_app.permissions import IsAdmin, IsCustomer, IsSeller
+from auth_app.serializers import (
+    AuthOutput,
+    BookingOutput,
+    DashboardOutput,
+    ForgotPasswordInput,
+    LoginInput,
+    MessageOutput,
+    ProfileOutput,
+    ProfileUpdateInput,
+    RefreshTokenInput,
+    RegisterInput,
+    ResendOtpInput,
+    ResetPasswordInput,
+    TokenOutput,
+    UserOutput,
+    UserStatusInput,
+    VerifyOtpInput,
+    auth_payload,
+    user_payload,
+)
 from natjoub.api.views import ApiViewSet, no_body
 
 REGISTERED = "User registered successfully. Please verify your account with the OTP sent to your email."
@@ -19,77 +49,81 @@ RESET_SENT = "If the account exists, password reset instructions have been sent 
 DASHBOARD_STUB = {"total_bookings": 0, "active_listings": 0, "revenue": "0.00", "pending_orders": 0}
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class PublicAuthViewSet(ApiViewSet):
     """Routes 7–13: no bearer authentication at all (the Authorization header is ignored)."""
 
     authentication_classes: list = []
-    permission_classes = [AllowAny]
+    permission_map = {"*": [AllowAny]}
+    error_map = {
+        "register": (InvalidRole, UserAlreadyExists),
+        "login": (InvalidCredentials, AccountDeactivated),
+        "verify_otp": (UserNotFound, InvalidOtp),
+        "resend_otp": (UserNotFound, OtpResendTooSoon),
+        "reset_password": (InvalidResetToken,),
+        "refresh_token": (InvalidRefreshToken, AccountDeactivated),
+    }
 
-    @extend_schema(tags=["auth"], request=s.RegisterInput, responses={201: s.AuthOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=RegisterInput, responses={201: AuthOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="register")
     def register(self, request):
-        user, tokens = services.user_register(**_valid(s.RegisterInput, request))
-        return self.respond(s.auth_payload(user, tokens), REGISTERED, status=201)
+        user, tokens = services.user_register(**self.validated(RegisterInput))
+        return self.respond(auth_payload(user, tokens), REGISTERED, status=201)
 
-    @extend_schema(tags=["auth"], request=s.LoginInput, responses={200: s.AuthOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=LoginInput, responses={200: AuthOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="login")
     def login(self, request):
-        user, tokens = services.user_login(**_valid(s.LoginInput, request))
-        return self.respond(s.auth_payload(user, tokens), "Login successful")
+        user, tokens = services.user_login(**self.validated(LoginInput))
+        return self.respond(auth_payload(user, tokens), "Login successful")
 
-    @extend_schema(tags=["auth"], request=s.VerifyOtpInput, responses={200: s.MessageOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=VerifyOtpInput, responses={200: MessageOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="verify-otp")
     def verify_otp(self, request):
-        services.otp_verify(**_valid(s.VerifyOtpInput, request))
+        services.otp_verify(**self.validated(VerifyOtpInput))
         return self.respond({"message": "Account verified successfully"}, "OTP verified successfully")
 
-    @extend_schema(tags=["auth"], request=s.ResendOtpInput, responses={200: s.MessageOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=ResendOtpInput, responses={200: MessageOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="resend-otp")
     def resend_otp(self, request):
-        services.otp_resend(**_valid(s.ResendOtpInput, request))
+        services.otp_resend(**self.validated(ResendOtpInput))
         return self.respond({"message": "OTP sent successfully"}, "OTP sent successfully")
 
-    @extend_schema(tags=["auth"], request=s.ForgotPasswordInput, responses={200: s.MessageOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=ForgotPasswordInput, responses={200: MessageOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="forgot-password")
     def forgot_password(self, request):
-        services.password_reset_request(**_valid(s.ForgotPasswordInput, request))
+        services.password_reset_request(**self.validated(ForgotPasswordInput))
         return self.respond({"message": RESET_SENT}, "Password reset email sent")
 
-    @extend_schema(tags=["auth"], request=s.ResetPasswordInput, responses={200: s.MessageOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=ResetPasswordInput, responses={200: MessageOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="reset-password")
     def reset_password(self, request):
-        data = _valid(s.ResetPasswordInput, request)
+        data = self.validated(ResetPasswordInput)
         services.password_reset_confirm(token=data["token"], new_password=data["new_password"])
         return self.respond({"message": "Password reset successful"}, "Password has been reset successfully")
 
-    @extend_schema(tags=["auth"], request=s.RefreshTokenInput, responses={200: s.TokenOutput}, auth=[])
+    @extend_schema(tags=["auth"], request=RefreshTokenInput, responses={200: TokenOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="refresh-token")
     def refresh_token(self, request):
-        tokens = services.token_refresh(**_valid(s.RefreshTokenInput, request))
+        tokens = services.token_refresh(**self.validated(RefreshTokenInput))
         return self.respond(tokens, "Token refreshed successfully")
 
 
 class RoleAuthViewSet(ApiViewSet):
     """Profile and logout, shared by the three role groups (each subclass sets its permission)."""
 
-    @extend_schema(responses={200: s.ProfileOutput})
+    error_map = {"update_profile": (UserAlreadyExists,)}
+
+    @extend_schema(responses={200: ProfileOutput})
     @action(detail=False, methods=["get"], url_path="profile")
     def profile(self, request):
-        return self.respond({"user": s.user_payload(request.user)}, "Profile retrieved successfully")
+        return self.respond({"user": user_payload(request.user)}, "Profile retrieved successfully")
 
-    @extend_schema(request=s.ProfileUpdateInput, responses={200: s.ProfileOutput})
+    @extend_schema(request=ProfileUpdateInput, responses={200: ProfileOutput})
     @profile.mapping.put
     def update_profile(self, request):
-        user = services.profile_update(user_id=request.user.pk, data=_valid(s.ProfileUpdateInput, request))
-        return self.respond({"user": s.user_payload(user)}, "Profile updated successfully")
+        user = services.profile_update(user_id=request.user.pk, data=self.validated(ProfileUpdateInput))
+        return self.respond({"user": user_payload(user)}, "Profile updated successfully")
 
-    @extend_schema(request=None, responses={200: s.MessageOutput})
+    @extend_schema(request=None, responses={200: MessageOutput})
     @action(detail=False, methods=["post"], url_path="logout")
     @no_body
     def logout(self, request):
@@ -106,7 +140,7 @@ class AdminAuthViewSet(RoleAuthViewSet):
 class SellerAuthViewSet(RoleAuthViewSet):
     permission_map = {"*": [IsSeller]}
 
-    @extend_schema(responses={200: s.DashboardOutput})
+    @extend_schema(responses={200: DashboardOutput})
     @action(detail=False, methods=["get"], url_path="dashboard")
     def dashboard(self, request):
         return self.respond(dict(DASHBOARD_STUB), "Dashboard retrieved successfully")
@@ -116,10 +150,10 @@ class SellerAuthViewSet(RoleAuthViewSet):
 class CustomerAuthViewSet(RoleAuthViewSet):
     permission_map = {"*": [IsCustomer]}
 
-    @extend_schema(responses={200: s.BookingOutput(many=True)})
+    @extend_schema(responses={200: BookingOutput(many=True)})
     @action(detail=False, methods=["get"], url_path="bookings")
     def bookings(self, request):
-        return self.list_response([], s.BookingOutput, "Bookings retrieved successfully")
+        return self.list_response([], BookingOutput, "Bookings retrieved successfully")
 
 
 @extend_schema(tags=["admin auth"])
@@ -127,9 +161,10 @@ class AdminUserViewSet(ApiViewSet):
     """Routes 15–17: the admin's user management."""
 
     permission_map = {"*": [IsAdmin]}
+    error_map = {"list": (InvalidRole,), "status": (UserNotFound, LastAdmin), "destroy": (UserNotFound, LastAdmin)}
 
     @extend_schema(
-        responses={200: s.UserOutput(many=True)},
+        responses={200: UserOutput(many=True)},
         parameters=[
             OpenApiParameter("role", OpenApiTypes.STR, description="admin, seller or customer (case-insensitive)"),
             OpenApiParameter("isActive", OpenApiTypes.BOOL),
@@ -143,20 +178,20 @@ class AdminUserViewSet(ApiViewSet):
         query.raise_errors()  # field/query validation comes before the role filter's own error
         role = query.raw("role")  # an unknown role (NUL included) is INVALID_ROLE, not a validation error
         if role is not None and role.lower() not in RoleName.values:
-            raise InvalidRole(f"Invalid role: {role}")
+            raise InvalidRole(role=role)
         users = selectors.user_list(
             role=role.lower() if role else None, is_active=is_active, search=query.text("search")
         )
-        return self.list_response(users, s.UserOutput, "Users retrieved successfully", query)
+        return self.list_response(users, UserOutput, "Users retrieved successfully", query)
 
-    @extend_schema(request=s.UserStatusInput, responses={200: s.ProfileOutput})
+    @extend_schema(request=UserStatusInput, responses={200: ProfileOutput})
     @action(detail=True, methods=["put"], url_path="status")
     def status(self, request, pk):
-        data = _valid(s.UserStatusInput, request)
+        data = self.validated(UserStatusInput)
         user = services.user_set_status(user_id=pk, is_active=data["is_active"])
-        return self.respond({"user": s.user_payload(user)}, "User status updated successfully")
+        return self.respond({"user": user_payload(user)}, "User status updated successfully")
 
-    @extend_schema(responses={200: s.MessageOutput})
+    @extend_schema(responses={200: MessageOutput})
     def destroy(self, request, pk):
         services.user_delete(user_id=pk)
         return self.respond({"message": "User deleted successfully"}, "User deleted successfully")

@@ -19,20 +19,18 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from inventory_app import selectors, services
+from inventory_app import hierarchy, selectors, services
 from inventory_app.admin_views import export_as_csv, export_changelist_view, record_movement_view
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import (
     Branch,
     Category,
-    IdempotencyKey,
     InventoryItem,
     ReservationStatus,
     StockLevel,
     StockMovement,
     StockReservation,
 )
-from inventory_app.services.catalog import category_ancestor_ids
 from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 
@@ -104,8 +102,8 @@ class CategoryForm(forms.ModelForm):
 
     def clean_parent_category(self):
         parent = self.cleaned_data.get("parent_category")
-        if parent is not None and self.instance.pk and self.instance.pk in category_ancestor_ids(parent.pk):
-            raise forms.ValidationError(CategoryCycle.default_message)
+        if parent is not None and self.instance.pk and self.instance.pk in selectors.category_ancestor_ids(parent.pk):
+            raise forms.ValidationError(CategoryCycle.message)
         return parent
 
 
@@ -115,21 +113,11 @@ class CategoryTreePath(Func):
     after its parent (siblings by name, names being unique); its length is the depth. The depth cap
     keeps a cycle that slipped into the data from running away."""
 
-    MAX_DEPTH = 64
     output_field = ArrayField(models.CharField())
 
     def as_sql(self, compiler, connection, **extra_context):
-        table = connection.ops.quote_name(Category._meta.db_table)
-        parent = connection.ops.quote_name(Category._meta.get_field("parent_category").column)
-        # table and column names come from the model's metadata, never from input
-        template = (
-            "(WITH RECURSIVE tree_up(id, parent_id, name, depth) AS ("  # noqa: S608
-            f"SELECT c.id, c.{parent}, c.name, 0 FROM {table} c WHERE c.id = %(expressions)s "
-            f"UNION ALL SELECT p.id, p.{parent}, p.name, t.depth + 1 FROM {table} p "
-            f"JOIN tree_up t ON p.id = t.parent_id WHERE t.depth < {self.MAX_DEPTH}"
-            ") SELECT array_agg(name ORDER BY depth DESC) FROM tree_up)"
-        )
-        return super().as_sql(compiler, connection, template=template, **extra_context)
+        path = hierarchy.ancestors_sql("%(expressions)s", "array_agg(name ORDER BY depth DESC)")
+        return super().as_sql(compiler, connection, template=f"({path})", **extra_context)
 
 
 TREE_INDENT = "\u00a0" * 4
@@ -325,10 +313,3 @@ class StockReservationAdmin(ReadOnlyAdmin):
             lambda pk: services.reservation_commit(reservation_id=pk, performed_by=request.user.pk),
             "Committed",
         )
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    list_display = ("key", "user_id", "response_status", "created_at")
-    search_fields = ("key", "user_id")
-    list_filter = ("response_status",)

@@ -1,90 +1,109 @@
-"""Inventory error codes (contract §16). Views raise these; the one exception handler renders them."""
+"""Inventory errors (docs/api.md, "Errors"): each declares its code, status and message; raise
+sites pass only data. Views raise them; the one exception handler renders them."""
 
 from __future__ import annotations
 
-from natjoub.api.errors import ApplicationError
+from typing import ClassVar
+
+from natjoub.api.errors import ApplicationError, ErrorCode, ReferencedRowMissing
 
 
-class InventoryNotFound(ApplicationError):
-    """A row addressed by path (404) or referenced in a body (400, pass ``status=400``)."""
-
-    status_code = 404
-
-
-class BranchNotFound(InventoryNotFound):
-    code = "BRANCH_NOT_FOUND"
-
-
-class CategoryNotFound(InventoryNotFound):
-    code = "CATEGORY_NOT_FOUND"
+# -- rows that do not exist (404 by path, 400 when a body field names them) -------------------
+class BranchNotFound(ReferencedRowMissing):
+    code = ErrorCode.BRANCH_NOT_FOUND
+    message = "Branch not found with id: {branch_id}"
+    referenced_messages: ClassVar[dict[str, str]] = {
+        "from_branch_id": "From branch not found",
+        "to_branch_id": "To branch not found",
+        "branch_id": "Branch not found",
+    }
 
 
-class ItemNotFound(InventoryNotFound):
-    code = "ITEM_NOT_FOUND"
+class CategoryNotFound(ReferencedRowMissing):
+    code = ErrorCode.CATEGORY_NOT_FOUND
+    message = "Category not found with id: {category_id}"
+    referenced_messages: ClassVar[dict[str, str]] = {
+        "parent_category_id": "Parent category not found with id: {category_id}",
+        "category_id": "Category not found with id: {category_id}",
+    }
 
 
-class MovementNotFound(InventoryNotFound):
-    code = "MOVEMENT_NOT_FOUND"
+class ItemNotFound(ReferencedRowMissing):
+    code = ErrorCode.ITEM_NOT_FOUND
+    message = "Inventory item not found with id: {item_id}"
+    referenced_messages: ClassVar[dict[str, str]] = {"inventory_item_id": "Inventory item not found"}
 
 
-class ReservationNotFound(InventoryNotFound):
-    code = "RESERVATION_NOT_FOUND"
+class MovementNotFound(ReferencedRowMissing):
+    code = ErrorCode.MOVEMENT_NOT_FOUND
+    message = "Stock movement not found with id: {movement_id}"
 
 
+class ReservationNotFound(ReferencedRowMissing):
+    code = ErrorCode.RESERVATION_NOT_FOUND
+    message = "Reservation not found with id: {reservation_id}"
+
+
+# -- the movement branch rules of §12 (400 INVALID_MOVEMENT) ----------------------------------
 class InvalidMovement(ApplicationError):
-    status_code, code = 400, "INVALID_MOVEMENT"
+    code = ErrorCode.INVALID_MOVEMENT
+
+
+class ToBranchRequired(InvalidMovement):
+    message = "TO branch required for {movement_type} movement"
+
+
+class FromBranchRequired(InvalidMovement):
+    message = "FROM branch required for OUT movement"
+
+
+class BothBranchesRequired(InvalidMovement):
+    message = "Both FROM and TO branches required for TRANSFER"
+
+
+class SameBranch(InvalidMovement):
+    message = "FROM and TO branches must differ"
+
+
+class BranchRequired(InvalidMovement):
+    message = "FROM or TO branch required for ADJUSTMENT"
 
 
 class CategoryCycle(ApplicationError):
-    status_code, code, default_message = 400, "BAD_REQUEST", "Category hierarchy cannot contain cycles"
+    message = "Category hierarchy cannot contain cycles"
 
 
-class InventoryConflict(ApplicationError):
-    status_code = 409
+# -- conflicts (409) --------------------------------------------------------------------------
+class BranchExists(ApplicationError):
+    code, status, message = ErrorCode.BRANCH_EXISTS, 409, "Branch with code {code} already exists"
 
 
-class BranchExists(InventoryConflict):
-    code = "BRANCH_EXISTS"
+class CategoryExists(ApplicationError):
+    code, status, message = ErrorCode.CATEGORY_EXISTS, 409, "Category with name {name} already exists"
 
 
-class CategoryExists(InventoryConflict):
-    code = "CATEGORY_EXISTS"
+class ItemExists(ApplicationError):
+    code, status, message = ErrorCode.ITEM_EXISTS, 409, "Item with SKU {sku} already exists"
 
 
-class ItemExists(InventoryConflict):
-    code = "ITEM_EXISTS"
+class BranchInUse(ApplicationError):
+    code, status = ErrorCode.BRANCH_IN_USE, 409
+    message = "Branch has stock, reservations or movement history; deactivate it instead"
 
 
-class BranchInUse(InventoryConflict):
-    code = "BRANCH_IN_USE"
-    default_message = "Branch has stock, reservations or movement history; deactivate it instead"
+class ItemInUse(ApplicationError):
+    code, status = ErrorCode.ITEM_IN_USE, 409
+    message = "Inventory item has stock, reservations or movement history; deactivate it instead"
 
 
-class ItemInUse(InventoryConflict):
-    code = "ITEM_IN_USE"
-    default_message = "Inventory item has stock, reservations or movement history; deactivate it instead"
-
-
-class InsufficientStock(InventoryConflict):
-    code = "INSUFFICIENT_STOCK"
+class InsufficientStock(ApplicationError):
+    code, status = ErrorCode.INSUFFICIENT_STOCK, 409
+    message = "Insufficient stock: available {available}, requested {requested}"
+    details_keys = ("available", "requested")
     # Raised after the work that must survive it (expiry of due reservations) was committed.
     keep_changes = True
 
-    def __init__(self, *, available: int, requested: int) -> None:
-        super().__init__(
-            f"Insufficient stock: available {available}, requested {requested}",
-            details={"available": available, "requested": requested},
-        )
 
-
-class ReservationNotActive(InventoryConflict):
-    code = "RESERVATION_NOT_ACTIVE"
+class ReservationNotActive(ApplicationError):
+    code, status, message = ErrorCode.RESERVATION_NOT_ACTIVE, 409, "Reservation is not active (status: {status})"
     keep_changes = True
-
-    def __init__(self, status: str) -> None:
-        super().__init__(f"Reservation is not active (status: {status})")
-
-
-class IdempotencyKeyReused(InventoryConflict):
-    code = "IDEMPOTENCY_KEY_REUSED"
-    default_message = "Idempotency-Key was already used with a different request"

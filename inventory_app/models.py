@@ -205,22 +205,3 @@ class StockReservation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.status} {self.quantity} of {self.inventory_item_id}@{self.branch_id}"
-
-
-class IdempotencyKey(CreatedAtModel):
-    """The stored response of the first successful request with a key (contract §15)."""
-
-    user_id = models.UUIDField()
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.IntegerField()
-    response_body = models.JSONField()
-
-    class Meta:
-        db_table = '"inventory_schema"."idempotency_keys"'
-        ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_keys_created_idx")]
-        constraints = [models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_keys_user_key_uniq")]
-
-    def __str__(self) -> str:
-        return f"{self.key} ({self.user_id})"

@@ -6,11 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
+from inventory_app import hierarchy
 from inventory_app.exceptions import (
     BranchNotFound,
     CategoryNotFound,
@@ -48,8 +50,18 @@ def branch_list(*, is_active: bool | None = None, search: str | None = None) -> 
 def branch_get(branch_id: uuid.UUID) -> Branch:
     branch = Branch.objects.filter(pk=branch_id).first()
     if branch is None:
-        raise BranchNotFound(f"Branch not found with id: {branch_id}")
+        raise BranchNotFound(branch_id=branch_id)
     return branch
+
+
+def branch_in_use(branch: Branch) -> bool:
+    """Stock, reservations or ledger history at the branch: it can only be deactivated."""
+    return (
+        branch.stock_levels.exclude(quantity=0).exists()
+        or StockReservation.objects.filter(branch=branch).exists()
+        or StockMovement.objects.filter(from_branch=branch).exists()
+        or StockMovement.objects.filter(to_branch=branch).exists()
+    )
 
 
 # -- categories -------------------------------------------------------------------------------
@@ -65,7 +77,7 @@ def category_list(*, parent_category_id: uuid.UUID | None = None, root_only: boo
 def category_get(category_id: uuid.UUID) -> Category:
     category = Category.objects.filter(pk=category_id).first()
     if category is None:
-        raise CategoryNotFound(f"Category not found with id: {category_id}")
+        raise CategoryNotFound(category_id=category_id)
     return category
 
 
@@ -88,19 +100,15 @@ def category_tree() -> list[dict]:
 
 
 def category_subtree_sql(category_id: uuid.UUID) -> RawSQL:
-    """The ids of the category and all its descendants, as a subquery (``UNION`` stops cycles)."""
-    table = Category._meta.db_table
-    return RawSQL(  # noqa: S611 - no user text: the table name is model metadata, the id a parameter
-        f"""
-        WITH RECURSIVE tree(id) AS (
-            SELECT id FROM {table} WHERE id = %s
-            UNION
-            SELECT c.id FROM {table} c JOIN tree t ON c.parent_category_id = t.id
-        )
-        SELECT id FROM tree
-        """,  # noqa: S608 - table name from model metadata
-        [category_id],
-    )
+    """The ids of the category and all its descendants, as a subquery."""
+    return RawSQL(hierarchy.descendants_sql(), [category_id])  # noqa: S611 - the id is a parameter
+
+
+def category_ancestor_ids(category_id: uuid.UUID) -> set[uuid.UUID]:
+    """The category and its ancestors (one recursive query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(hierarchy.ancestors_sql(), [category_id])
+        return {row[0] for row in cursor.fetchall()}
 
 
 # -- items ------------------------------------------------------------------------------------
@@ -153,10 +161,19 @@ def item_list(
     return queryset.order_by(first, "id")
 
 
+def item_in_use(item: InventoryItem) -> bool:
+    """Stock, reservations or ledger history of the item: it can only be deactivated."""
+    return (
+        item.stock_levels.exclude(quantity=0).exists()
+        or StockReservation.objects.filter(inventory_item=item).exists()
+        or StockMovement.objects.filter(inventory_item=item).exists()
+    )
+
+
 def item_get(item_id: uuid.UUID) -> InventoryItem:
     item = items_queryset().filter(pk=item_id).first()
     if item is None:
-        raise ItemNotFound(f"Inventory item not found with id: {item_id}")
+        raise ItemNotFound(item_id=item_id)
     return item
 
 
@@ -217,7 +234,7 @@ def movements_recent(*, limit: int) -> QuerySet[StockMovement]:
 def movement_get(movement_id: uuid.UUID) -> StockMovement:
     movement = movements_queryset().filter(pk=movement_id).first()
     if movement is None:
-        raise MovementNotFound(f"Stock movement not found with id: {movement_id}")
+        raise MovementNotFound(movement_id=movement_id)
     return movement
 
 
@@ -228,7 +245,7 @@ def stock_levels_queryset() -> QuerySet[StockLevel]:
 
 def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
     if not Branch.objects.filter(pk=branch_id).exists():
-        raise BranchNotFound(f"Branch not found with id: {branch_id}")
+        raise BranchNotFound(branch_id=branch_id)
     return stock_levels_queryset().filter(branch_id=branch_id).order_by(c_order("inventory_item__sku"), "id")
 
 
@@ -305,5 +322,5 @@ def reservations_expiring(*, within: timedelta, limit: int) -> QuerySet[StockRes
 def reservation_get(reservation_id: uuid.UUID) -> StockReservation:
     reservation = reservations_queryset().filter(pk=reservation_id).first()
     if reservation is None:
-        raise ReservationNotFound(f"Reservation not found with id: {reservation_id}")
+        raise ReservationNotFound(reservation_id=reservation_id)
     return reservation

@@ -177,10 +177,17 @@ class CategoryOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/CategoryTreeNodeOutput"}})
+class CategoryChildren(serializers.ListField):
+    """The node's active children: nodes of the same shape (documented as a recursive schema)."""
+
+
 class CategoryTreeNodeOutput(serializers.Serializer):
+    """One node of ``GET categories/tree`` (built as plain dicts by selectors.category_tree)."""
+
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
-    children = serializers.ListField(child=serializers.DictField(), read_only=True)
+    children = CategoryChildren(child=serializers.DictField(), read_only=True)
 
 
 class ItemOutput(serializers.Serializer):

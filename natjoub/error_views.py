@@ -11,35 +11,29 @@ from __future__ import annotations
 from django.views import defaults
 
 from natjoub.api.envelope import error_response
-from natjoub.api.exceptions import (
-    FORBIDDEN_MESSAGE,
-    INTERNAL_DETAIL,
-    INTERNAL_TOP,
-    NOT_FOUND_DETAIL,
-    NOT_FOUND_TOP,
-)
+from natjoub.api.errors import BadRequest, Forbidden, InternalError, RouteNotFound
 from natjoub.middleware import is_admin_path
 
 
 def bad_request(request, exception=None):
     if is_admin_path(request):
         return defaults.bad_request(request, exception)
-    return error_response(400, "BAD_REQUEST", "Bad request")
+    return error_response(BadRequest())
 
 
 def permission_denied(request, exception=None):
     if is_admin_path(request):
         return defaults.permission_denied(request, exception)
-    return error_response(403, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    return error_response(Forbidden())
 
 
 def page_not_found(request, exception=None):
     if is_admin_path(request):
         return defaults.page_not_found(request, exception)
-    return error_response(404, "NOT_FOUND", NOT_FOUND_DETAIL, top_message=NOT_FOUND_TOP)
+    return error_response(RouteNotFound())
 
 
 def server_error(request):
     if is_admin_path(request):
         return defaults.server_error(request)
-    return error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_DETAIL, top_message=INTERNAL_TOP)
+    return error_response(InternalError())

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from natjoub.api.envelope import error_response
-from natjoub.api.exceptions import NOT_FOUND_DETAIL, NOT_FOUND_TOP
+from natjoub.api.errors import RouteNotFound
 from natjoub.metrics import render_latest
 
 READY_TIMEOUT_SECONDS = 2
@@ -78,4 +78,4 @@ def metrics(request):
 
 @csrf_exempt
 def unmatched(request, *args, **kwargs):
-    return error_response(404, "NOT_FOUND", NOT_FOUND_DETAIL, top_message=NOT_FOUND_TOP)
+    return error_response(RouteNotFound())

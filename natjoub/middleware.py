@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.urls import Resolver404, resolve
 
 from natjoub.api.envelope import error_response
+from natjoub.api.errors import PayloadTooLarge, RateLimited, ServiceUnavailable
 from natjoub.logging import request_id_var
 from natjoub.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -166,15 +167,10 @@ class RateLimitMiddleware:
                         f"rl:{name}:{client_ip(request)}", settings.RATE_LIMIT_WINDOW_SECONDS
                     )
                 except DatabaseError:
-                    return error_response(503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable")
+                    return error_response(ServiceUnavailable())
                 if count > limit:
                     retry_after = max(1, math.ceil(seconds_left))
-                    return error_response(
-                        429,
-                        "RATE_LIMIT_EXCEEDED",
-                        "Too many requests. Please try again later.",
-                        **{"Retry-After": str(retry_after)},
-                    )
+                    return error_response(RateLimited(retry_after=retry_after))
         return self.get_response(request)
 
 
@@ -190,7 +186,7 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BODY_BYTES:
-            return error_response(413, "PAYLOAD_TOO_LARGE", "Request body too large")
+            return error_response(PayloadTooLarge())
         return self.get_response(request)
 
 

@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "natjoub.api.pagination.MetaPagination",
     "DEFAULT_SCHEMA_CLASS": "natjoub.api.schema.EnvelopeAutoSchema",
-    "EXCEPTION_HANDLER": "natjoub.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "natjoub.api.exception_handler.exception_handler",
     "DEFAULT_METADATA_CLASS": "natjoub.api.metadata.MinimalMetadata",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": [],

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit
-from auth_app.exceptions import InvalidRole, LastAdmin, UserNotFound
+from auth_app.exceptions import AdminRegistrationRefused, InvalidRole, LastAdmin, UserNotFound
 from auth_app.models import Credential, RefreshToken, Role, RoleName, User
 from auth_app.otp import OTP_LIFETIME, generate_otp, otp_hash
 from auth_app.services.common import conflict_from_integrity_error, ensure_unique, now, revoke_refresh_tokens
@@ -24,9 +24,9 @@ CREDENTIAL_FIELDS = ("username", "phone_number")
 def _registrable_role(role: str) -> str:
     lowered = role.lower()
     if lowered == RoleName.ADMIN:
-        raise InvalidRole("Cannot register as admin")
+        raise AdminRegistrationRefused
     if lowered not in REGISTRABLE_ROLES:
-        raise InvalidRole(f"Invalid role: {role}")
+        raise InvalidRole(role=role)
     return lowered
 
 

@@ -7,7 +7,7 @@ import uuid
 from django.db import IntegrityError
 from django.utils import timezone
 
-from auth_app.exceptions import EMAIL_TAKEN, PHONE_TAKEN, USERNAME_TAKEN, UserAlreadyExists
+from auth_app.exceptions import EmailTaken, PhoneTaken, UserAlreadyExists, UsernameTaken
 from auth_app.models import Credential, RefreshToken
 from auth_app.selectors import credential_by_email
 
@@ -27,20 +27,20 @@ def ensure_unique(
     if email is not None:
         holder = credential_by_email(email)
         if holder is not None and holder.user_id != exclude_user:
-            raise UserAlreadyExists(EMAIL_TAKEN)
+            raise EmailTaken
     if username is not None and others.filter(username=username).exists():
-        raise UserAlreadyExists(USERNAME_TAKEN)
+        raise UsernameTaken
     if phone_number is not None and others.filter(phone_number=phone_number).exists():
-        raise UserAlreadyExists(PHONE_TAKEN)
+        raise PhoneTaken
 
 
 def conflict_from_integrity_error(exc: IntegrityError) -> UserAlreadyExists:
     """Map a unique-constraint race on ``credentials`` to the contract's 409."""
     diag = getattr(exc.__cause__, "diag", None)
     constraint = (getattr(diag, "constraint_name", None) or "").lower()
-    for marker, message in (("email", EMAIL_TAKEN), ("username", USERNAME_TAKEN), ("phone", PHONE_TAKEN)):
+    for marker, error in (("email", EmailTaken), ("username", UsernameTaken), ("phone", PhoneTaken)):
         if marker in constraint:
-            return UserAlreadyExists(message)
+            return error()
     raise exc  # not a uniqueness race we know: a real bug, let it surface
 
 

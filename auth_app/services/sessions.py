@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from auth_app import metrics
 from auth_app.backends import dummy_password_check
-from auth_app.exceptions import REFRESH_REVOKED, AccountDeactivated, InvalidCredentials, InvalidRefreshToken
+from auth_app.exceptions import AccountDeactivated, InvalidCredentials, InvalidRefreshToken, RefreshTokenRevoked
 from auth_app.models import RefreshToken, TokenBlacklist, User
 from auth_app.selectors import credential_by_identifier
 from auth_app.services.common import revoke_refresh_tokens
@@ -89,7 +89,7 @@ def token_refresh(*, refresh_token: str) -> dict:
             transaction.on_commit(metrics.TOKEN_REFRESHES.inc)
             return tokens
         revoke_refresh_tokens(user_id)  # reuse detected: end every session of the user
-    raise InvalidRefreshToken(REFRESH_REVOKED)  # after the block: the revocation is committed
+    raise RefreshTokenRevoked  # after the block: the revocation is committed
 
 
 def session_logout(*, user: User, access_token) -> None:

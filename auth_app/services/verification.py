@@ -11,7 +11,7 @@ from django.db import transaction
 
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
-from auth_app.exceptions import TOO_MANY_OTP_ATTEMPTS, InvalidOtp, InvalidResetToken, OtpResendTooSoon, UserNotFound
+from auth_app.exceptions import InvalidOtp, InvalidResetToken, OtpResendTooSoon, TooManyOtpAttempts, UserNotFound
 from auth_app.models import Credential, PasswordResetToken, User
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
 from auth_app.selectors import credential_by_email, credential_by_identifier
@@ -35,7 +35,7 @@ def _locked_credential(identifier: str) -> Credential:
 def _check_otp(credential: Credential, code: str) -> InvalidOtp | None:
     """Steps 2–5 of §6.3 on a locked row; returns the error to raise after commit, if any."""
     if credential.otp_attempts >= OTP_MAX_ATTEMPTS:
-        return InvalidOtp(TOO_MANY_OTP_ATTEMPTS)
+        return TooManyOtpAttempts()
     if not credential.otp_hash or credential.otp_expiry is None or credential.otp_expiry <= now():
         return InvalidOtp()
     if not otp_matches(code, credential.otp_hash):
@@ -44,7 +44,7 @@ def _check_otp(credential: Credential, code: str) -> InvalidOtp | None:
         if exhausted:
             credential.otp_hash = None
         credential.save(update_fields=OTP_STATE_FIELDS)
-        return InvalidOtp(TOO_MANY_OTP_ATTEMPTS) if exhausted else InvalidOtp()
+        return TooManyOtpAttempts() if exhausted else InvalidOtp()
     credential.is_verified = True
     credential.otp_hash = None
     credential.otp_expiry = None
@@ -69,7 +69,7 @@ def otp_resend(*, identifier: str) -> None:
             elapsed = sent_at - credential.otp_sent_at
             if elapsed < OTP_RESEND_COOLDOWN:
                 left = (OTP_RESEND_COOLDOWN - elapsed).total_seconds()
-                raise OtpResendTooSoon(min(60, max(1, math.ceil(left))))
+                raise OtpResendTooSoon(retry_after=min(60, max(1, math.ceil(left))))
         code = generate_otp()
         credential.otp_hash = otp_hash(code)
         credential.otp_expiry = sent_at + OTP_LIFETIME

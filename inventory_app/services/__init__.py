@@ -11,7 +11,7 @@ from inventory_app.services.catalog import (
     item_delete,
     item_update,
 )
-from inventory_app.services.maintenance import idempotency_keys_purge, stock_reconcile
+from inventory_app.services.maintenance import stock_reconcile
 from inventory_app.services.stock import (
     movement_create,
     movement_plan,
@@ -28,7 +28,6 @@ __all__ = [
     "category_create",
     "category_delete",
     "category_update",
-    "idempotency_keys_purge",
     "item_create",
     "item_delete",
     "item_update",

@@ -1,14 +1,14 @@
-"""Writes for branches, categories and items (contract §9–§11)."""
+"""Writes for branches, categories and items (docs/api.md, "Branches, categories, items")."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError
 
-from inventory_app import metrics
+from inventory_app import metrics, selectors
 from inventory_app.exceptions import (
     BranchExists,
     BranchInUse,
@@ -20,7 +20,8 @@ from inventory_app.exceptions import (
     ItemInUse,
     ItemNotFound,
 )
-from inventory_app.models import Branch, Category, InventoryItem, StockMovement, StockReservation
+from inventory_app.models import Branch, Category, InventoryItem
+from natjoub.db.locks import advisory_xact_lock
 
 BRANCH_FIELDS = ("name", "address", "city", "country", "phone_number", "email", "manager_name", "is_active")
 ITEM_FIELDS = (
@@ -35,17 +36,18 @@ ITEM_FIELDS = (
     "image_url",
     "is_active",
 )
+CATEGORY_FIELDS = ("name", "description", "is_active")
 CATEGORY_TREE_LOCK = "inventory.category_tree"
 
 
-def _locked(model, pk: uuid.UUID, error):
+def _locked(model: type[Model], pk: uuid.UUID, error: Exception):
     obj = model.objects.select_for_update().filter(pk=pk).first()
     if obj is None:
         raise error
     return obj
 
 
-def _apply(obj, changes: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
+def _apply(obj: Model, changes: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
     fields = []
     for name in allowed:
         if name in changes:
@@ -54,36 +56,35 @@ def _apply(obj, changes: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
     return fields
 
 
-# -- branches ---------------------------------------------------------------------------------
-def branch_create(*, name: str, code: str, **optional: Any) -> Branch:
-    branch = Branch(name=name, code=code, **{k: v for k, v in optional.items() if k in BRANCH_FIELDS})
-    branch.is_active = True
-    exists = BranchExists(f"Branch with code {code} already exists")
-    if Branch.objects.filter(code=code).exists():
-        raise exists
+def _insert_unique(obj: Model, exists: Exception, *, on_conflict=None) -> None:
+    """Insert ``obj``; a unique violation (a concurrent create won the race) raises ``exists``.
+    ``on_conflict`` runs first, for callers whose insert can also fail on a vanished reference."""
     try:
         with transaction.atomic():
-            branch.save(force_insert=True)
-    except IntegrityError:  # a concurrent create with the same code won
+            obj.save(force_insert=True)
+    except IntegrityError:
+        if on_conflict is not None:
+            on_conflict()
         raise exists from None
+
+
+# -- branches ---------------------------------------------------------------------------------
+def branch_create(*, name: str, code: str, **optional: Any) -> Branch:
+    exists = BranchExists(code=code)
+    if Branch.objects.filter(code=code).exists():
+        raise exists
+    branch = Branch(name=name, code=code, **{k: v for k, v in optional.items() if k in BRANCH_FIELDS})
+    branch.is_active = True
+    _insert_unique(branch, exists)
     return branch
 
 
 @transaction.atomic
 def branch_update(*, branch_id: uuid.UUID, changes: dict[str, Any]) -> Branch:
-    branch = _locked(Branch, branch_id, BranchNotFound(f"Branch not found with id: {branch_id}"))
+    branch = _locked(Branch, branch_id, BranchNotFound(branch_id=branch_id))
     fields = _apply(branch, changes, BRANCH_FIELDS)
     branch.save(update_fields=[*fields, "updated_at"])
     return branch
-
-
-def branch_in_use(branch: Branch) -> bool:
-    return (
-        branch.stock_levels.exclude(quantity=0).exists()
-        or StockReservation.objects.filter(branch=branch).exists()
-        or StockMovement.objects.filter(from_branch=branch).exists()
-        or StockMovement.objects.filter(to_branch=branch).exists()
-    )
 
 
 def branch_delete(*, branch_id: uuid.UUID) -> None:
@@ -93,8 +94,8 @@ def branch_delete(*, branch_id: uuid.UUID) -> None:
     the branch) wait, so nothing can start using the branch between the check and the delete."""
     try:
         with transaction.atomic():
-            branch = _locked(Branch, branch_id, BranchNotFound(f"Branch not found with id: {branch_id}"))
-            if branch_in_use(branch):
+            branch = _locked(Branch, branch_id, BranchNotFound(branch_id=branch_id))
+            if selectors.branch_in_use(branch):
                 raise BranchInUse
             branch.delete()
     except (ProtectedError, IntegrityError):
@@ -102,68 +103,42 @@ def branch_delete(*, branch_id: uuid.UUID) -> None:
 
 
 # -- categories -------------------------------------------------------------------------------
-def _parent(parent_id: uuid.UUID) -> Category:
-    parent = Category.objects.filter(pk=parent_id).first()
-    if parent is None:
-        raise CategoryNotFound(f"Parent category not found with id: {parent_id}", status=400)
-    return parent
+def _parent_must_exist(parent_id: uuid.UUID) -> None:
+    if not Category.objects.filter(pk=parent_id).exists():
+        raise CategoryNotFound(category_id=parent_id, referenced_by="parent_category_id")
 
 
-def category_create(*, name: str, description: str | None = None, parent_category_id: uuid.UUID | None = None):
+def category_create(
+    *, name: str, description: str | None = None, parent_category_id: uuid.UUID | None = None
+) -> Category:
     if parent_category_id is not None:
-        _parent(parent_category_id)
-    exists = CategoryExists(f"Category with name {name} already exists")
+        _parent_must_exist(parent_category_id)
+    exists = CategoryExists(name=name)
     if Category.objects.filter(name=name).exists():
         raise exists
     category = Category(name=name, description=description, parent_category_id=parent_category_id, is_active=True)
-    try:
-        with transaction.atomic():
-            category.save(force_insert=True)
-    except IntegrityError:  # the parent vanished or a concurrent create won
-        if parent_category_id is not None and not Category.objects.filter(pk=parent_category_id).exists():
-            raise CategoryNotFound(f"Parent category not found with id: {parent_category_id}", status=400) from None
-        raise exists from None
+    on_conflict = (lambda: _parent_must_exist(parent_category_id)) if parent_category_id is not None else None
+    _insert_unique(category, exists, on_conflict=on_conflict)  # the parent may have vanished meanwhile
     return category
 
 
-def category_ancestor_ids(category_id: uuid.UUID) -> set[uuid.UUID]:
-    """The category and its ancestors (one recursive query)."""
-    table = Category._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH RECURSIVE up(id, parent) AS (
-                SELECT id, parent_category_id FROM {table} WHERE id = %s
-                UNION
-                SELECT c.id, c.parent_category_id FROM {table} c JOIN up ON c.id = up.parent
-            )
-            SELECT id FROM up
-            """,  # noqa: S608 - table name from model metadata
-            [category_id],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
 def category_update(*, category_id: uuid.UUID, changes: dict[str, Any]) -> Category:
-    not_found = CategoryNotFound(f"Category not found with id: {category_id}")
     name = changes.get("name")
-    exists = CategoryExists(f"Category with name {name} already exists")
+    exists = CategoryExists(name=name)
     try:
         with transaction.atomic():
             parent_id = changes.get("parent_category_id")
             if parent_id is not None:
-                # One hierarchy change at a time, so two concurrent moves cannot form a cycle.
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [CATEGORY_TREE_LOCK])
-            category = _locked(Category, category_id, not_found)
+                advisory_xact_lock(CATEGORY_TREE_LOCK)  # one hierarchy change at a time: no cycle by a race
+            category = _locked(Category, category_id, CategoryNotFound(category_id=category_id))
             if parent_id is not None:
-                _parent(parent_id)
-                if category.pk in category_ancestor_ids(parent_id):
+                _parent_must_exist(parent_id)
+                if category.pk in selectors.category_ancestor_ids(parent_id):
                     raise CategoryCycle
                 category.parent_category_id = parent_id
             if name is not None and name != category.name and Category.objects.filter(name=name).exists():
                 raise exists
-            fields = _apply(category, changes, ("name", "description", "is_active"))
+            fields = _apply(category, changes, CATEGORY_FIELDS)
             if parent_id is not None:
                 fields.append("parent_category_id")
             category.save(update_fields=[*fields, "updated_at"])
@@ -175,7 +150,7 @@ def category_update(*, category_id: uuid.UUID, changes: dict[str, Any]) -> Categ
 @transaction.atomic
 def category_delete(*, category_id: uuid.UUID) -> None:
     """Hard delete; children move to the top level and items lose their category."""
-    category = _locked(Category, category_id, CategoryNotFound(f"Category not found with id: {category_id}"))
+    category = _locked(Category, category_id, CategoryNotFound(category_id=category_id))
     Category.objects.filter(parent_category_id=category.pk).update(parent_category=None)
     InventoryItem.objects.filter(category_id=category.pk).update(category=None)
     category.delete()
@@ -184,12 +159,13 @@ def category_delete(*, category_id: uuid.UUID) -> None:
 # -- items ------------------------------------------------------------------------------------
 def _category_must_exist(category_id: uuid.UUID | None) -> None:
     if category_id is not None and not Category.objects.filter(pk=category_id).exists():
-        raise CategoryNotFound(f"Category not found with id: {category_id}", status=400)
+        raise CategoryNotFound(category_id=category_id, referenced_by="category_id")
 
 
 def item_create(*, sku: str, name: str, unit_of_measure: str, unit_price, **optional: Any) -> InventoryItem:
-    _category_must_exist(optional.get("category_id"))
-    exists = ItemExists(f"Item with SKU {sku} already exists")
+    category_id = optional.get("category_id")
+    _category_must_exist(category_id)
+    exists = ItemExists(sku=sku)
     if InventoryItem.objects.filter(sku=sku).exists():
         raise exists
     item = InventoryItem(
@@ -200,20 +176,15 @@ def item_create(*, sku: str, name: str, unit_of_measure: str, unit_price, **opti
         **{k: v for k, v in optional.items() if k in ITEM_FIELDS and k != "is_active"},
     )
     item.is_active = True
-    try:
-        with transaction.atomic():
-            item.save(force_insert=True)
-            transaction.on_commit(metrics.ITEMS_CREATED.inc)
-    except IntegrityError:
-        _category_must_exist(optional.get("category_id"))
-        raise exists from None
+    _insert_unique(item, exists, on_conflict=lambda: _category_must_exist(category_id))
+    transaction.on_commit(metrics.ITEMS_CREATED.inc)
     return item
 
 
 def item_update(*, item_id: uuid.UUID, changes: dict[str, Any]) -> InventoryItem:
     try:
         with transaction.atomic():
-            item = _locked(InventoryItem, item_id, ItemNotFound(f"Inventory item not found with id: {item_id}"))
+            item = _locked(InventoryItem, item_id, ItemNotFound(item_id=item_id))
             _category_must_exist(changes.get("category_id"))
             fields = _apply(item, changes, ITEM_FIELDS)
             item.save(update_fields=[*fields, "updated_at"])
@@ -223,19 +194,11 @@ def item_update(*, item_id: uuid.UUID, changes: dict[str, Any]) -> InventoryItem
     return item
 
 
-def item_in_use(item: InventoryItem) -> bool:
-    return (
-        item.stock_levels.exclude(quantity=0).exists()
-        or StockReservation.objects.filter(inventory_item=item).exists()
-        or StockMovement.objects.filter(inventory_item=item).exists()
-    )
-
-
 def item_delete(*, item_id: uuid.UUID) -> None:
     try:
         with transaction.atomic():
-            item = _locked(InventoryItem, item_id, ItemNotFound(f"Inventory item not found with id: {item_id}"))
-            if item_in_use(item):
+            item = _locked(InventoryItem, item_id, ItemNotFound(item_id=item_id))
+            if selectors.item_in_use(item):
                 raise ItemInUse
             item.delete()
     except (ProtectedError, IntegrityError):

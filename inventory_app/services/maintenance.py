@@ -1,16 +1,13 @@
-"""Housekeeping: ledger reconciliation (``reconcile_stock``) and idempotency-key retention."""
+"""Housekeeping: ledger reconciliation (``reconcile_stock``)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from inventory_app.models import (
-    IdempotencyKey,
     MovementType,
     ReservationStatus,
     StockLevel,
@@ -22,13 +19,6 @@ STOCK = StockLevel._meta.db_table
 MOVEMENTS = StockMovement._meta.db_table
 RESERVATIONS = StockReservation._meta.db_table
 RECONCILE_REFERENCE = "RECONCILE"
-
-
-def idempotency_keys_purge(*, older_than_hours: int = 24) -> int:
-    """Delete idempotency keys older than the retention (contract §15 keeps them ≥ 24 h)."""
-    cutoff = timezone.now() - timedelta(hours=max(older_than_hours, 24))
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
 
 
 # Signed ledger per (item, branch), matching the effects of §12: increases go to ``to`` for IN,

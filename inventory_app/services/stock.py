@@ -27,12 +27,16 @@ from django.utils import timezone
 
 from inventory_app import metrics
 from inventory_app.exceptions import (
+    BothBranchesRequired,
     BranchNotFound,
+    BranchRequired,
+    FromBranchRequired,
     InsufficientStock,
-    InvalidMovement,
     ItemNotFound,
     ReservationNotActive,
     ReservationNotFound,
+    SameBranch,
+    ToBranchRequired,
 )
 from inventory_app.models import (
     Branch,
@@ -60,21 +64,21 @@ def movement_plan(movement_type: str, from_branch_id: uuid.UUID | None, to_branc
     """The branch-field rules of §12 (400 ``INVALID_MOVEMENT``) and the rows each type changes."""
     if movement_type in (MovementType.IN, MovementType.RETURN):
         if to_branch_id is None:
-            raise InvalidMovement(f"TO branch required for {movement_type} movement")
+            raise ToBranchRequired(movement_type=movement_type)
         return Plan(decrease=None, increase=to_branch_id)
     if movement_type == MovementType.OUT:
         if from_branch_id is None:
-            raise InvalidMovement("FROM branch required for OUT movement")
+            raise FromBranchRequired
         return Plan(decrease=from_branch_id, increase=None)
     if movement_type == MovementType.TRANSFER:
         if from_branch_id is None or to_branch_id is None:
-            raise InvalidMovement("Both FROM and TO branches required for TRANSFER")
+            raise BothBranchesRequired
         if from_branch_id == to_branch_id:
-            raise InvalidMovement("FROM and TO branches must differ")
+            raise SameBranch
         return Plan(decrease=from_branch_id, increase=to_branch_id)
     # ADJUSTMENT: with a TO branch it adds there (a FROM branch is then only recorded)
     if from_branch_id is None and to_branch_id is None:
-        raise InvalidMovement("FROM or TO branch required for ADJUSTMENT")
+        raise BranchRequired
     if to_branch_id is not None:
         return Plan(decrease=None, increase=to_branch_id)
     return Plan(decrease=from_branch_id, increase=None)
@@ -174,13 +178,13 @@ def movement_create(
     with transaction.atomic():
         item = _share_item(inventory_item_id)
         if item is None:
-            raise ItemNotFound("Inventory item not found", status=400)
+            raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
         named = [b for b in (from_branch_id, to_branch_id) if b is not None]
         branches = _share_branches(named)
         if from_branch_id is not None and from_branch_id not in branches:
-            raise BranchNotFound("From branch not found", status=400)
+            raise BranchNotFound(branch_id=from_branch_id, referenced_by="from_branch_id")
         if to_branch_id is not None and to_branch_id not in branches:
-            raise BranchNotFound("To branch not found", status=400)
+            raise BranchNotFound(branch_id=to_branch_id, referenced_by="to_branch_id")
 
         if plan.increase is not None:
             _ensure_row(inventory_item_id, plan.increase)
@@ -237,9 +241,9 @@ def reservation_create(
     with transaction.atomic():
         item = _share_item(inventory_item_id)
         if item is None:
-            raise ItemNotFound("Inventory item not found", status=400)
+            raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
         if not _share_branches([branch_id]):
-            raise BranchNotFound("Branch not found", status=400)
+            raise BranchNotFound(branch_id=branch_id, referenced_by="branch_id")
         row = _lock_rows(inventory_item_id, [branch_id]).get(branch_id)
         now = timezone.now()
         available = 0
@@ -275,7 +279,7 @@ def _settle(reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID 
     with transaction.atomic():
         found = StockReservation.objects.filter(pk=reservation_id).values("inventory_item_id", "branch_id").first()
         if found is None:
-            raise ReservationNotFound(f"Reservation not found with id: {reservation_id}")
+            raise ReservationNotFound(reservation_id=reservation_id)
         item_id, branch_id = found["inventory_item_id"], found["branch_id"]
         row = _lock_rows(item_id, [branch_id]).get(branch_id)
         reservation = (
@@ -286,7 +290,7 @@ def _settle(reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID 
             _write_row(row, now)
             reservation.refresh_from_db(fields=["status", "updated_at"])
         if reservation.status != ReservationStatus.ACTIVE or row is None:
-            failure = ReservationNotActive(reservation.status)
+            failure = ReservationNotActive(status=reservation.status)
         else:
             # An ACTIVE reservation is always backed by its row's reserved units.
             row.reserved_quantity -= reservation.quantity

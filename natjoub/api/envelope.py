@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from natjoub.api.casing import camelize
+from natjoub.api.errors import ApplicationError
 
 
 def success(data: Any, message: str, meta: dict | None = None) -> dict:
@@ -41,7 +42,10 @@ def json_response(body: dict, status: int, headers: dict[str, str] | None = None
     return response
 
 
-def error_response(
-    status: int, code: str, message: str, details: dict | None = None, *, top_message: str | None = None, **headers
-) -> HttpResponse:
-    return json_response(failure(code, message, details, top_message=top_message), status, headers)
+def error_body(error: ApplicationError) -> dict:
+    return failure(error.code, error.text, error.details, top_message=error.top_message)
+
+
+def error_response(error: ApplicationError) -> HttpResponse:
+    """An error answered outside Django REST framework (middleware, Django's error views)."""
+    return json_response(error_body(error), error.http_status, error.headers)

@@ -1,44 +1,237 @@
-"""The one application error type (contract §16). Apps subclass it with their codes."""
+"""Errors that describe themselves (docs/api.md, "Errors").
+
+``ErrorCode`` is the vocabulary of ``error.code`` on the wire. Every error an endpoint can answer
+is a subclass of ``ApplicationError`` that declares its code, HTTP status and message template;
+a raise site passes only data (``BranchNotFound(branch_id=…)``), never text. The one exception
+handler (natjoub/api/exception_handler.py) renders them; the OpenAPI schema lists, per route, the
+codes its viewset declares in ``error_map``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class ErrorCode(StrEnum):
+    # generic (any route)
+    BAD_REQUEST = "BAD_REQUEST"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # accounts
+    INVALID_ROLE = "INVALID_ROLE"
+    INVALID_OTP = "INVALID_OTP"
+    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code, not a secret
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
+    ACCOUNT_DEACTIVATED = "ACCOUNT_DEACTIVATED"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    USER_ALREADY_EXISTS = "USER_ALREADY_EXISTS"
+    LAST_ADMIN = "LAST_ADMIN"
+    OTP_RESEND_TOO_SOON = "OTP_RESEND_TOO_SOON"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    # inventory
+    INVALID_MOVEMENT = "INVALID_MOVEMENT"
+    INVALID_ASSIGNMENT = "INVALID_ASSIGNMENT"
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
+    BRANCH_NOT_FOUND = "BRANCH_NOT_FOUND"
+    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND"
+    MOVEMENT_NOT_FOUND = "MOVEMENT_NOT_FOUND"
+    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
+    ASSIGNMENT_NOT_FOUND = "ASSIGNMENT_NOT_FOUND"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    STOCK_ALERT_NOT_FOUND = "STOCK_ALERT_NOT_FOUND"
+    BRANCH_ACCESS_DENIED = "BRANCH_ACCESS_DENIED"
+    BRANCH_EXISTS = "BRANCH_EXISTS"
+    CATEGORY_EXISTS = "CATEGORY_EXISTS"
+    ITEM_EXISTS = "ITEM_EXISTS"
+    BRANCH_IN_USE = "BRANCH_IN_USE"
+    ITEM_IN_USE = "ITEM_IN_USE"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    RESERVATION_NOT_ACTIVE = "RESERVATION_NOT_ACTIVE"
+    TRANSFER_NOT_IN_TRANSIT = "TRANSFER_NOT_IN_TRANSIT"
 
 
 class ApplicationError(Exception):
-    """An expected failure that leaves as the contract's error envelope."""
+    """An expected failure that leaves as the contract's error envelope.
 
-    status_code: int = 400
-    code: str = "BAD_REQUEST"
-    default_message: str = "Bad request"
+    Subclasses declare ``code``, ``status`` and ``message`` (a ``str.format`` template over the
+    data the raise site passes as keyword arguments). ``details_keys`` name the data that goes to
+    ``error.details``; ``headers`` builds response headers from the data.
 
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        status: int | None = None,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.message = message or self.default_message
-        if code:
-            self.code = code
-        if status:
-            self.status_code = status
-        self.details = details
-        self.headers = headers or {}
-        super().__init__(self.message)
+    ``keep_changes``: the service already committed work that must survive this error (e.g. the
+    expiry of due reservations before an ``INSUFFICIENT_STOCK``), so a caller that wraps the
+    service in its own transaction (idempotency keys) commits instead of rolling back.
+    """
+
+    code: ClassVar[ErrorCode] = ErrorCode.BAD_REQUEST
+    status: ClassVar[int] = 400
+    message: ClassVar[str] = "Bad request"
+    top_message: ClassVar[str | None] = None  # the envelope's own ``message``, where it differs
+    details_keys: ClassVar[tuple[str, ...]] = ()
+    keep_changes: ClassVar[bool] = False
+
+    def __init__(self, **data: Any) -> None:
+        self.data = data
+        self.text = self.render_message()
+        super().__init__(self.text)
+
+    def render_message(self) -> str:
+        return self.message.format(**self.data)
+
+    @property
+    def details(self) -> dict[str, Any] | None:
+        if not self.details_keys:
+            return None
+        return {key: self.data[key] for key in self.details_keys}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def http_status(self) -> int:
+        return self.status
 
 
+class ReferencedRowMissing(ApplicationError):
+    """A row addressed by path (404, ``message``), or named by a body field (400; pass
+    ``referenced_by=<field>``, the message comes from ``referenced_messages[field]``)."""
+
+    status = 404
+    referenced_messages: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *, referenced_by: str | None = None, **data: Any) -> None:
+        self.referenced_by = referenced_by
+        super().__init__(**data)
+
+    def render_message(self) -> str:
+        if self.referenced_by is None:
+            return super().render_message()
+        return self.referenced_messages[self.referenced_by].format(**self.data)
+
+    @property
+    def http_status(self) -> int:
+        return 400 if self.referenced_by is not None else self.status
+
+
+# -- the generic answers of every route (contract §3.2) ---------------------------------------
 class BadRequest(ApplicationError):
-    status_code, code = 400, "BAD_REQUEST"
+    """A request Django refused before any view (e.g. an invalid Host header)."""
+
+
+class NotAuthenticated(ApplicationError):
+    code, status, message = ErrorCode.UNAUTHORIZED, 401, "Invalid or expired token"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="NatJoub Microservices"'}
+
+
+class Forbidden(ApplicationError):
+    code, status, message = ErrorCode.FORBIDDEN, 403, "You don't have permission to access this resource"
+
+
+class RouteNotFound(ApplicationError):
+    code, status = ErrorCode.NOT_FOUND, 404
+    message, top_message = "The requested resource was not found", "Resource not found"
+
+
+class MethodNotAllowed(ApplicationError):
+    code, status = ErrorCode.METHOD_NOT_ALLOWED, 405
+    message, top_message = "The HTTP method is not allowed for this endpoint", "Method not allowed"
+
+
+class PayloadTooLarge(ApplicationError):
+    code, status, message = ErrorCode.PAYLOAD_TOO_LARGE, 413, "Request body too large"
+
+
+class UnsupportedMediaType(ApplicationError):
+    code, status, message = ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json"
+
+
+class RateLimited(ApplicationError):
+    """429; ``retry_after`` (seconds, optional) becomes the Retry-After header."""
+
+    code, status, message = ErrorCode.RATE_LIMIT_EXCEEDED, 429, "Too many requests. Please try again later."
+
+    @property
+    def headers(self) -> dict[str, str]:
+        retry_after = self.data.get("retry_after")
+        return {} if retry_after is None else {"Retry-After": str(retry_after)}
+
+
+class ServiceUnavailable(ApplicationError):
+    """503; ``retry_after`` (seconds, optional) becomes the Retry-After header."""
+
+    code, status, message = ErrorCode.SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        retry_after = self.data.get("retry_after")
+        return {} if retry_after is None else {"Retry-After": str(retry_after)}
+
+
+class InternalError(ApplicationError):
+    code, status = ErrorCode.INTERNAL_SERVER_ERROR, 500
+    message, top_message = "An unexpected error occurred. Please try again later.", "An internal server error occurred"
+
+
+class ClientError(ApplicationError):
+    """Another 4xx that Django REST framework raised itself (``status``, ``detail`` as data)."""
+
+    message = "{detail}"
+
+    @property
+    def http_status(self) -> int:
+        return self.data["status"]
+
+
+class Referenced:
+    """``error_map`` entry for a row missing when a body field names it (400, not 404)."""
+
+    status = 400
+
+    def __init__(self, error: type[ReferencedRowMissing]) -> None:
+        self.code = error.code
+
+
+# -- malformed requests ---------------------------------------------------------------------
+class MalformedJson(ApplicationError):
+    message = "Malformed JSON request body"
+
+
+class BodyNotObject(ApplicationError):
+    message = "Request body must be a JSON object"
+
+
+class InvalidPathUuid(ApplicationError):
+    message = "Invalid UUID: {value}"
 
 
 class ValidationFailed(ApplicationError):
-    """Field/query/header validation; ``details`` maps each wire name to one message."""
+    """Field, query and header validation: ``details`` maps each wire name to one message."""
 
-    status_code, code, default_message = 400, "VALIDATION_ERROR", "Validation failed"
+    code = ErrorCode.VALIDATION_ERROR
+    message = "Validation failed"
 
     def __init__(self, details: dict[str, str]) -> None:
-        super().__init__(details=details)
+        super().__init__(fields=details)
+
+    @property
+    def details(self) -> dict[str, str]:
+        return self.data["fields"]
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code, status = ErrorCode.IDEMPOTENCY_KEY_REUSED, 409
+    message = "Idempotency-Key was already used with a different request"

@@ -8,10 +8,7 @@ from decimal import Decimal
 from rest_framework.parsers import BaseParser
 
 from natjoub.api.casing import underscore_keys
-from natjoub.api.errors import BadRequest
-
-MALFORMED = "Malformed JSON request body"
-NOT_OBJECT = "Request body must be a JSON object"
+from natjoub.api.errors import BodyNotObject, MalformedJson
 
 
 def _reject_constant(name: str):
@@ -23,7 +20,7 @@ def loads_strict(raw: bytes):
     try:
         return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadRequest(MALFORMED) from exc
+        raise MalformedJson from exc
 
 
 class CamelCaseJSONParser(BaseParser):
@@ -35,5 +32,5 @@ class CamelCaseJSONParser(BaseParser):
             return {}
         data = loads_strict(raw)
         if not isinstance(data, dict):
-            raise BadRequest(NOT_OBJECT)
+            raise BodyNotObject
         return underscore_keys(data)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 from natjoub.api.casing import to_camel
+from natjoub.api.errors import ErrorCode
 
 ERROR_COMPONENT = "ErrorEnvelope"
 ERROR_SCHEMA = {
@@ -41,6 +44,22 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# The codes every route may answer with each generic status (docs/api.md, "Errors").
+GENERIC_CODES = {
+    "400": [ErrorCode.VALIDATION_ERROR, ErrorCode.BAD_REQUEST],
+    "401": [ErrorCode.UNAUTHORIZED],
+    "403": [ErrorCode.FORBIDDEN],
+    "404": [ErrorCode.NOT_FOUND],
+    "405": [ErrorCode.METHOD_NOT_ALLOWED],
+    "409": [],
+    "413": [ErrorCode.PAYLOAD_TOO_LARGE],
+    "415": [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    "429": [ErrorCode.RATE_LIMIT_EXCEEDED],
+    "503": [ErrorCode.SERVICE_UNAVAILABLE],
+}
+PUBLIC_EXCLUDED = {ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN}  # no bearer check, no role
+
+
 def envelope_schema(data_schema: dict) -> dict:
     return {
         "type": "object",
@@ -58,8 +77,6 @@ class EnvelopeAutoSchema(AutoSchema):
     """Wraps every success body in the envelope (lists are wrapped by the paginator) and adds
     the error envelope for the generic statuses (overridable per operation)."""
 
-    error_statuses = ("400", "401", "403", "404", "405", "409", "413", "415", "429", "503")
-
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self.method == "DELETE" and "204" in responses:
@@ -72,12 +89,42 @@ class EnvelopeAutoSchema(AutoSchema):
                 name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
             )
         )
-        ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
-        for code in self.error_statuses:
-            responses.setdefault(
-                code, {"description": ERROR_DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}}
-            )
-        return responses
+        for status, codes in self.error_codes().items():
+            if status in responses or not codes:
+                continue
+            listed = ", ".join(f"`{code}`" for code in codes)
+            responses[status] = {
+                "description": f"{ERROR_DESCRIPTIONS[status]}. Codes: {listed}",
+                "content": {"application/json": {"schema": error_schema(codes)}},
+            }
+        return dict(sorted(responses.items()))
+
+    def error_codes(self) -> dict[str, list[str]]:
+        """Per error status, the codes this operation can answer: the generic ones of every route,
+        plus those its viewset declares for the action in ``error_map``."""
+        public = not getattr(self.view, "authentication_classes", None)
+        codes = {
+            status: [code for code in generic if not (public and code in PUBLIC_EXCLUDED)]
+            for status, generic in GENERIC_CODES.items()
+        }
+        declared = getattr(self.view, "error_map", {}).get(getattr(self.view, "action", None), ())
+        for error in declared:
+            listed = codes.setdefault(str(error.status), [])
+            if error.code not in listed:
+                listed.append(error.code)
+        return codes
+
+    def _get_paginator(self):
+        if getattr(self.view, "action", None) in getattr(self.view, "unpaginated_actions", ()):
+            return None
+        return super()._get_paginator()
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        handler = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        if getattr(handler, "idempotency", None) is not None:
+            parameters.append(IDEMPOTENCY_HEADER)
+        return parameters
 
     @staticmethod
     def _data_schema(response: dict) -> dict | None:
@@ -95,6 +142,21 @@ class EnvelopeAutoSchema(AutoSchema):
             **{k: v for k, v in response.items() if k != "content"},
             "content": {"application/json": {"schema": envelope_schema(data)}},
         }
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="1-255 printable ASCII characters; a retry with the same key and body replays the first response",
+)
+
+
+def error_schema(codes: list[str]) -> dict:
+    ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    narrowed = {"properties": {"error": {"properties": {"code": {"type": "string", "enum": list(codes)}}}}}
+    return {"allOf": [ref, narrowed]}
 
 
 def camelize_schema(result, generator, request, public):

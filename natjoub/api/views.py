@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rest_framework import exceptions as drf
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.viewsets import GenericViewSet
 
-from natjoub.api.errors import BadRequest
+from natjoub.api.errors import ApplicationError, InvalidPathUuid, Referenced, ValidationFailed
+from natjoub.api.exception_handler import first_messages
 from natjoub.api.negotiation import JSONOnlyNegotiation
 from natjoub.api.output import render_many
 from natjoub.api.pagination import MetaPagination
@@ -21,20 +23,38 @@ def no_body(func):
     return func
 
 
+class DenyAll(BasePermission):
+    """What an action gets that its viewset's ``permission_map`` does not list."""
+
+    def has_permission(self, request, view) -> bool:
+        return False
+
+
 class ApiViewSet(GenericViewSet):
-    """Routes declare permissions per action in ``permission_map``; path UUIDs are validated
-    after authentication and role checks; bodies are parsed before field validation."""
+    """The base of every API viewset (docs/architecture.md, "Request flow").
+
+    * ``permission_map``: action → permission classes (``"*"`` for every action). It fails closed:
+      an action the map does not list is denied.
+    * ``error_map``: action → the ``ApplicationError`` classes its services raise (``Referenced(X)``
+      for a row a body field names: 400, not 404), so the OpenAPI schema lists the codes each route
+      can answer (the generic ones are added for every route).
+    * Path UUIDs are validated after authentication and role checks; bodies are parsed before
+      field validation (the order of checks in docs/api.md).
+    """
 
     content_negotiation_class = JSONOnlyNegotiation
     pagination_class = MetaPagination
-    permission_map: dict = {}
+    permission_map: dict[str, list[type[BasePermission]]] = {}
+    error_map: dict[str, tuple[type[ApplicationError] | Referenced, ...]] = {}
+    unpaginated_actions: tuple[str, ...] = ()  # collection GETs that answer a plain list
     uuid_kwargs: tuple[str, ...] = ("pk", "branch_id")
     lookup_value_regex = "[^/]+"  # any segment reaches the view, which answers 400 for a bad UUID
 
     def get_permissions(self):
-        classes = self.permission_map.get(self.action, self.permission_map.get("*"))
-        if classes is None:
-            classes = self.permission_classes
+        fallback = self.permission_map.get("*", [DenyAll])
+        if self.action == "metadata":  # OPTIONS: DRF's default, any authenticated caller
+            fallback = self.permission_map.get("*", [IsAuthenticated])
+        classes = self.permission_map.get(self.action, fallback)
         return [permission() for permission in classes]
 
     def initial(self, request, *args, **kwargs):
@@ -54,13 +74,23 @@ class ApiViewSet(GenericViewSet):
                 try:
                     self.kwargs[name] = parse_uuid(raw)
                 except ValueError:
-                    raise BadRequest(f"Invalid UUID: {raw}") from None
+                    raise InvalidPathUuid(value=raw) from None
 
     @staticmethod
     def _parse_body(request) -> None:
         if not request.content_type and request._request.body:
             raise drf.UnsupportedMediaType("")
         request.data  # noqa: B018 - parse now: 415/400 come before field validation
+
+    # -- input ---------------------------------------------------------------------------
+    def validated(self, serializer_class, extra_errors: dict[str, str] | None = None) -> dict:
+        """Field validation, reported together with the caller's header errors (one 400)."""
+        serializer = serializer_class(data=self.request.data)
+        errors = {} if serializer.is_valid() else first_messages(serializer.errors)
+        errors.update(extra_errors or {})
+        if errors:
+            raise ValidationFailed(errors)
+        return dict(serializer.validated_data)
 
     # -- lists ---------------------------------------------------------------------------
     def list_response(self, queryset, serializer_class, message: str, query: QueryParams | None = None):

@@ -19,7 +19,7 @@ CHANGELISTS = [
     "inventory_app/stocklevel",
     "inventory_app/stockmovement",
     "inventory_app/stockreservation",
-    "inventory_app/idempotencykey",
+    "natjoub/idempotencykey",
 ]
 
 

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from auth_app.models import RoleName
-from inventory_app.models import IdempotencyKey, StockLevel, StockMovement, StockReservation
+from inventory_app.models import StockLevel, StockMovement, StockReservation
+from natjoub.models import IdempotencyKey
 from tests.conftest import bearer_client
 from tests.factories import make_user
 from tests.inventory_app.conftest import BASE, make_branch, make_item, stock

@@ -22,7 +22,7 @@ class ProbeInput(fields.InputSerializer):
 
 
 class ProbeViewSet(ApiViewSet):
-    permission_classes = [AllowAny]
+    permission_map = {"*": [AllowAny]}
     authentication_classes: list = []
 
     def list(self, request):
@@ -50,6 +50,18 @@ class _Rows(serializers.Serializer):
     row_number = serializers.IntegerField()
 
 
+class PartlyDeclaredViewSet(ApiViewSet):
+    """``retrieve`` is not in the permission map: it must be denied, even to an authenticated caller."""
+
+    permission_map = {"list": [AllowAny]}
+
+    def list(self, request):
+        return self.list_response([], _Rows, "Rows retrieved successfully")
+
+    def retrieve(self, request, pk):
+        return self.respond({"id": str(pk)}, "Found")
+
+
 def _plain_view_raising(exc):
     """A plain Django view (no DRF) that fails, for the handler400/403/404/500 wiring."""
 
@@ -61,6 +73,7 @@ def _plain_view_raising(exc):
 
 router = OptionalSlashRouter()
 router.register("api/v1/probe", ProbeViewSet, basename="probe")
+router.register("api/v1/partly-declared", PartlyDeclaredViewSet, basename="partly-declared")
 
 urlpatterns = [
     path("api/v1/plain/404", _plain_view_raising(Http404("gone"))),

@@ -24,7 +24,6 @@ from auth_app.models import Credential, RefreshToken, Role, RoleName, User
 from inventory_app.models import (
     Branch,
     Category,
-    IdempotencyKey,
     InventoryItem,
     MovementType,
     ReservationStatus,
@@ -32,6 +31,7 @@ from inventory_app.models import (
     StockMovement,
     StockReservation,
 )
+from natjoub.models import IdempotencyKey
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

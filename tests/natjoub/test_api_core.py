@@ -260,3 +260,9 @@ def test_admin_forms_still_require_a_csrf_token():
     form = {"username": "a@example.com", "password": "x", "csrfmiddlewaretoken": token}
     accepted = client.post("/admin/login/", form)
     assert accepted.status_code == 200  # the form again, with its error: the token was accepted
+
+
+def test_an_action_missing_from_the_permission_map_is_denied(admin_client):
+    assert admin_client.get("/api/v1/partly-declared").status_code == 200
+    response = admin_client.get("/api/v1/partly-declared/00000000-0000-4000-8000-000000000000")
+    assert_error(response, 403, "FORBIDDEN", "You don't have permission to access this resource")

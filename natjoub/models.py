@@ -1,0 +1,29 @@
+"""Models of the core: the stored responses of idempotent requests (natjoub/api/idempotency.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from natjoub.db.models import CreatedAtModel
+
+
+class IdempotencyKey(CreatedAtModel):
+    """The stored response of the first successful request with a key (docs/api.md, "Idempotency").
+
+    The table stays where the inventory app created it before idempotency moved to the core
+    (migration natjoub 0001 adopts it without touching the database)."""
+
+    user_id = models.UUIDField()
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.IntegerField()
+    response_body = models.JSONField()
+
+    class Meta:
+        db_table = '"inventory_schema"."idempotency_keys"'
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_keys_created_idx")]
+        constraints = [models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_keys_user_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"
