@@ -7,45 +7,45 @@ from natjoub.api.errors import ApplicationError, ErrorCode
 
 
 class InvalidRole(ApplicationError):
-    code, message = ErrorCode.INVALID_ROLE, "Invalid role: {role}"
+    code, template = ErrorCode.INVALID_ROLE, "Invalid role: {role}"
 
 
 class AdminRegistrationRefused(InvalidRole):
-    message = "Cannot register as admin"
+    template = "Cannot register as admin"
 
 
 class InvalidOtp(ApplicationError):
-    code, message = ErrorCode.INVALID_OTP, "Invalid or expired OTP"
+    code, template = ErrorCode.INVALID_OTP, "Invalid or expired OTP"
 
 
 class TooManyOtpAttempts(InvalidOtp):
-    message = "Too many failed attempts. Please request a new OTP."
+    template = "Too many failed attempts. Please request a new OTP."
 
 
 class InvalidResetToken(ApplicationError):
-    code, message = ErrorCode.INVALID_TOKEN, "Invalid or expired reset token"
+    code, template = ErrorCode.INVALID_TOKEN, "Invalid or expired reset token"
 
 
 class InvalidCredentials(ApplicationError):
-    code, status, message = ErrorCode.INVALID_CREDENTIALS, 401, "Invalid email/username/phone or password"
+    code, status, template = ErrorCode.INVALID_CREDENTIALS, 401, "Invalid email/username/phone or password"
 
 
 class InvalidRefreshToken(ApplicationError):
-    code, status, message = ErrorCode.INVALID_REFRESH_TOKEN, 401, "Invalid or revoked refresh token"
+    code, status, template = ErrorCode.INVALID_REFRESH_TOKEN, 401, "Invalid or revoked refresh token"
 
 
 class RefreshTokenRevoked(InvalidRefreshToken):
     """A rotated or revoked refresh token came back: every session of its user ended."""
 
-    message = "Refresh token has been revoked"
+    template = "Refresh token has been revoked"
 
 
 class AccountDeactivated(ApplicationError):
-    code, status, message = ErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
+    code, status, template = ErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
 
 
 class UserNotFound(ApplicationError):
-    code, status, message = ErrorCode.USER_NOT_FOUND, 404, "User not found"
+    code, status, template = ErrorCode.USER_NOT_FOUND, 404, "User not found"
 
 
 class UserAlreadyExists(ApplicationError):
@@ -53,23 +53,23 @@ class UserAlreadyExists(ApplicationError):
 
 
 class EmailTaken(UserAlreadyExists):
-    message = "Email already registered"
+    template = "Email already registered"
 
 
 class UsernameTaken(UserAlreadyExists):
-    message = "Username already taken"
+    template = "Username already taken"
 
 
 class PhoneTaken(UserAlreadyExists):
-    message = "Phone number already registered"
+    template = "Phone number already registered"
 
 
 class LastAdmin(ApplicationError):
-    code, status, message = ErrorCode.LAST_ADMIN, 409, "Cannot deactivate or delete the last active admin"
+    code, status, template = ErrorCode.LAST_ADMIN, 409, "Cannot deactivate or delete the last active admin"
 
 
 class OtpResendTooSoon(ApplicationError):
-    code, status, message = ErrorCode.OTP_RESEND_TOO_SOON, 429, "Please wait before requesting a new OTP"
+    code, status, template = ErrorCode.OTP_RESEND_TOO_SOON, 429, "Please wait before requesting a new OTP"
 
     @property
     def headers(self) -> dict[str, str]:

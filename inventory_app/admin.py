@@ -103,7 +103,7 @@ class CategoryForm(forms.ModelForm):
     def clean_parent_category(self):
         parent = self.cleaned_data.get("parent_category")
         if parent is not None and self.instance.pk and self.instance.pk in selectors.category_ancestor_ids(parent.pk):
-            raise forms.ValidationError(CategoryCycle.message)
+            raise forms.ValidationError(CategoryCycle().message)
         return parent
 
 

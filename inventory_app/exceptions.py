@@ -11,8 +11,8 @@ from natjoub.api.errors import ApplicationError, ErrorCode, ReferencedRowMissing
 # -- rows that do not exist (404 by path, 400 when a body field names them) -------------------
 class BranchNotFound(ReferencedRowMissing):
     code = ErrorCode.BRANCH_NOT_FOUND
-    message = "Branch not found with id: {branch_id}"
-    referenced_messages: ClassVar[dict[str, str]] = {
+    template = "Branch not found with id: {branch_id}"
+    referenced_templates: ClassVar[dict[str, str]] = {
         "from_branch_id": "From branch not found",
         "to_branch_id": "To branch not found",
         "branch_id": "Branch not found",
@@ -21,8 +21,8 @@ class BranchNotFound(ReferencedRowMissing):
 
 class CategoryNotFound(ReferencedRowMissing):
     code = ErrorCode.CATEGORY_NOT_FOUND
-    message = "Category not found with id: {category_id}"
-    referenced_messages: ClassVar[dict[str, str]] = {
+    template = "Category not found with id: {category_id}"
+    referenced_templates: ClassVar[dict[str, str]] = {
         "parent_category_id": "Parent category not found with id: {category_id}",
         "category_id": "Category not found with id: {category_id}",
     }
@@ -30,18 +30,18 @@ class CategoryNotFound(ReferencedRowMissing):
 
 class ItemNotFound(ReferencedRowMissing):
     code = ErrorCode.ITEM_NOT_FOUND
-    message = "Inventory item not found with id: {item_id}"
-    referenced_messages: ClassVar[dict[str, str]] = {"inventory_item_id": "Inventory item not found"}
+    template = "Inventory item not found with id: {item_id}"
+    referenced_templates: ClassVar[dict[str, str]] = {"inventory_item_id": "Inventory item not found"}
 
 
 class MovementNotFound(ReferencedRowMissing):
     code = ErrorCode.MOVEMENT_NOT_FOUND
-    message = "Stock movement not found with id: {movement_id}"
+    template = "Stock movement not found with id: {movement_id}"
 
 
 class ReservationNotFound(ReferencedRowMissing):
     code = ErrorCode.RESERVATION_NOT_FOUND
-    message = "Reservation not found with id: {reservation_id}"
+    template = "Reservation not found with id: {reservation_id}"
 
 
 # -- the movement branch rules of §12 (400 INVALID_MOVEMENT) ----------------------------------
@@ -50,60 +50,60 @@ class InvalidMovement(ApplicationError):
 
 
 class ToBranchRequired(InvalidMovement):
-    message = "TO branch required for {movement_type} movement"
+    template = "TO branch required for {movement_type} movement"
 
 
 class FromBranchRequired(InvalidMovement):
-    message = "FROM branch required for OUT movement"
+    template = "FROM branch required for OUT movement"
 
 
 class BothBranchesRequired(InvalidMovement):
-    message = "Both FROM and TO branches required for TRANSFER"
+    template = "Both FROM and TO branches required for TRANSFER"
 
 
 class SameBranch(InvalidMovement):
-    message = "FROM and TO branches must differ"
+    template = "FROM and TO branches must differ"
 
 
 class BranchRequired(InvalidMovement):
-    message = "FROM or TO branch required for ADJUSTMENT"
+    template = "FROM or TO branch required for ADJUSTMENT"
 
 
 class CategoryCycle(ApplicationError):
-    message = "Category hierarchy cannot contain cycles"
+    template = "Category hierarchy cannot contain cycles"
 
 
 # -- conflicts (409) --------------------------------------------------------------------------
 class BranchExists(ApplicationError):
-    code, status, message = ErrorCode.BRANCH_EXISTS, 409, "Branch with code {code} already exists"
+    code, status, template = ErrorCode.BRANCH_EXISTS, 409, "Branch with code {code} already exists"
 
 
 class CategoryExists(ApplicationError):
-    code, status, message = ErrorCode.CATEGORY_EXISTS, 409, "Category with name {name} already exists"
+    code, status, template = ErrorCode.CATEGORY_EXISTS, 409, "Category with name {name} already exists"
 
 
 class ItemExists(ApplicationError):
-    code, status, message = ErrorCode.ITEM_EXISTS, 409, "Item with SKU {sku} already exists"
+    code, status, template = ErrorCode.ITEM_EXISTS, 409, "Item with SKU {sku} already exists"
 
 
 class BranchInUse(ApplicationError):
     code, status = ErrorCode.BRANCH_IN_USE, 409
-    message = "Branch has stock, reservations or movement history; deactivate it instead"
+    template = "Branch has stock, reservations or movement history; deactivate it instead"
 
 
 class ItemInUse(ApplicationError):
     code, status = ErrorCode.ITEM_IN_USE, 409
-    message = "Inventory item has stock, reservations or movement history; deactivate it instead"
+    template = "Inventory item has stock, reservations or movement history; deactivate it instead"
 
 
 class InsufficientStock(ApplicationError):
     code, status = ErrorCode.INSUFFICIENT_STOCK, 409
-    message = "Insufficient stock: available {available}, requested {requested}"
+    template = "Insufficient stock: available {available}, requested {requested}"
     details_keys = ("available", "requested")
     # Raised after the work that must survive it (expiry of due reservations) was committed.
     keep_changes = True
 
 
 class ReservationNotActive(ApplicationError):
-    code, status, message = ErrorCode.RESERVATION_NOT_ACTIVE, 409, "Reservation is not active (status: {status})"
+    code, status, template = ErrorCode.RESERVATION_NOT_ACTIVE, 409, "Reservation is not active (status: {status})"
     keep_changes = True

@@ -43,7 +43,7 @@ def json_response(body: dict, status: int, headers: dict[str, str] | None = None
 
 
 def error_body(error: ApplicationError) -> dict:
-    return failure(error.code, error.text, error.details, top_message=error.top_message)
+    return failure(error.code, error.message, error.details, top_message=error.top_message)
 
 
 def error_response(error: ApplicationError) -> HttpResponse:

@@ -64,9 +64,10 @@ class ErrorCode(StrEnum):
 class ApplicationError(Exception):
     """An expected failure that leaves as the contract's error envelope.
 
-    Subclasses declare ``code``, ``status`` and ``message`` (a ``str.format`` template over the
-    data the raise site passes as keyword arguments). ``details_keys`` name the data that goes to
-    ``error.details``; ``headers`` builds response headers from the data.
+    Subclasses declare ``code``, ``status`` and ``template`` (a ``str.format`` template over the
+    data the raise site passes as keyword arguments); ``message`` is the rendered text.
+    ``details_keys`` name the data that goes to ``error.details``; ``headers`` builds response
+    headers from the data.
 
     ``keep_changes``: the service already committed work that must survive this error (e.g. the
     expiry of due reservations before an ``INSUFFICIENT_STOCK``), so a caller that wraps the
@@ -75,18 +76,18 @@ class ApplicationError(Exception):
 
     code: ClassVar[ErrorCode] = ErrorCode.BAD_REQUEST
     status: ClassVar[int] = 400
-    message: ClassVar[str] = "Bad request"
+    template: ClassVar[str] = "Bad request"
     top_message: ClassVar[str | None] = None  # the envelope's own ``message``, where it differs
     details_keys: ClassVar[tuple[str, ...]] = ()
     keep_changes: ClassVar[bool] = False
 
     def __init__(self, **data: Any) -> None:
         self.data = data
-        self.text = self.render_message()
-        super().__init__(self.text)
+        self.message = self.render_message()
+        super().__init__(self.message)
 
     def render_message(self) -> str:
-        return self.message.format(**self.data)
+        return self.template.format(**self.data)
 
     @property
     def details(self) -> dict[str, Any] | None:
@@ -104,11 +105,11 @@ class ApplicationError(Exception):
 
 
 class ReferencedRowMissing(ApplicationError):
-    """A row addressed by path (404, ``message``), or named by a body field (400; pass
-    ``referenced_by=<field>``, the message comes from ``referenced_messages[field]``)."""
+    """A row addressed by path (404, ``template``), or named by a body field (400; pass
+    ``referenced_by=<field>``: the template is ``referenced_templates[field]``)."""
 
     status = 404
-    referenced_messages: ClassVar[dict[str, str]] = {}
+    referenced_templates: ClassVar[dict[str, str]] = {}
 
     def __init__(self, *, referenced_by: str | None = None, **data: Any) -> None:
         self.referenced_by = referenced_by
@@ -117,7 +118,7 @@ class ReferencedRowMissing(ApplicationError):
     def render_message(self) -> str:
         if self.referenced_by is None:
             return super().render_message()
-        return self.referenced_messages[self.referenced_by].format(**self.data)
+        return self.referenced_templates[self.referenced_by].format(**self.data)
 
     @property
     def http_status(self) -> int:
@@ -130,7 +131,7 @@ class BadRequest(ApplicationError):
 
 
 class NotAuthenticated(ApplicationError):
-    code, status, message = ErrorCode.UNAUTHORIZED, 401, "Invalid or expired token"
+    code, status, template = ErrorCode.UNAUTHORIZED, 401, "Invalid or expired token"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -138,31 +139,31 @@ class NotAuthenticated(ApplicationError):
 
 
 class Forbidden(ApplicationError):
-    code, status, message = ErrorCode.FORBIDDEN, 403, "You don't have permission to access this resource"
+    code, status, template = ErrorCode.FORBIDDEN, 403, "You don't have permission to access this resource"
 
 
 class RouteNotFound(ApplicationError):
     code, status = ErrorCode.NOT_FOUND, 404
-    message, top_message = "The requested resource was not found", "Resource not found"
+    template, top_message = "The requested resource was not found", "Resource not found"
 
 
 class MethodNotAllowed(ApplicationError):
     code, status = ErrorCode.METHOD_NOT_ALLOWED, 405
-    message, top_message = "The HTTP method is not allowed for this endpoint", "Method not allowed"
+    template, top_message = "The HTTP method is not allowed for this endpoint", "Method not allowed"
 
 
 class PayloadTooLarge(ApplicationError):
-    code, status, message = ErrorCode.PAYLOAD_TOO_LARGE, 413, "Request body too large"
+    code, status, template = ErrorCode.PAYLOAD_TOO_LARGE, 413, "Request body too large"
 
 
 class UnsupportedMediaType(ApplicationError):
-    code, status, message = ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json"
+    code, status, template = ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, "Content-Type must be application/json"
 
 
 class RateLimited(ApplicationError):
     """429; ``retry_after`` (seconds, optional) becomes the Retry-After header."""
 
-    code, status, message = ErrorCode.RATE_LIMIT_EXCEEDED, 429, "Too many requests. Please try again later."
+    code, status, template = ErrorCode.RATE_LIMIT_EXCEEDED, 429, "Too many requests. Please try again later."
 
     @property
     def headers(self) -> dict[str, str]:
@@ -173,7 +174,7 @@ class RateLimited(ApplicationError):
 class ServiceUnavailable(ApplicationError):
     """503; ``retry_after`` (seconds, optional) becomes the Retry-After header."""
 
-    code, status, message = ErrorCode.SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable"
+    code, status, template = ErrorCode.SERVICE_UNAVAILABLE, 503, "Service temporarily unavailable"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -183,13 +184,13 @@ class ServiceUnavailable(ApplicationError):
 
 class InternalError(ApplicationError):
     code, status = ErrorCode.INTERNAL_SERVER_ERROR, 500
-    message, top_message = "An unexpected error occurred. Please try again later.", "An internal server error occurred"
+    template, top_message = "An unexpected error occurred. Please try again later.", "An internal server error occurred"
 
 
 class ClientError(ApplicationError):
     """Another 4xx that Django REST framework raised itself (``status``, ``detail`` as data)."""
 
-    message = "{detail}"
+    template = "{detail}"
 
     @property
     def http_status(self) -> int:
@@ -207,22 +208,22 @@ class Referenced:
 
 # -- malformed requests ---------------------------------------------------------------------
 class MalformedJson(ApplicationError):
-    message = "Malformed JSON request body"
+    template = "Malformed JSON request body"
 
 
 class BodyNotObject(ApplicationError):
-    message = "Request body must be a JSON object"
+    template = "Request body must be a JSON object"
 
 
 class InvalidPathUuid(ApplicationError):
-    message = "Invalid UUID: {value}"
+    template = "Invalid UUID: {value}"
 
 
 class ValidationFailed(ApplicationError):
     """Field, query and header validation: ``details`` maps each wire name to one message."""
 
     code = ErrorCode.VALIDATION_ERROR
-    message = "Validation failed"
+    template = "Validation failed"
 
     def __init__(self, details: dict[str, str]) -> None:
         super().__init__(fields=details)
@@ -234,4 +235,4 @@ class ValidationFailed(ApplicationError):
 
 class IdempotencyKeyReused(ApplicationError):
     code, status = ErrorCode.IDEMPOTENCY_KEY_REUSED, 409
-    message = "Idempotency-Key was already used with a different request"
+    template = "Idempotency-Key was already used with a different request"
