@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from auth_app import validation as rules
-from natjoub.api import fields
+from natjoub.api import contact_rules, fields
 
 
 class DobField(fields.Text):
@@ -41,7 +41,7 @@ def username_field(**kw):
 
 
 def phone_field(**kw):
-    return fields.Text(message=rules.PHONE_MESSAGE, rule=rules.phone_problem, **kw)
+    return fields.Text(message=contact_rules.PHONE_MESSAGE, rule=contact_rules.phone_problem, **kw)
 
 
 def password_field(**kw):
@@ -53,7 +53,7 @@ def password_field(**kw):
 class RegisterInput(fields.InputSerializer):
     first_name = first_name_field()
     last_name = last_name_field()
-    email = fields.Text(message=rules.EMAIL_MESSAGE, rule=rules.email_problem)
+    email = fields.Text(message=contact_rules.EMAIL_MESSAGE, rule=contact_rules.email_problem)
     password = password_field()
     role = fields.Text(allow_blank=True, help_text="seller or customer (case-insensitive)")
     username = username_field(required=False)
@@ -77,7 +77,7 @@ class ResendOtpInput(fields.InputSerializer):
 
 
 class ForgotPasswordInput(fields.InputSerializer):
-    email = fields.Text(message=rules.EMAIL_MESSAGE, rule=rules.email_problem)
+    email = fields.Text(message=contact_rules.EMAIL_MESSAGE, rule=contact_rules.email_problem)
 
 
 class ResetPasswordInput(fields.InputSerializer):

@@ -14,19 +14,14 @@ from django.contrib.auth.password_validation import CommonPasswordValidator
 from auth_app.models import Gender
 
 NAME_MAX = 100
-EMAIL_MAX = 255
 PASSWORD_MAX = 128
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9+_.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 USERNAME_RE = re.compile(r"[a-zA-Z0-9_]{3,20}")
-PHONE_RE = re.compile(r"\+?[1-9]\d{1,14}", re.ASCII)
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 FIRST_NAME_MESSAGE = "Invalid first name"
 LAST_NAME_MESSAGE = "Invalid last name"
-EMAIL_MESSAGE = "Invalid email format"
 USERNAME_MESSAGE = "Username must be 3-20 characters and contain only letters, numbers, and underscores"
-PHONE_MESSAGE = "Invalid phone number format"
 PASSWORD_POLICY_MESSAGE = (
     "Password must be at least 8 characters with uppercase, lowercase, digit, and special character"  # noqa: S105
 )
@@ -48,16 +43,8 @@ def last_name_problem(value: str) -> str | None:
     return None if _name_ok(value) else LAST_NAME_MESSAGE
 
 
-def email_problem(value: str) -> str | None:
-    return None if len(value) <= EMAIL_MAX and EMAIL_RE.fullmatch(value) else EMAIL_MESSAGE
-
-
 def username_problem(value: str) -> str | None:
     return None if USERNAME_RE.fullmatch(value) else USERNAME_MESSAGE
-
-
-def phone_problem(value: str) -> str | None:
-    return None if PHONE_RE.fullmatch(value) else PHONE_MESSAGE
 
 
 @cache

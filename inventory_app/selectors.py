@@ -31,7 +31,7 @@ from inventory_app.models import (
 )
 
 
-def c_order(field: str, descending: bool = False):
+def codepoint_order(field: str, descending: bool = False):
     """A text sort by code point (PostgreSQL ``COLLATE "C"``)."""
     expression = Collate(F(field), "C")
     return expression.desc() if descending else expression.asc()
@@ -71,7 +71,7 @@ def category_list(*, parent_category_id: uuid.UUID | None = None, root_only: boo
         queryset = queryset.filter(parent_category_id=parent_category_id)
     if root_only:
         queryset = queryset.filter(parent_category__isnull=True)
-    return queryset.order_by(c_order("name"), "id")
+    return queryset.order_by(codepoint_order("name"), "id")
 
 
 def category_get(category_id: uuid.UUID) -> Category:
@@ -83,7 +83,7 @@ def category_get(category_id: uuid.UUID) -> Category:
 
 def category_tree() -> list[dict]:
     """Active roots, each with its active children, recursively; siblings by name, then id."""
-    active = Category.objects.filter(is_active=True).order_by(c_order("name"), "id")
+    active = Category.objects.filter(is_active=True).order_by(codepoint_order("name"), "id")
     rows = list(active.values("id", "name", "parent_category_id"))
     children: dict[uuid.UUID | None, list[dict]] = {}
     for row in rows:
@@ -157,7 +157,11 @@ def item_list(
     if is_active is not None:
         queryset = queryset.filter(is_active=is_active)
     field, descending = ordering
-    first = c_order(field, descending) if field in TEXT_FIELDS else (F(field).desc() if descending else F(field).asc())
+    first = (
+        codepoint_order(field, descending)
+        if field in TEXT_FIELDS
+        else (F(field).desc() if descending else F(field).asc())
+    )
     return queryset.order_by(first, "id")
 
 
@@ -246,7 +250,7 @@ def stock_levels_queryset() -> QuerySet[StockLevel]:
 def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
     if not Branch.objects.filter(pk=branch_id).exists():
         raise BranchNotFound(branch_id=branch_id)
-    return stock_levels_queryset().filter(branch_id=branch_id).order_by(c_order("inventory_item__sku"), "id")
+    return stock_levels_queryset().filter(branch_id=branch_id).order_by(codepoint_order("inventory_item__sku"), "id")
 
 
 def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
@@ -274,7 +278,7 @@ def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel
     queryset = low_stock_filter(stock_levels_queryset())
     if branch_id is not None:
         queryset = queryset.filter(branch_id=branch_id)
-    return queryset.order_by(c_order("branch__name"), c_order("inventory_item__sku"), "id")
+    return queryset.order_by(codepoint_order("branch__name"), codepoint_order("inventory_item__sku"), "id")
 
 
 def low_stock_count() -> int:

@@ -5,8 +5,6 @@ Field names are snake_case here; the parser and renderer convert to and from cam
 
 from __future__ import annotations
 
-import re
-
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,12 +12,9 @@ from rest_framework import serializers
 
 from inventory_app.models import MovementType, ReservationStatus
 from natjoub.api import fields
+from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE, email_problem, phone_problem
 from natjoub.api.fields import StrictMixin
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9+_.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-PHONE_RE = re.compile(r"\+?[1-9][0-9]{1,14}")
-EMAIL_MESSAGE = "Invalid email format"
-PHONE_MESSAGE = "Invalid phone number format"
 MOVEMENT_TYPE_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN"
 STATUS_MESSAGE = "Must be one of: ACTIVE, RELEASED, COMMITTED, EXPIRED"
 POSITIVE_MESSAGE = "Must be greater than 0"
@@ -27,14 +22,6 @@ NON_NEGATIVE_MESSAGE = "Must be greater than or equal to 0"
 TTL_MESSAGE = "Must be between 1 and 604800"
 MAX_TTL_SECONDS = 604800
 DEFAULT_TTL_SECONDS = 900
-
-
-def _email_rule(value: str) -> str | None:
-    return None if EMAIL_RE.fullmatch(value) else EMAIL_MESSAGE
-
-
-def _phone_rule(value: str) -> str | None:
-    return None if PHONE_RE.fullmatch(value) else PHONE_MESSAGE
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -66,8 +53,8 @@ class BranchUpdateInput(fields.InputSerializer):
     address = optional_text()
     city = optional_text(100)
     country = optional_text(100)
-    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=_phone_rule, required=False)
-    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=_email_rule, required=False)
+    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=phone_problem, required=False)
+    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=email_problem, required=False)
     manager_name = optional_text(255)
     is_active = fields.Boolean(required=False)
 
@@ -78,8 +65,8 @@ class BranchCreateInput(fields.InputSerializer):
     address = optional_text()
     city = optional_text(100)
     country = optional_text(100)
-    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=_phone_rule, required=False)
-    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=_email_rule, required=False)
+    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=phone_problem, required=False)
+    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=email_problem, required=False)
     manager_name = optional_text(255)
 
 

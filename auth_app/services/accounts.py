@@ -7,13 +7,14 @@ import uuid
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from auth_app import metrics
+from auth_app import metrics, selectors
 from auth_app.emails import send_otp_after_commit
 from auth_app.exceptions import AdminRegistrationRefused, InvalidRole, LastAdmin, UserNotFound
 from auth_app.models import Credential, RefreshToken, Role, RoleName, User
 from auth_app.otp import OTP_LIFETIME, generate_otp, otp_hash
-from auth_app.services.common import conflict_from_integrity_error, ensure_unique, now, revoke_refresh_tokens
+from auth_app.services.common import conflict_from_integrity_error, ensure_unique, revoke_refresh_tokens
 from auth_app.services.sessions import tokens_issue
 
 REGISTRABLE_ROLES = (RoleName.SELLER, RoleName.CUSTOMER)
@@ -52,7 +53,7 @@ def _create_account(
         role=Role.objects.get(name=role_name),
         is_active=True,
     )
-    sent_at = now()
+    sent_at = timezone.now()
     Credential.objects.create(
         user=user,
         email=email,
@@ -65,7 +66,7 @@ def _create_account(
         otp_sent_at=sent_at if otp_code else None,
         otp_attempts=0,
     )
-    return User.objects.select_related("role", "credentials").get(pk=user.pk)
+    return selectors.user_get(user_id=user.pk)
 
 
 def user_register(
@@ -156,7 +157,7 @@ def profile_update(*, user_id: uuid.UUID, data: dict) -> User:
                 credential.save(update_fields=[*credential_changes, "updated_at"])
     except IntegrityError as exc:
         raise conflict_from_integrity_error(exc) from None
-    return User.objects.select_related("role", "credentials").get(pk=user_id)
+    return selectors.user_get(user_id=user_id)
 
 
 def _admin_role_id() -> uuid.UUID:
@@ -196,7 +197,7 @@ def user_set_status(*, user_id: uuid.UUID, is_active: bool) -> User:
             user.save(update_fields=["is_active", "updated_at"])
         if not is_active:
             revoke_refresh_tokens(user.pk)
-    return User.objects.select_related("role", "credentials").get(pk=user_id)
+    return selectors.user_get(user_id=user_id)
 
 
 def user_delete(*, user_id: uuid.UUID) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import IntegrityError
-from django.utils import timezone
 
 from auth_app.exceptions import EmailTaken, PhoneTaken, UserAlreadyExists, UsernameTaken
 from auth_app.models import Credential, RefreshToken
@@ -42,7 +41,3 @@ def conflict_from_integrity_error(exc: IntegrityError) -> UserAlreadyExists:
         if marker in constraint:
             return error()
     raise exc  # not a uniqueness race we know: a real bug, let it surface
-
-
-def now():
-    return timezone.now()

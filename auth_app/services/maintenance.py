@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from auth_app.models import PasswordResetToken, RefreshToken, TokenBlacklist
-from auth_app.services.common import now
 
 
 def expired_tokens_purge() -> dict[str, int]:
@@ -15,7 +15,7 @@ def expired_tokens_purge() -> dict[str, int]:
     A blacklisted ``jti`` may go once its access token has expired: authentication refuses an
     expired token before it looks at the blacklist.
     """
-    moment = now()
+    moment = timezone.now()
     with transaction.atomic():
         refresh, _ = RefreshToken.objects.filter(expires_at__lte=moment).delete()
         blacklist, _ = TokenBlacklist.objects.filter(expires_at__lte=moment).delete()

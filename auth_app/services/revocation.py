@@ -10,9 +10,9 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
+from django.utils import timezone
 
 from auth_app.models import RefreshToken, User
-from auth_app.services.common import now
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _end_admin_sessions(user_ids: set[str]) -> int:
     if get_model_class is None:
         return 0
     decoder = store_class()
-    live = get_model_class().objects.filter(expire_date__gt=now()).values_list("session_key", "session_data")
+    live = get_model_class().objects.filter(expire_date__gt=timezone.now()).values_list("session_key", "session_data")
     keys = [key for key, data in live.iterator(chunk_size=2000) if decoder.decode(data).get(SESSION_KEY) in user_ids]
     for key in keys:
         store_class(session_key=key).delete()
@@ -47,7 +47,7 @@ def user_sessions_revoke(*, user_ids: Collection[uuid.UUID]) -> SessionsRevoked:
     no extra query) and admin sessions ended."""
     ids = list(user_ids)
     with transaction.atomic():
-        User.objects.filter(pk__in=ids).update(sessions_revoked_at=now())
+        User.objects.filter(pk__in=ids).update(sessions_revoked_at=timezone.now())
         tokens = RefreshToken.objects.filter(user_id__in=ids, is_revoked=False).update(is_revoked=True)
         sessions = _end_admin_sessions({str(pk) for pk in ids})
     return SessionsRevoked(refresh_tokens=tokens, admin_sessions=sessions)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
@@ -15,7 +16,7 @@ from auth_app.exceptions import InvalidOtp, InvalidResetToken, OtpResendTooSoon,
 from auth_app.models import Credential, PasswordResetToken, User
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
 from auth_app.selectors import credential_by_email, credential_by_identifier
-from auth_app.services.common import now, revoke_refresh_tokens
+from auth_app.services.common import revoke_refresh_tokens
 from auth_app.tokens import sha256_hex
 
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
@@ -36,7 +37,7 @@ def _check_otp(credential: Credential, code: str) -> InvalidOtp | None:
     """Steps 2–5 of §6.3 on a locked row; returns the error to raise after commit, if any."""
     if credential.otp_attempts >= OTP_MAX_ATTEMPTS:
         return TooManyOtpAttempts()
-    if not credential.otp_hash or credential.otp_expiry is None or credential.otp_expiry <= now():
+    if not credential.otp_hash or credential.otp_expiry is None or credential.otp_expiry <= timezone.now():
         return InvalidOtp()
     if not otp_matches(code, credential.otp_hash):
         credential.otp_attempts += 1
@@ -64,7 +65,7 @@ def otp_resend(*, identifier: str) -> None:
     """A fresh code (10 minutes, attempts reset), at most one per 60 s per account."""
     with transaction.atomic():
         credential = _locked_credential(identifier)
-        sent_at = now()
+        sent_at = timezone.now()
         if credential.otp_sent_at is not None:
             elapsed = sent_at - credential.otp_sent_at
             if elapsed < OTP_RESEND_COOLDOWN:
@@ -88,7 +89,7 @@ def password_reset_request(*, email: str) -> None:
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         PasswordResetToken.objects.create(
-            user_id=credential.user_id, token_hash=sha256_hex(token), expires_at=now() + RESET_TOKEN_LIFETIME
+            user_id=credential.user_id, token_hash=sha256_hex(token), expires_at=timezone.now() + RESET_TOKEN_LIFETIME
         )
         send_password_reset_after_commit(credential.email, token)
 
@@ -99,7 +100,7 @@ def password_reset_confirm(*, token: str, new_password: str) -> None:
     with transaction.atomic():
         # no join here: FOR UPDATE OF cannot name schema-qualified tables, so lock the row alone
         row = PasswordResetToken.objects.select_for_update().filter(token_hash=sha256_hex(token)).first()
-        moment = now()
+        moment = timezone.now()
         if row is None or row.used_at is not None or row.expires_at <= moment:
             raise InvalidResetToken()
         if not User.objects.filter(pk=row.user_id, is_active=True).exists():

@@ -14,7 +14,7 @@ from inventory_app.services.catalog import (
 from inventory_app.services.maintenance import stock_reconcile
 from inventory_app.services.stock import (
     movement_create,
-    movement_plan,
+    movement_effect,
     reservation_commit,
     reservation_create,
     reservation_release,
@@ -32,7 +32,7 @@ __all__ = [
     "item_delete",
     "item_update",
     "movement_create",
-    "movement_plan",
+    "movement_effect",
     "reservation_commit",
     "reservation_create",
     "reservation_release",

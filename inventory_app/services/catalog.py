@@ -123,23 +123,27 @@ def category_create(
 
 
 def category_update(*, category_id: uuid.UUID, changes: dict[str, Any]) -> Category:
+    """``changes`` holds what changes; ``parent_category_id: None`` moves the category to the top
+    level (the back office can; the API treats null as "unchanged" and never passes it)."""
     name = changes.get("name")
     exists = CategoryExists(name=name)
+    moving = "parent_category_id" in changes
+    parent_id = changes.get("parent_category_id")
     try:
         with transaction.atomic():
-            parent_id = changes.get("parent_category_id")
-            if parent_id is not None:
+            if moving:
                 advisory_xact_lock(CATEGORY_TREE_LOCK)  # one hierarchy change at a time: no cycle by a race
             category = _locked(Category, category_id, CategoryNotFound(category_id=category_id))
             if parent_id is not None:
                 _parent_must_exist(parent_id)
                 if category.pk in selectors.category_ancestor_ids(parent_id):
                     raise CategoryCycle
+            if moving:
                 category.parent_category_id = parent_id
             if name is not None and name != category.name and Category.objects.filter(name=name).exists():
                 raise exists
             fields = _apply(category, changes, CATEGORY_FIELDS)
-            if parent_id is not None:
+            if moving:
                 fields.append("parent_category_id")
             category.save(update_fields=[*fields, "updated_at"])
     except IntegrityError:

@@ -53,39 +53,41 @@ RESERVATIONS = StockReservation._meta.db_table
 
 
 @dataclass
-class Plan:
+class MovementEffect:
     """Which rows a movement changes: ``decrease`` is checked for availability."""
 
     decrease: uuid.UUID | None
     increase: uuid.UUID | None
 
 
-def movement_plan(movement_type: str, from_branch_id: uuid.UUID | None, to_branch_id: uuid.UUID | None) -> Plan:
+def movement_effect(
+    movement_type: str, from_branch_id: uuid.UUID | None, to_branch_id: uuid.UUID | None
+) -> MovementEffect:
     """The branch-field rules of §12 (400 ``INVALID_MOVEMENT``) and the rows each type changes."""
     if movement_type in (MovementType.IN, MovementType.RETURN):
         if to_branch_id is None:
             raise ToBranchRequired(movement_type=movement_type)
-        return Plan(decrease=None, increase=to_branch_id)
+        return MovementEffect(decrease=None, increase=to_branch_id)
     if movement_type == MovementType.OUT:
         if from_branch_id is None:
             raise FromBranchRequired
-        return Plan(decrease=from_branch_id, increase=None)
+        return MovementEffect(decrease=from_branch_id, increase=None)
     if movement_type == MovementType.TRANSFER:
         if from_branch_id is None or to_branch_id is None:
             raise BothBranchesRequired
         if from_branch_id == to_branch_id:
             raise SameBranch
-        return Plan(decrease=from_branch_id, increase=to_branch_id)
+        return MovementEffect(decrease=from_branch_id, increase=to_branch_id)
     # ADJUSTMENT: with a TO branch it adds there (a FROM branch is then only recorded)
     if from_branch_id is None and to_branch_id is None:
         raise BranchRequired
     if to_branch_id is not None:
-        return Plan(decrease=None, increase=to_branch_id)
-    return Plan(decrease=from_branch_id, increase=None)
+        return MovementEffect(decrease=None, increase=to_branch_id)
+    return MovementEffect(decrease=from_branch_id, increase=None)
 
 
 # -- shared steps -----------------------------------------------------------------------------
-def _share_item(item_id: uuid.UUID) -> InventoryItem | None:
+def _item_locked_against_delete(item_id: uuid.UUID) -> InventoryItem | None:
     rows = list(
         InventoryItem.objects.raw(
             f"SELECT id, name, sku FROM {InventoryItem._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
@@ -95,7 +97,7 @@ def _share_item(item_id: uuid.UUID) -> InventoryItem | None:
     return rows[0] if rows else None
 
 
-def _share_branches(branch_ids: list[uuid.UUID]) -> dict[uuid.UUID, Branch]:
+def _branches_locked_against_delete(branch_ids: list[uuid.UUID]) -> dict[uuid.UUID, Branch]:
     rows = Branch.objects.raw(
         f"SELECT id, name FROM {Branch._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
         [branch_ids],
@@ -173,14 +175,14 @@ def movement_create(
     reference_number: str | None = None,
     notes: str | None = None,
 ) -> StockMovement:
-    plan = movement_plan(movement_type, from_branch_id, to_branch_id)
+    plan = movement_effect(movement_type, from_branch_id, to_branch_id)
     failure = None
     with transaction.atomic():
-        item = _share_item(inventory_item_id)
+        item = _item_locked_against_delete(inventory_item_id)
         if item is None:
             raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
         named = [b for b in (from_branch_id, to_branch_id) if b is not None]
-        branches = _share_branches(named)
+        branches = _branches_locked_against_delete(named)
         if from_branch_id is not None and from_branch_id not in branches:
             raise BranchNotFound(branch_id=from_branch_id, referenced_by="from_branch_id")
         if to_branch_id is not None and to_branch_id not in branches:
@@ -239,10 +241,10 @@ def reservation_create(
 ) -> StockReservation:
     failure = None
     with transaction.atomic():
-        item = _share_item(inventory_item_id)
+        item = _item_locked_against_delete(inventory_item_id)
         if item is None:
             raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
-        if not _share_branches([branch_id]):
+        if not _branches_locked_against_delete([branch_id]):
             raise BranchNotFound(branch_id=branch_id, referenced_by="branch_id")
         row = _lock_rows(inventory_item_id, [branch_id]).get(branch_id)
         now = timezone.now()
@@ -272,7 +274,7 @@ def reservation_create(
     return reservation
 
 
-def _settle(reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID | None) -> StockReservation:
+def _finish_reservation(reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID | None) -> StockReservation:
     """Release or commit an ACTIVE reservation. Locks the stock row first, then the
     reservation (the order every stock transaction uses)."""
     failure = None
@@ -323,11 +325,11 @@ def _settle(reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID 
 
 
 def reservation_release(*, reservation_id: uuid.UUID) -> StockReservation:
-    return _settle(reservation_id, commit=False, performed_by=None)
+    return _finish_reservation(reservation_id, commit=False, performed_by=None)
 
 
 def reservation_commit(*, reservation_id: uuid.UUID, performed_by: uuid.UUID | None) -> StockReservation:
-    return _settle(reservation_id, commit=True, performed_by=performed_by)
+    return _finish_reservation(reservation_id, commit=True, performed_by=performed_by)
 
 
 def reservations_release_expired(*, now: datetime | None = None) -> int:

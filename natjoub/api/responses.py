@@ -12,7 +12,3 @@ from natjoub.api.envelope import success
 
 def ok(data: Any, message: str, *, status: int = http.HTTP_200_OK, headers: dict | None = None) -> Response:
     return Response(success(data, message), status=status, headers=headers)
-
-
-def created(data: Any, message: str, *, headers: dict | None = None) -> Response:
-    return ok(data, message, status=http.HTTP_201_CREATED, headers=headers)

@@ -7,16 +7,15 @@ from auth_app.models import Credential, RefreshToken, User
 from auth_app.otp import otp_hash
 from auth_app.validation import (
     DOB_MESSAGE,
-    EMAIL_MESSAGE,
     FIRST_NAME_MESSAGE,
     GENDER_MESSAGE,
     LAST_NAME_MESSAGE,
     PASSWORD_COMMON_MESSAGE,
     PASSWORD_LENGTH_MESSAGE,
     PASSWORD_POLICY_MESSAGE,
-    PHONE_MESSAGE,
     USERNAME_MESSAGE,
 )
+from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE
 from tests.auth_app.conftest import (
     STRONG_PASSWORD,
     assert_error,

@@ -13,9 +13,9 @@ from auth_app.validation import (
     FIRST_NAME_MESSAGE,
     GENDER_MESSAGE,
     LAST_NAME_MESSAGE,
-    PHONE_MESSAGE,
     USERNAME_MESSAGE,
 )
+from natjoub.api.contact_rules import PHONE_MESSAGE
 from tests.auth_app.conftest import (
     assert_error,
     assert_forbidden,

@@ -396,13 +396,13 @@ def test_export_action_still_exports_the_selection(staff, movements):
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "＝1+1", "＋1", "－1", "＠x"])
 def test_csv_cell_quotes_every_formula_start(text):
-    from inventory_app.admin_views import csv_cell
+    from inventory_app.admin.views import csv_cell
 
     assert csv_cell(text) == "'" + text
 
 
 @pytest.mark.parametrize(("value", "cell"), [(-5, "-5"), ("plain", "plain"), (None, "")])
 def test_csv_cell_leaves_numbers_and_plain_text(value, cell):
-    from inventory_app.admin_views import csv_cell
+    from inventory_app.admin.views import csv_cell
 
     assert csv_cell(value) == cell

@@ -8,16 +8,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from auth_app import validation as rules
 from auth_app.services import admin_create
+from natjoub.api import contact_rules
 from natjoub.api.errors import ApplicationError
 
 # (option, prompt, rule, required, secret)
 FIELDS = [
-    ("email", "E-mail", rules.email_problem, True, False),
+    ("email", "E-mail", contact_rules.email_problem, True, False),
     ("password", "Password", rules.password_problem, True, True),
     ("first_name", "First name", rules.first_name_problem, True, False),
     ("last_name", "Last name", rules.last_name_problem, True, False),
     ("username", "Username (optional)", rules.username_problem, False, False),
-    ("phone", "Phone number (optional)", rules.phone_problem, False, False),
+    ("phone", "Phone number (optional)", contact_rules.phone_problem, False, False),
 ]
 
 
