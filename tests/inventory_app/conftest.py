@@ -1,9 +1,8 @@
-"""Inventory fixtures: rows created directly (the API is what the tests exercise) and helpers."""
+"""Inventory fixtures: rows created directly (the API is what the tests exercise) and helpers to
+create them; envelope assertions are in ``tests.helpers``."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -11,31 +10,6 @@ import pytest
 from inventory_app.models import Branch, Category, InventoryItem, MovementType, StockLevel, StockMovement
 
 BASE = "/api/v1/inventory"
-TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
-MISSING = "00000000-0000-4000-8000-000000000000"
-
-
-def assert_ok(response, status: int, message: str):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["success"] is True
-    assert body["error"] is None
-    assert body["message"] == message
-    return body["data"]
-
-
-def assert_error(response, status: int, code: str, message: str, details=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data", "message", "error"}
-    assert body["success"] is False
-    assert body["data"] is None
-    assert body["error"] == {"code": code, "message": message, "details": details}
-    assert body["message"] == message
-
-
-def assert_validation(response, details: dict):
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", details)
 
 
 def make_branch(code: str = "BR-1", name: str | None = None, **fields) -> Branch:
@@ -60,10 +34,6 @@ def stock(item: InventoryItem, branch: Branch, quantity: int, reserved: int = 0)
             inventory_item=item, to_branch=branch, movement_type=MovementType.IN, quantity=quantity
         )
     return row
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @pytest.fixture

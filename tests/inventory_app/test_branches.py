@@ -3,16 +3,8 @@
 import pytest
 
 from inventory_app.models import Branch, ReservationStatus, StockLevel, StockReservation
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_branch,
-    stock,
-)
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE, make_branch, stock
 
 URL = f"{BASE}/branches"
 FIELDS = {
@@ -82,7 +74,7 @@ def test_list_order_filters_and_meta(seller_client, db):
     a = make_branch("A-1", "Alpha", city="Siem Reap")
     b = make_branch("B-2", "Beta", is_active=False)
     c = make_branch("C-3", "Gamma")
-    data = assert_ok(seller_client.get(URL), 200, "Branches retrieved successfully")
+    data = assert_ok(seller_client.get(URL), 200, "Branches retrieved successfully", meta=True)
     assert [row["id"] for row in data] == [str(a.pk), str(b.pk), str(c.pk)]
     body = seller_client.get(URL, {"isActive": "FALSE"}).json()
     assert [row["code"] for row in body["data"]] == ["B-2"]

@@ -7,7 +7,8 @@ from inventory_app.models import IdempotencyKey, StockMovement, StockReservation
 from inventory_app.services import idempotency_keys_purge
 from tests.conftest import bearer_client
 from tests.factories import make_user
-from tests.inventory_app.conftest import BASE, assert_error, assert_validation, stock
+from tests.helpers import assert_error, assert_validation
+from tests.inventory_app.conftest import BASE, stock
 
 MOVEMENTS, RESERVATIONS = f"{BASE}/movements", f"{BASE}/reservations"
 

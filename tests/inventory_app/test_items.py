@@ -3,18 +3,8 @@
 import pytest
 
 from inventory_app.models import InventoryItem, ReservationStatus, StockLevel, StockReservation
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_branch,
-    make_category,
-    make_item,
-    stock,
-)
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE, make_branch, make_category, make_item, stock
 
 URL = f"{BASE}/items"
 FIELDS = {
