@@ -3,8 +3,9 @@
 import pytest
 
 from inventory_app.models import Branch, ReservationStatus, StockLevel, StockReservation
+from tests.factories import make_branch, stock
 from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
-from tests.inventory_app.conftest import BASE, make_branch, stock
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/branches"
 FIELDS = {

@@ -1,8 +1,9 @@
 """Contract §10: categories and the tree."""
 
 from inventory_app.models import Category, InventoryItem
+from tests.factories import make_category, make_item
 from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
-from tests.inventory_app.conftest import BASE, make_category, make_item
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/categories"
 FIELDS = {"id", "name", "description", "parentCategoryId", "isActive", "createdAt", "updatedAt"}

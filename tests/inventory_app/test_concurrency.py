@@ -10,8 +10,8 @@ from django.db import connection
 from auth_app.models import RoleName
 from inventory_app.models import IdempotencyKey, StockLevel, StockMovement, StockReservation
 from tests.conftest import bearer_client
-from tests.factories import make_user
-from tests.inventory_app.conftest import BASE, make_branch, make_item, stock
+from tests.factories import make_branch, make_item, make_user, stock
+from tests.inventory_app.conftest import BASE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 

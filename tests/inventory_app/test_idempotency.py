@@ -6,9 +6,9 @@ from django.utils import timezone
 from inventory_app.models import IdempotencyKey, StockMovement, StockReservation
 from inventory_app.services import idempotency_keys_purge
 from tests.conftest import bearer_client
-from tests.factories import make_user
+from tests.factories import make_user, stock
 from tests.helpers import assert_error, assert_validation
-from tests.inventory_app.conftest import BASE, stock
+from tests.inventory_app.conftest import BASE
 
 MOVEMENTS, RESERVATIONS = f"{BASE}/movements", f"{BASE}/reservations"
 

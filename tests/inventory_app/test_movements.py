@@ -5,8 +5,9 @@ from django.core.management import call_command
 from prometheus_client import REGISTRY
 
 from inventory_app.models import StockLevel, StockMovement
+from tests.factories import stock
 from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
-from tests.inventory_app.conftest import BASE, stock
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/movements"
 FIELDS = {

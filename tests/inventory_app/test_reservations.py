@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from inventory_app.models import ReservationStatus, StockLevel, StockMovement, StockReservation
+from tests.factories import stock
 from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
-from tests.inventory_app.conftest import BASE, stock
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/reservations"
 FIELDS = {

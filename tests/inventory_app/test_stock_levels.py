@@ -2,8 +2,9 @@
 
 from prometheus_client import REGISTRY
 
+from tests.factories import make_branch, make_item, stock
 from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
-from tests.inventory_app.conftest import BASE, make_branch, make_item, stock
+from tests.inventory_app.conftest import BASE
 
 FIELDS = {
     "id",

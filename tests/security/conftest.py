@@ -21,9 +21,8 @@ from rest_framework.test import APIClient
 from auth_app.models import RoleName
 from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
 from tests.conftest import bearer_client
-from tests.factories import make_user
+from tests.factories import make_branch, make_category, make_item, make_user, stock
 from tests.helpers import ENVELOPE_KEYS
-from tests.inventory_app.conftest import make_branch, make_category, make_item, stock
 
 ROLES = (RoleName.ADMIN, RoleName.SELLER, RoleName.CUSTOMER)
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

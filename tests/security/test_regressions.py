@@ -9,9 +9,8 @@ import pytest
 
 from auth_app.models import RoleName
 from inventory_app.models import Branch, InventoryItem, StockMovement
-from tests.factories import make_user
+from tests.factories import make_branch, make_item, make_user
 from tests.helpers import assert_error, assert_validation
-from tests.inventory_app.conftest import make_branch, make_item
 from tests.security.conftest import db_fingerprint, send
 
 INVALID = "Invalid value"
