@@ -122,7 +122,7 @@ def test_update_ignores_code_and_keeps_absent_fields(admin_client, branch):
 
 
 def test_delete_unused_branch_takes_its_empty_rows(admin_client, branch, item):
-    StockLevel.objects.create(inventory_item=item, branch=branch, quantity=0)
+    stock(item, branch, 0)
     assert assert_ok(admin_client.delete(f"{URL}/{branch.pk}"), 200, "Branch deleted successfully") is None
     assert not Branch.objects.filter(pk=branch.pk).exists()
     assert not StockLevel.objects.exists()
@@ -136,7 +136,7 @@ IN_USE = "Branch has stock, reservations or movement history; deactivate it inst
 
 @pytest.mark.parametrize("usage", ["stock", "movement_to", "movement_from", "reservation"])
 def test_delete_in_use_is_409(admin_client, branch, other_branch, item, usage):
-    if usage == "stock":
+    if usage == "stock":  # units but no ledger entry: the stock alone must keep the branch
         StockLevel.objects.create(inventory_item=item, branch=branch, quantity=3)
     elif usage == "movement_to":
         stock(item, branch, 2)
@@ -155,7 +155,7 @@ def test_delete_in_use_is_409(admin_client, branch, other_branch, item, usage):
             format="json",
         )
     else:
-        StockLevel.objects.create(inventory_item=item, branch=branch, quantity=0)
+        stock(item, branch, 0)
         StockReservation.objects.create(
             inventory_item=item,
             branch=branch,
