@@ -1,15 +1,19 @@
-"""factory_boy factories; ``make_user`` gives a user with credentials and a role."""
+"""factory_boy factories and the short helpers built on them: ``make_user`` gives a user with
+credentials and a role; ``make_branch``, ``make_category``, ``make_item`` and ``stock`` give
+inventory rows (``stock`` with its opening IN movement, so the ledger invariant holds)."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from decimal import Decimal
 
 import factory
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from auth_app.models import Credential, Role, RoleName, User
+from inventory_app.models import Branch, Category, InventoryItem, MovementType, StockLevel, StockMovement
 
 ROLE_IDS = {
     RoleName.ADMIN: "11111111-1111-1111-1111-111111111111",
@@ -77,3 +81,81 @@ def access_claims(user, **overrides) -> dict:
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not ...}
+
+
+# -- inventory --------------------------------------------------------------------------------
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+
+    code = factory.Sequence(lambda n: f"BR-{n:04d}")
+    name = factory.LazyAttribute(lambda branch: f"Branch {branch.code}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n:04d}")
+    parent_category = None
+
+
+class InventoryItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InventoryItem
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:04d}")
+    name = factory.LazyAttribute(lambda item: f"Item {item.sku}")
+    category = None
+    unit_of_measure = "piece"
+    unit_price = Decimal("10.00")
+
+
+class StockLevelFactory(factory.django.DjangoModelFactory):
+    """A stock row; when it is saved with a quantity, its opening IN movement is written too, so
+    that quantity = signed sum of the movements of its (item, branch), as the services keep it.
+    (``build()`` writes nothing: a built row is the caller's to save, ledger included.)"""
+
+    class Meta:
+        model = StockLevel
+
+    inventory_item = factory.SubFactory(InventoryItemFactory)
+    branch = factory.SubFactory(BranchFactory)
+    quantity = 0
+    reserved_quantity = 0
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        if row.quantity:
+            StockMovement.objects.create(
+                inventory_item=row.inventory_item,
+                to_branch=row.branch,
+                movement_type=MovementType.IN,
+                quantity=row.quantity,
+            )
+        return row
+
+
+def _given(**fields) -> dict:
+    """The fields a helper's caller gave (``None`` leaves the factory's default)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def make_branch(code: str | None = None, name: str | None = None, **fields) -> Branch:
+    """A branch; the name defaults to ``Branch <code>``."""
+    return BranchFactory(**_given(code=code, name=name), **fields)
+
+
+def make_category(name: str | None = None, parent: Category | None = None, **fields) -> Category:
+    return CategoryFactory(**_given(name=name), parent_category=parent, **fields)
+
+
+def make_item(sku: str | None = None, name: str | None = None, **fields) -> InventoryItem:
+    """An item (10.00 a piece, no category unless given); the name defaults to ``Item <sku>``."""
+    return InventoryItemFactory(**_given(sku=sku, name=name), **fields)
+
+
+def stock(item: InventoryItem, branch: Branch, quantity: int, reserved: int = 0) -> StockLevel:
+    """A stock row with its opening IN movement, so the ledger invariant holds."""
+    return StockLevelFactory(inventory_item=item, branch=branch, quantity=quantity, reserved_quantity=reserved)

@@ -1,4 +1,5 @@
-"""Helpers for the auth API tests: JSON requests, envelope assertions, the mail outbox."""
+"""Helpers for the auth API tests: JSON requests, the user DTO, the mail outbox (envelope assertions
+are in ``tests.helpers``)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from django.core import mail
 
 from auth_app.models import RoleName
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.helpers import TIMESTAMP_RE
 
 STRONG_PASSWORD = "N3w!Secret-Pass"
-WWW_AUTHENTICATE = 'Bearer realm="NatJoub Microservices"'
 USER_DTO_KEYS = {
     "id", "firstName", "lastName", "email", "username", "phoneNumber", "role",
     "dob", "gender", "isActive", "isVerified", "createdAt",
 }  # fmt: skip
-TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
 OTP_LINE_RE = re.compile(r"^Your verification code is: (\d{6})$", re.MULTILINE)
 RESET_LINE_RE = re.compile(r"^Reset token: ([A-Za-z0-9_-]+)$", re.MULTILINE)
 
@@ -33,37 +33,6 @@ def post(client, url: str, body=None, **extra):
 
 def put(client, url: str, body=None, **extra):
     return send(client, "PUT", url, body, **extra)
-
-
-def assert_error(response, status: int, code: str, message: str, details=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body == {
-        "success": False,
-        "data": None,
-        "message": message,
-        "error": {"code": code, "message": message, "details": details},
-    }
-    return body
-
-
-def assert_ok(response, status: int, message: str):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data", "message", "error"}
-    assert body["success"] is True
-    assert body["error"] is None
-    assert body["message"] == message
-    return body["data"]
-
-
-def assert_unauthorized(response):
-    assert_error(response, 401, "UNAUTHORIZED", "Invalid or expired token")
-    assert response["WWW-Authenticate"] == WWW_AUTHENTICATE
-
-
-def assert_forbidden(response):
-    assert_error(response, 403, "FORBIDDEN", "You don't have permission to access this resource")
 
 
 def assert_user_dto(dto: dict, user=None, **expected):

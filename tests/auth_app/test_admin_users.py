@@ -12,18 +12,10 @@ from rest_framework_simplejwt import tokens as simplejwt_tokens
 
 from auth_app.models import PasswordResetToken, RefreshToken, RoleName, User
 from auth_app.services.sessions import tokens_issue
-from tests.auth_app.conftest import (
-    STRONG_PASSWORD,
-    assert_error,
-    assert_ok,
-    assert_unauthorized,
-    assert_user_dto,
-    post,
-    put,
-    reset_token_from_outbox,
-)
+from tests.auth_app.conftest import STRONG_PASSWORD, assert_user_dto, post, put, reset_token_from_outbox
 from tests.conftest import bearer_client
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.helpers import assert_error, assert_ok, assert_unauthorized, assert_validation
 
 pytestmark = pytest.mark.django_db
 USERS = "/api/v1/admin/auth/users"
@@ -120,7 +112,7 @@ def test_unknown_role_filter(admin_client, role):
     ],
 )  # fmt: skip
 def test_query_validation(admin_client, query, details):
-    assert_error(admin_client.get(f"{USERS}?{query}"), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(admin_client.get(f"{USERS}?{query}"), details)
 
 
 def test_list_query_count_does_not_grow_with_page_size(admin_client, population, django_assert_num_queries):
@@ -165,7 +157,7 @@ def test_deactivate_then_activate(admin_client, client):
 )
 def test_status_validation(admin_client, admin_user, body, details):
     response = put(admin_client, f"{USERS}/{admin_user.pk}/status", body)
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(response, details)
 
 
 def test_status_of_unknown_user(admin_client):

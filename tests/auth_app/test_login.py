@@ -4,8 +4,9 @@ import pytest
 
 from auth_app import backends
 from auth_app.models import RoleName
-from tests.auth_app.conftest import assert_error, assert_ok, assert_user_dto, post
+from tests.auth_app.conftest import assert_user_dto, post
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.helpers import assert_error, assert_ok, assert_validation
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/auth/login"
@@ -81,7 +82,7 @@ def test_deactivated_account_with_wrong_password_is_401(client):
     ],
 )
 def test_missing_fields(client, body, details):
-    assert_error(post(client, URL, body), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(post(client, URL, body), details)
 
 
 def test_login_never_applies_the_password_policy(client):

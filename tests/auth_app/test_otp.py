@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from auth_app.models import Credential
 from auth_app.otp import generate_otp, otp_hash
-from tests.auth_app.conftest import assert_error, assert_ok, otp_from_outbox, post, register_body
+from tests.auth_app.conftest import otp_from_outbox, post, register_body
 from tests.factories import make_user
+from tests.helpers import assert_error, assert_ok, assert_validation
 
 pytestmark = pytest.mark.django_db
 VERIFY = "/api/v1/auth/verify-otp"
@@ -88,7 +89,7 @@ def test_no_code_stored_is_invalid(client):
     ],
 )
 def test_verify_validation(client, body, details):
-    assert_error(post(client, VERIFY, body), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(post(client, VERIFY, body), details)
 
 
 def test_resend_within_a_minute_of_registration_is_429(client, registered):
@@ -134,7 +135,7 @@ def test_resend_unknown_identifier_is_404(client):
 
 def test_resend_requires_identifier(client):
     response = post(client, RESEND, {})
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", {"identifier": "Field is required"})
+    assert_validation(response, {"identifier": "Field is required"})
 
 
 def test_codes_are_six_digits_and_vary():

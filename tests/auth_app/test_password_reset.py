@@ -11,8 +11,9 @@ from django.utils import timezone
 from auth_app.models import Credential, PasswordResetToken, RefreshToken, User
 from auth_app.services.sessions import tokens_issue
 from auth_app.validation import PASSWORD_COMMON_MESSAGE, PASSWORD_LENGTH_MESSAGE, PASSWORD_POLICY_MESSAGE
-from tests.auth_app.conftest import STRONG_PASSWORD, assert_error, assert_ok, post, reset_token_from_outbox
+from tests.auth_app.conftest import STRONG_PASSWORD, post, reset_token_from_outbox
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.helpers import assert_error, assert_ok, assert_validation
 
 pytestmark = pytest.mark.django_db
 FORGOT = "/api/v1/auth/forgot-password"
@@ -63,7 +64,7 @@ def test_forgot_password_answers_the_same_without_an_active_account(client, pers
     ],
 )
 def test_forgot_password_validates_the_email(client, body, details):
-    assert_error(post(client, FORGOT, body), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(post(client, FORGOT, body), details)
 
 
 def test_earlier_unused_tokens_stay_valid(client, person, committed):
@@ -125,7 +126,7 @@ def test_token_of_a_deleted_user(client, person, reset_token):
     ],
 )
 def test_reset_validation_comes_before_the_token(client, body, details):
-    assert_error(post(client, RESET, body), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(post(client, RESET, body), details)
 
 
 def test_reset_token_is_never_logged(client, person, committed, caplog):

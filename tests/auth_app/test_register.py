@@ -16,16 +16,9 @@ from auth_app.validation import (
     USERNAME_MESSAGE,
 )
 from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE
-from tests.auth_app.conftest import (
-    STRONG_PASSWORD,
-    assert_error,
-    assert_ok,
-    assert_user_dto,
-    otp_from_outbox,
-    post,
-    register_body,
-)
+from tests.auth_app.conftest import STRONG_PASSWORD, assert_user_dto, otp_from_outbox, post, register_body
 from tests.factories import make_user
+from tests.helpers import assert_error, assert_ok, assert_validation
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/auth/register"
@@ -142,7 +135,7 @@ def test_null_optional_fields_count_as_absent_and_unknown_keys_are_ignored(clien
 )
 def test_field_rules(client, field, value, message):
     response = post(client, URL, register_body(**{field: value}))
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", {field: message})
+    assert_validation(response, {field: message})
     assert not User.objects.exists()
 
 
@@ -161,11 +154,8 @@ def test_names_accept_unicode_letters_spaces_hyphens_and_apostrophes(client):
 def test_every_invalid_field_is_reported_together(client):
     body = {"firstName": "", "email": "bad", "password": "weak", "username": "x", "gender": "?"}
     response = post(client, URL, body)
-    assert_error(
+    assert_validation(
         response,
-        400,
-        "VALIDATION_ERROR",
-        "Validation failed",
         {
             "firstName": FIRST_NAME_MESSAGE,
             "lastName": "Field is required",

@@ -16,18 +16,10 @@ from auth_app.validation import (
     USERNAME_MESSAGE,
 )
 from natjoub.api.contact_rules import PHONE_MESSAGE
-from tests.auth_app.conftest import (
-    assert_error,
-    assert_forbidden,
-    assert_ok,
-    assert_unauthorized,
-    assert_user_dto,
-    post,
-    put,
-    send,
-)
+from tests.auth_app.conftest import assert_user_dto, post, put, send
 from tests.conftest import bearer_client
 from tests.factories import make_user
+from tests.helpers import assert_error, assert_forbidden, assert_ok, assert_unauthorized, assert_validation
 
 pytestmark = pytest.mark.django_db
 SOME_ID = "6f0c1b7e-0000-4000-8000-000000000001"
@@ -147,7 +139,7 @@ def test_put_empty_body_changes_nothing(seller_client, seller_user):
 )
 def test_put_profile_validation(seller_client, field, value, message):
     response = put(seller_client, "/api/v1/seller/auth/profile", {field: value})
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", {field: message})
+    assert_validation(response, {field: message})
 
 
 def test_put_profile_conflicts_username_first_and_atomic(seller_client, seller_user):
@@ -213,10 +205,9 @@ def test_customer_bookings_stub_list(customer_client):
 
 def test_customer_bookings_validates_paging(customer_client):
     response = customer_client.get("/api/v1/customer/auth/bookings?limit=0&offset=-1")
-    assert_error(
-        response, 400, "VALIDATION_ERROR", "Validation failed",
-        {"limit": "Must be an integer between 1 and 1000", "offset": "Must be a non-negative integer"},
-    )  # fmt: skip
+    assert_validation(
+        response, {"limit": "Must be an integer between 1 and 1000", "offset": "Must be a non-negative integer"}
+    )
 
 
 def test_token_role_claim_decides_the_group(client):

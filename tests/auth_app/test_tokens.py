@@ -13,8 +13,9 @@ from django.conf import settings
 from auth_app.models import RefreshToken, RoleName, TokenBlacklist, User
 from auth_app.services.sessions import tokens_issue
 from auth_app.tokens import sha256_hex
-from tests.auth_app.conftest import assert_error, assert_ok, assert_unauthorized, post
+from tests.auth_app.conftest import post
 from tests.factories import DEFAULT_PASSWORD, access_claims, make_user
+from tests.helpers import assert_error, assert_ok, assert_unauthorized, assert_validation
 
 pytestmark = pytest.mark.django_db
 REFRESH = "/api/v1/auth/refresh-token"
@@ -247,7 +248,7 @@ def test_refresh_of_a_deleted_user(client, customer):
     [({}, {"refreshToken": "Field is required"}), ({"refreshToken": 1}, {"refreshToken": "Invalid value"})],
 )
 def test_refresh_validation(client, body, details):
-    assert_error(post(client, REFRESH, body), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(post(client, REFRESH, body), details)
 
 
 def test_no_raw_token_is_stored(client, customer):

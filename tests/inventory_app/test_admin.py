@@ -13,8 +13,7 @@ from django.test import Client
 from auth_app.models import RoleName
 from inventory_app.models import Branch, Category, InventoryItem, StockLevel, StockMovement
 from inventory_app.services.stock import movement_create
-from tests.factories import make_user
-from tests.inventory_app.conftest import make_category, make_item, stock
+from tests.factories import make_category, make_item, make_user, stock
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from auth_app.models import RoleName
 from inventory_app import services
 from inventory_app.exceptions import BranchExists
 from inventory_app.models import Branch, Category, InventoryItem, ReservationStatus, StockReservation
-from tests.factories import make_user
-from tests.inventory_app.conftest import make_branch, make_category, make_item, stock
+from tests.factories import make_branch, make_category, make_item, make_user, stock
 
 
 @pytest.fixture

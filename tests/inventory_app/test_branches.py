@@ -3,16 +3,9 @@
 import pytest
 
 from inventory_app.models import Branch, ReservationStatus, StockLevel, StockReservation
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_branch,
-    stock,
-)
+from tests.factories import make_branch, stock
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/branches"
 FIELDS = {
@@ -82,7 +75,7 @@ def test_list_order_filters_and_meta(seller_client, db):
     a = make_branch("A-1", "Alpha", city="Siem Reap")
     b = make_branch("B-2", "Beta", is_active=False)
     c = make_branch("C-3", "Gamma")
-    data = assert_ok(seller_client.get(URL), 200, "Branches retrieved successfully")
+    data = assert_ok(seller_client.get(URL), 200, "Branches retrieved successfully", meta=True)
     assert [row["id"] for row in data] == [str(a.pk), str(b.pk), str(c.pk)]
     body = seller_client.get(URL, {"isActive": "FALSE"}).json()
     assert [row["code"] for row in body["data"]] == ["B-2"]
@@ -129,7 +122,7 @@ def test_update_ignores_code_and_keeps_absent_fields(admin_client, branch):
 
 
 def test_delete_unused_branch_takes_its_empty_rows(admin_client, branch, item):
-    StockLevel.objects.create(inventory_item=item, branch=branch, quantity=0)
+    stock(item, branch, 0)
     assert assert_ok(admin_client.delete(f"{URL}/{branch.pk}"), 200, "Branch deleted successfully") is None
     assert not Branch.objects.filter(pk=branch.pk).exists()
     assert not StockLevel.objects.exists()
@@ -143,7 +136,7 @@ IN_USE = "Branch has stock, reservations or movement history; deactivate it inst
 
 @pytest.mark.parametrize("usage", ["stock", "movement_to", "movement_from", "reservation"])
 def test_delete_in_use_is_409(admin_client, branch, other_branch, item, usage):
-    if usage == "stock":
+    if usage == "stock":  # units but no ledger entry: the stock alone must keep the branch
         StockLevel.objects.create(inventory_item=item, branch=branch, quantity=3)
     elif usage == "movement_to":
         stock(item, branch, 2)
@@ -162,7 +155,7 @@ def test_delete_in_use_is_409(admin_client, branch, other_branch, item, usage):
             format="json",
         )
     else:
-        StockLevel.objects.create(inventory_item=item, branch=branch, quantity=0)
+        stock(item, branch, 0)
         StockReservation.objects.create(
             inventory_item=item,
             branch=branch,

@@ -1,15 +1,9 @@
 """Contract §10: categories and the tree."""
 
 from inventory_app.models import Category, InventoryItem
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_category,
-    make_item,
-)
+from tests.factories import make_category, make_item
+from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/categories"
 FIELDS = {"id", "name", "description", "parentCategoryId", "isActive", "createdAt", "updatedAt"}
@@ -49,7 +43,9 @@ def test_list_order_and_filters(customer_client, db):
     big = make_category("Z", parent=b)
     a = make_category("A", parent=b)
     lower = make_category("a")
-    names = [row["name"] for row in assert_ok(customer_client.get(URL), 200, "Categories retrieved successfully")]
+    names = [
+        row["name"] for row in assert_ok(customer_client.get(URL), 200, "Categories retrieved successfully", meta=True)
+    ]
     assert names == ["A", "Z", "a", "b"]  # code-point order
     assert [r["id"] for r in customer_client.get(URL, {"parentCategoryId": str(b.pk)}).json()["data"]] == [
         str(a.pk),

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command, load_command_class
 
 from inventory_app.models import ReservationStatus, StockLevel, StockMovement, StockReservation
-from tests.inventory_app.conftest import make_branch, make_item, stock
+from tests.factories import make_branch, make_item, stock
 
 
 def test_clean_ledger_reports_no_drift(capsys, item, branch):

@@ -11,8 +11,8 @@ from auth_app.models import RoleName
 from inventory_app.models import StockLevel, StockMovement, StockReservation
 from natjoub.models import IdempotencyKey
 from tests.conftest import bearer_client
-from tests.factories import make_user
-from tests.inventory_app.conftest import BASE, make_branch, make_item, stock
+from tests.factories import make_branch, make_item, make_user, stock
+from tests.inventory_app.conftest import BASE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 

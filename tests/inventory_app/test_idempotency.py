@@ -7,8 +7,9 @@ from inventory_app.models import StockMovement, StockReservation
 from natjoub.api.idempotency import idempotency_keys_purge
 from natjoub.models import IdempotencyKey
 from tests.conftest import bearer_client
-from tests.factories import make_user
-from tests.inventory_app.conftest import BASE, assert_error, assert_validation, stock
+from tests.factories import make_user, stock
+from tests.helpers import assert_error, assert_validation
+from tests.inventory_app.conftest import BASE
 
 MOVEMENTS, RESERVATIONS = f"{BASE}/movements", f"{BASE}/reservations"
 

@@ -3,18 +3,9 @@
 import pytest
 
 from inventory_app.models import InventoryItem, ReservationStatus, StockLevel, StockReservation
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_branch,
-    make_category,
-    make_item,
-    stock,
-)
+from tests.factories import make_branch, make_category, make_item, stock
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/items"
 FIELDS = {
@@ -179,7 +170,7 @@ IN_USE = "Inventory item has stock, reservations or movement history; deactivate
 def test_delete(admin_client, db, usage):
     item = make_item("D-1")
     branch = make_branch("B")
-    if usage == "stock":
+    if usage == "stock":  # units but no ledger entry: the stock alone must keep the item
         StockLevel.objects.create(inventory_item=item, branch=branch, quantity=1)
     elif usage == "movement":
         stock(item, branch, 1)
@@ -193,7 +184,7 @@ def test_delete(admin_client, db, usage):
             expires_at="2030-01-01T00:00Z",
         )
     else:
-        StockLevel.objects.create(inventory_item=item, branch=branch, quantity=0)
+        stock(item, branch, 0)
     response = admin_client.delete(f"{URL}/{item.pk}")
     if usage == "none":
         assert assert_ok(response, 200, "Inventory item deleted successfully") is None

@@ -5,15 +5,9 @@ from django.core.management import call_command
 from prometheus_client import REGISTRY
 
 from inventory_app.models import StockLevel, StockMovement
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    stock,
-)
+from tests.factories import stock
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/movements"
 FIELDS = {
@@ -208,7 +202,7 @@ def test_list_filters_and_get_one(admin_client, seller_client, item, branch, oth
     second = post(seller_client, item, "TRANSFER", 1, src=branch, dst=other_branch).json()["data"]
     third = post(seller_client, item, "RETURN", 1, dst=other_branch).json()["data"]
     ids = lambda params: [r["id"] for r in seller_client.get(URL, params).json()["data"]]  # noqa: E731
-    data = assert_ok(seller_client.get(URL), 200, "Stock movements retrieved successfully")
+    data = assert_ok(seller_client.get(URL), 200, "Stock movements retrieved successfully", meta=True)
     assert [r["id"] for r in data][:3] == [third["id"], second["id"], first["id"]]
     assert ids({"branchId": str(other_branch.pk)}) == [third["id"], second["id"]]
     assert ids({"movementType": "OUT"}) == [first["id"]]

@@ -6,7 +6,8 @@ endpoint's own queries (count + page, plus a branch existence check for stock by
 import pytest
 
 from inventory_app.models import ReservationStatus, StockReservation
-from tests.inventory_app.conftest import BASE, make_branch, make_category, make_item, stock
+from tests.factories import make_branch, make_category, make_item, stock
+from tests.inventory_app.conftest import BASE
 
 OVERHEAD = 2  # rate limit + authentication
 

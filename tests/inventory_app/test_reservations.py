@@ -7,15 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from inventory_app.models import ReservationStatus, StockLevel, StockMovement, StockReservation
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    TIMESTAMP_RE,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    stock,
-)
+from tests.factories import stock
+from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/reservations"
 FIELDS = {
@@ -225,7 +219,7 @@ def test_list_filters_use_the_effective_status(seller_client, item, branch, othe
     seller_client.post(f"{URL}/{d}/commit")
     expire(b)
     ids = lambda params: [r["id"] for r in seller_client.get(URL, params).json()["data"]]  # noqa: E731
-    data = assert_ok(seller_client.get(URL), 200, "Reservations retrieved successfully")
+    data = assert_ok(seller_client.get(URL), 200, "Reservations retrieved successfully", meta=True)
     assert [r["id"] for r in data] == [d, c, b, a]
     assert ids({"status": "ACTIVE"}) == [a]
     assert ids({"status": "EXPIRED"}) == [b]

@@ -2,16 +2,9 @@
 
 from prometheus_client import REGISTRY
 
-from tests.inventory_app.conftest import (
-    BASE,
-    MISSING,
-    assert_error,
-    assert_ok,
-    assert_validation,
-    make_branch,
-    make_item,
-    stock,
-)
+from tests.factories import make_branch, make_item, stock
+from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
+from tests.inventory_app.conftest import BASE
 
 FIELDS = {
     "id",
@@ -36,7 +29,7 @@ def test_by_branch(seller_client, db):
     stock(lower, branch, 0)
     stock(a_item, other, 9)
     response = seller_client.get(f"{BASE}/stock-levels/branch/{branch.pk}", {"limit": 2})
-    data = assert_ok(response, 200, "Stock levels retrieved successfully")
+    data = assert_ok(response, 200, "Stock levels retrieved successfully", meta=True)
     assert response.json()["meta"]["total"] == 3
     assert [r["sku"] for r in data] == ["A-1", "a-1"]
     assert set(data[0]) == FIELDS
@@ -72,7 +65,7 @@ def test_low_stock(admin_client, db):
     stock(pen, closed, 0)  # inactive branch
     stock(old, north, 1)  # inactive item
     response = admin_client.get(f"{BASE}/stock-levels/low-stock")
-    data = assert_ok(response, 200, "Low stock items retrieved successfully")
+    data = assert_ok(response, 200, "Low stock items retrieved successfully", meta=True)
     assert [(r["branchName"], r["sku"]) for r in data] == [("Alpha", "CUP"), ("North", "CUP"), ("North", "PEN")]
     assert response.json()["meta"]["total"] == 3
     filtered = admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": str(north.pk)}).json()["data"]

@@ -5,6 +5,8 @@ import logging
 
 import pytest
 
+from tests.helpers import assert_error, assert_validation
+
 pytestmark = [pytest.mark.urls("tests.natjoub.probe_urls"), pytest.mark.django_db]
 
 URL = "/api/v1/probe"
@@ -13,16 +15,6 @@ URL = "/api/v1/probe"
 def post(client, body, content_type="application/json", url=URL):
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     return client.generic("POST", url, data, content_type=content_type)
-
-
-def assert_error(response, status, code, message, details=None, top=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"success", "data", "message", "error"}
-    assert body["success"] is False
-    assert body["data"] is None
-    assert body["error"] == {"code": code, "message": message, "details": details}
-    assert body["message"] == (top or message)
 
 
 def test_success_envelope_and_camel_case(client):
@@ -40,11 +32,8 @@ def test_success_envelope_and_camel_case(client):
 
 def test_validation_collects_every_field_with_contract_messages(client):
     response = post(client, {"name": "toolong", "count": 0, "price": "NaN", "flag": "true", "ref": "nope"})
-    assert_error(
+    assert_validation(
         response,
-        400,
-        "VALIDATION_ERROR",
-        "Validation failed",
         {
             "name": "Must be at most 5 characters",
             "count": "Must be greater than 0",
@@ -220,7 +209,7 @@ def test_pagination_defaults_and_offset_past_end(client):
     ],
 )
 def test_pagination_validation(client, params, details):
-    assert_error(client.get(URL, params), 400, "VALIDATION_ERROR", "Validation failed", details)
+    assert_validation(client.get(URL, params), details)
 
 
 def test_empty_query_value_counts_as_absent(client):

@@ -3,34 +3,24 @@ keeps Django's HTML error pages."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
 from natjoub import error_views
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
 
-def envelope(response, status: int, code: str, message: str, top: str | None = None):
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
-    body = json.loads(response.content)
-    assert body == {
-        "success": False,
-        "data": None,
-        "message": top or message,
-        "error": {"code": code, "message": message, "details": None},
-    }
+JSON = "application/json"  # the exact header (assert_error otherwise accepts any JSON media type)
 
 
 @pytest.mark.parametrize("host", [".", "bad host", "[::1"])
 @pytest.mark.parametrize("path", ["/api/v1/inventory/items", "/api/v1/auth/login", "/health"])
 def test_invalid_host_header_is_a_bad_request_envelope(client, host, path):
-    envelope(client.get(path, HTTP_HOST=host), 400, "BAD_REQUEST", "Bad request")
+    assert_error(client.get(path, HTTP_HOST=host), 400, "BAD_REQUEST", "Bad request", content_type=JSON)
 
 
 def test_invalid_host_on_the_admin_keeps_the_html_page(client):
@@ -50,13 +40,13 @@ def test_invalid_host_on_the_admin_keeps_the_html_page(client):
 )  # fmt: skip
 def test_handlers_answer_in_the_envelope(handler, exception, status, code, message, top):
     request = RequestFactory().get("/api/v1/anything")
-    envelope(handler(request, exception), status, code, message, top)
+    assert_error(handler(request, exception), status, code, message, top=top, content_type=JSON)
 
 
 def test_server_error_handler_hides_the_failure():
     response = error_views.server_error(RequestFactory().get("/api/v1/anything"))
-    envelope(response, 500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred. Please try again later.",
-             "An internal server error occurred")  # fmt: skip
+    assert_error(response, 500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred. Please try again later.",
+                 top="An internal server error occurred", content_type=JSON)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -90,5 +80,5 @@ def test_plain_django_views_fail_in_the_envelope(path, status, code, message, to
     from django.test import Client
 
     response = Client(raise_request_exception=False).get(path)
-    envelope(response, status, code, message, top)
+    assert_error(response, status, code, message, top=top, content_type=JSON)
     assert b"secret internals" not in response.content

@@ -24,8 +24,7 @@ from inventory_app.serializers import (
     StockLevelOutput,
 )
 from natjoub.api.output import render_many
-from tests.factories import make_user
-from tests.inventory_app.conftest import make_branch, make_category, make_item, stock
+from tests.factories import make_branch, make_category, make_item, make_user, stock
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from django.test.utils import isolate_apps
 from auth_app.models import Role
 from inventory_app.models import Branch
 from natjoub.db.checks import check_app_schemas
+from tests.factories import BranchFactory
 
 CORE_TABLES_IN_INVENTORY_SCHEMA = {"idempotency_keys"}
 
@@ -65,7 +66,7 @@ def test_introspection_lists_schema_tables_qualified():
 
 @pytest.mark.django_db(transaction=True)
 def test_flush_empties_schema_tables():
-    Branch.objects.create(name="Flush me", code="FLUSH")
+    BranchFactory()
     assert Role.objects.exists()
     call_command("flush", interactive=False, verbosity=0)
     assert not Branch.objects.exists()

@@ -1,6 +1,7 @@
 """Hostile-input fixtures: the operations of the OpenAPI schema, a small world of rows with a
-user per role, a full dump of the database (to prove refused requests wrote nothing), and
-envelope assertions that accept only the contract's shapes."""
+user per role, a full dump of the database (to prove refused requests wrote nothing), and the
+assertion that any answer has one of the contract's shapes (the exact envelope assertions are in
+``tests.helpers``)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,10 @@ from rest_framework.test import APIClient
 from auth_app.models import RoleName
 from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
 from tests.conftest import bearer_client
-from tests.factories import make_user
-from tests.inventory_app.conftest import make_branch, make_category, make_item, stock
+from tests.factories import make_branch, make_category, make_item, make_user, stock
+from tests.helpers import ENVELOPE_KEYS
 
 ROLES = (RoleName.ADMIN, RoleName.SELLER, RoleName.CUSTOMER)
-FORBIDDEN = ("FORBIDDEN", "You don't have permission to access this resource")
-UNAUTHORIZED = ("UNAUTHORIZED", "Invalid or expired token")
-ERROR_KEYS = {"success", "data", "message", "error"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -180,27 +178,6 @@ def send(client: APIClient, method: str, url: str, body: Any = None, **extra):
     return client.generic(method, url, json.dumps(body), content_type="application/json", **extra)
 
 
-def assert_error(response, status: int, code: str, message: str, details: Any = ...):
-    assert response.status_code == status, (response.status_code, response.content[:300])
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert (body["success"], body["data"]) == (False, None)
-    assert body["error"]["code"] == code
-    assert body["error"]["message"] == body["message"] == message
-    if details is not ...:
-        assert body["error"]["details"] == details
-    return body
-
-
-def assert_forbidden(response):
-    assert_error(response, 403, *FORBIDDEN, details=None)
-
-
-def assert_unauthorized(response):
-    assert_error(response, 401, *UNAUTHORIZED, details=None)
-    assert response["WWW-Authenticate"] == 'Bearer realm="NatJoub Microservices"'
-
-
 def assert_contract_answer(response, *, allowed_4xx: dict[int, set[str]] | None = None) -> dict:
     """Never a 5xx; a 4xx is the error envelope with a code; a 2xx the success envelope."""
     status = response.status_code
@@ -208,7 +185,7 @@ def assert_contract_answer(response, *, allowed_4xx: dict[int, set[str]] | None 
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = response.json()
     if status >= 400:
-        assert set(body) == ERROR_KEYS, body
+        assert set(body) == ENVELOPE_KEYS, body
         assert (body["success"], body["data"]) == (False, None)
         assert set(body["error"]) == {"code", "message", "details"}
         assert isinstance(body["error"]["code"], str)

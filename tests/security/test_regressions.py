@@ -9,15 +9,11 @@ import pytest
 
 from auth_app.models import RoleName
 from inventory_app.models import Branch, InventoryItem, StockMovement
-from tests.factories import make_user
-from tests.inventory_app.conftest import make_branch, make_item
-from tests.security.conftest import assert_error, db_fingerprint, send
+from tests.factories import make_branch, make_item, make_user
+from tests.helpers import assert_error, assert_validation
+from tests.security.conftest import db_fingerprint, send
 
 INVALID = "Invalid value"
-
-
-def validation(response, details):
-    assert_error(response, 400, "VALIDATION_ERROR", "Validation failed", details)
 
 
 # -- bug 1: a NUL byte in a text query filter reached PostgreSQL (500) ------------------------
@@ -31,7 +27,7 @@ def validation(response, details):
     ],
 )
 def test_nul_in_a_text_filter_is_a_validation_error(world, path, param):
-    validation(world.clients[RoleName.ADMIN].get(path, {param: "a\x00b"}), {param: INVALID})
+    assert_validation(world.clients[RoleName.ADMIN].get(path, {param: "a\x00b"}), {param: INVALID})
 
 
 def test_nul_in_the_users_role_filter_stays_invalid_role(world):
@@ -53,7 +49,7 @@ def test_nul_in_the_users_role_filter_stays_invalid_role(world):
 )
 def test_nul_in_a_body_text_field_is_a_validation_error(world, method, path, body, field):
     before = db_fingerprint()
-    validation(send(world.clients[RoleName.ADMIN], method, path, body), {field: INVALID})
+    assert_validation(send(world.clients[RoleName.ADMIN], method, path, body), {field: INVALID})
     assert db_fingerprint() == before
 
 
@@ -66,7 +62,9 @@ def test_nul_in_a_movement_note_writes_nothing(world):
         "toBranchId": str(world.branch.pk),
         "notes": "ok\x00; DROP TABLE x",
     }
-    validation(send(world.clients[RoleName.SELLER], "POST", "/api/v1/inventory/movements", body), {"notes": INVALID})
+    assert_validation(
+        send(world.clients[RoleName.SELLER], "POST", "/api/v1/inventory/movements", body), {"notes": INVALID}
+    )
     assert db_fingerprint() == before
 
 
@@ -87,7 +85,9 @@ def test_offsets_beyond_postgresql_range_are_converted_to_utc(world):
     [("createdAfter", "9999-12-31T23:59:59-23:59"), ("createdBefore", "0001-01-01T00:00:00+23:59")],
 )
 def test_offsets_that_leave_the_calendar_are_invalid(world, param, value):
-    validation(world.clients[RoleName.ADMIN].get("/api/v1/inventory/movements", {param: value}), {param: INVALID})
+    assert_validation(
+        world.clients[RoleName.ADMIN].get("/api/v1/inventory/movements", {param: value}), {param: INVALID}
+    )
 
 
 # -- LIKE metacharacters are literal, SQL text is data ----------------------------------------

@@ -13,15 +13,8 @@ from rest_framework.test import APIClient
 from auth_app.models import RoleName
 from inventory_app.models import StockMovement, StockReservation
 from tests.conftest import bearer_client
-from tests.security.conftest import (
-    ROLES,
-    assert_contract_answer,
-    assert_forbidden,
-    assert_unauthorized,
-    db_dump,
-    schema_operations,
-    send,
-)
+from tests.helpers import MISSING, assert_forbidden, assert_unauthorized
+from tests.security.conftest import ROLES, assert_contract_answer, db_dump, schema_operations, send
 
 PUBLIC = frozenset()
 ANY = frozenset(ROLES)
@@ -101,9 +94,7 @@ def test_schema_operations_are_the_url_conf():
     from django.urls import resolve
 
     for op in OPERATIONS:
-        concrete = op.path.replace("{id}", "00000000-0000-4000-8000-000000000000").replace(
-            "{branchId}", "00000000-0000-4000-8000-000000000000"
-        )
+        concrete = op.path.replace("{id}", MISSING).replace("{branchId}", MISSING)
         resolve(concrete)  # raises Resolver404 for a path that is not routed
 
 

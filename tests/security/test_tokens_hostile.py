@@ -16,7 +16,8 @@ from django.conf import settings
 
 from auth_app.models import RoleName
 from tests.factories import access_claims as claims
-from tests.security.conftest import assert_unauthorized, db_fingerprint, isolated, send
+from tests.helpers import assert_unauthorized
+from tests.security.conftest import db_fingerprint, isolated, send
 
 ROUTES = [
     ("GET", "/api/v1/admin/auth/profile"),
