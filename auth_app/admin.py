@@ -149,7 +149,7 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{count} refresh token(s) revoked.", messages.SUCCESS)
 
 
-# Roles decide what a user may do (contract §5); Django's groups and permissions are not used,
+# Roles decide what a user may do (docs/api.md §5); Django's groups and permissions are not used,
 # so their changelist would only mislead staff.
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)

@@ -1,4 +1,4 @@
-"""Bearer authentication (contract §4.2): simplejwt validation plus one query that loads the
+"""Bearer authentication (docs/api.md §4.2): simplejwt validation plus one query that loads the
 active user with its role and credentials and checks the token's ``jti`` against the blacklist."""
 
 from __future__ import annotations

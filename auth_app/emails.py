@@ -1,4 +1,4 @@
-"""OTP and password-reset e-mail (contract §7). Sent after commit; a failure is logged (never the
+"""OTP and password-reset e-mail (docs/api.md §7). Sent after commit; a failure is logged (never the
 code or token) and never changes the response."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _deliver(kind: str, recipient: str, subject: str, template: str, context: di
     try:
         body = render_to_string(template, context)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    except Exception as exc:  # any delivery problem is logged and swallowed (contract §7)
+    except Exception as exc:  # any delivery problem is logged and swallowed (docs/api.md §7)
         logger.warning("%s e-mail delivery failed: %s", kind, type(exc).__name__)
 
 

@@ -1,4 +1,4 @@
-"""bcrypt at cost 12 (contract §4.4), on top of Django's BCryptSHA256PasswordHasher."""
+"""bcrypt at cost 12 (docs/api.md §4.4), on top of Django's BCryptSHA256PasswordHasher."""
 
 from django.contrib.auth.hashers import BCryptSHA256PasswordHasher
 

@@ -1,4 +1,4 @@
-"""Auth counters (contract §17.2). Incremented through ``transaction.on_commit`` by the services,
+"""Auth counters (docs/api.md §17.2). Incremented through ``transaction.on_commit`` by the services,
 so rolled-back work is never counted."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Accounts data in ``auth_schema`` (contract §22)."""
+"""Accounts data in ``auth_schema`` (docs/api.md §22)."""
 
 from __future__ import annotations
 

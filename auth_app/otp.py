@@ -1,4 +1,4 @@
-"""One-time codes (contract §6.3, §7): CSPRNG, stored only as HMAC-SHA256(JWT_SECRET, code)."""
+"""One-time codes (docs/api.md §6.3, §7): CSPRNG, stored only as HMAC-SHA256(JWT_SECRET, code)."""
 
 from __future__ import annotations
 

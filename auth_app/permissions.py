@@ -1,4 +1,4 @@
-"""Role permissions (contract §5). The role used is the access token's ``role`` claim."""
+"""Role permissions (docs/api.md §5). The role used is the access token's ``role`` claim."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Demo accounts of contract §23 (idempotent; matched by fixed id). Used by `manage.py seed_demo`."""
+"""Demo accounts of docs/api.md §23 (idempotent; matched by fixed id). Used by `manage.py seed_demo`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JWTs per contract §4.1, built on simplejwt's Token: HS256 with JWT_SECRET, ``iss``/``aud``,
+"""JWTs per docs/api.md §4.1, built on simplejwt's Token: HS256 with JWT_SECRET, ``iss``/``aud``,
 ``user_id``, ``type``, a UUID4 ``jti``, ``iat``/``exp``; access tokens add ``role``."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class _NatJoubToken(Token):
 
     def verify(self) -> None:
         """simplejwt's checks, plus ``iss``/``aud`` *equal* to the configured strings: PyJWT also
-        accepts an ``aud`` list that merely contains the audience (contract §4.2 wants equality).
+        accepts an ``aud`` list that merely contains the audience (docs/api.md §4.2 wants equality).
         A claim of the wrong JSON type (``"exp": "123"``) is an invalid token, not a crash."""
         try:
             super().verify()

@@ -1,4 +1,4 @@
-"""The field rules of contract §6.0, shared by the API serializers, ``create_admin`` and the admin.
+"""The field rules of docs/api.md §6.0, shared by the API serializers, ``create_admin`` and the admin.
 
 Each rule takes the value as sent and returns the contract's detail message, or ``None``.
 """

@@ -1,4 +1,4 @@
-"""Auth API (contract §6): public flows, and a route group per role (§5)."""
+"""Auth API (docs/api.md §6): public flows, and a route group per role (§5)."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ SEED_USERS = "from auth_app.seed import seed_demo_users; seed_demo_users()"
 
 
 def prepare_database(url: str) -> None:
-    """Migrate, create the cache table and seed the demo data (contract §23). Without
+    """Migrate, create the cache table and seed the demo data (docs/api.md §23). Without
     ``seed_demo`` only the demo accounts are seeded; ``fixtures()`` then creates the inventory
     part through the API."""
     for args in (("migrate", "--noinput", "-v", "0"), ("createcachetable",), ("seed_demo",)):
@@ -189,7 +189,7 @@ SELECT coalesce(s.inventory_item_id, d.item)::text, coalesce(s.branch_id, d.bran
 
 
 def sql_drift(url: str) -> list[tuple]:
-    """Stock rows whose quantity differs from the signed sum of their movements (contract §12)."""
+    """Stock rows whose quantity differs from the signed sum of their movements (docs/api.md §12)."""
     with psycopg.connect(url) as conn:
         return conn.execute(SIGNED_SUM_DRIFT).fetchall()
 
@@ -425,7 +425,7 @@ class Fixtures:
     items: dict[str, str]  # sku -> id
 
 
-# fallback demo inventory (contract §23 codes, SKUs and opening stock) when seed_demo is missing
+# fallback demo inventory (docs/api.md §23 codes, SKUs and opening stock) when seed_demo is missing
 DEMO_BRANCHES = ["WH-MAIN", "ST-DT", "BR-NORTH", "BR-SR"]
 DEMO_SKUS = ["ELEC-LAP-001", "ELEC-MON-001", "ELEC-KEY-001", "ELEC-MOU-001", "FURN-DSK-001", "FURN-CHR-001",
              "FURN-CAB-001", "OFFC-PEN-001", "OFFC-NBK-001", "OFFC-PRT-001", "OFFC-STP-001", "CLTH-TSH-001",
@@ -464,7 +464,7 @@ def fixtures(base: str, token: str) -> Fixtures:
 
 
 def seeded_pairs(fx: Fixtures) -> list[tuple[str, str]]:
-    """(item id, branch id) of the 13 seeded stock rows (contract §23)."""
+    """(item id, branch id) of the 13 seeded stock rows (docs/api.md §23)."""
     return [(fx.items[sku], fx.branches[code]) for code, rows in DEMO_STOCK.items() for sku in rows]
 
 

@@ -1,4 +1,4 @@
-"""Inventory metrics (contract §17.2). Counters are incremented on commit; the low-stock gauge
+"""Inventory metrics (docs/api.md §17.2). Counters are incremented on commit; the low-stock gauge
 is computed at scrape time (registered in ``InventoryAppConfig.ready``)."""
 
 from __future__ import annotations

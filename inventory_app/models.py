@@ -1,4 +1,4 @@
-"""Inventory data in ``inventory_schema`` (contract §22).
+"""Inventory data in ``inventory_schema`` (docs/api.md §22).
 
 Stock changes only through ``inventory_app.services``: the ledger (``StockMovement``) is
 append-only and, for every (item, branch), ``StockLevel.quantity`` equals the signed sum of its

@@ -1,4 +1,4 @@
-"""List query parameters (camelCase on the wire, contract §9–§14): parsed into selector
+"""List query parameters (camelCase on the wire, docs/api.md §9–§14): parsed into selector
 arguments, every malformed value reported under its parameter name."""
 
 from __future__ import annotations

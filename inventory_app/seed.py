@@ -1,4 +1,4 @@
-"""Inventory demo data of contract §23 (idempotent: matched by fixed id, code, name or sku).
+"""Inventory demo data of docs/api.md §23 (idempotent: matched by fixed id, code, name or sku).
 
 Opening stock is recorded as IN movements (``OPENING-BALANCE``) by the seeded admin, and every
 seeded reserved quantity is backed by an ACTIVE ``DEMO-SEED`` reservation expiring in a year, so

@@ -282,7 +282,7 @@ def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel
 
 
 def low_stock_count() -> int:
-    """What the low-stock endpoint would return without filters (the gauge, contract §17.2)."""
+    """What the low-stock endpoint would return without filters (the gauge, docs/api.md §17.2)."""
     return low_stock_filter(StockLevel.objects.all()).count()
 
 

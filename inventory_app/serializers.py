@@ -1,4 +1,4 @@
-"""Input serializers (shape and types only) and read-only output serializers (contract §8).
+"""Input serializers (shape and types only) and read-only output serializers (docs/api.md §8).
 
 Field names are snake_case here; the parser and renderer convert to and from camelCase.
 """
@@ -231,7 +231,7 @@ class MovementOutput(serializers.Serializer):
 
 
 def effective_status(reservation) -> str:
-    """ACTIVE past ``expires_at`` is reported as EXPIRED (contract §14.4)."""
+    """ACTIVE past ``expires_at`` is reported as EXPIRED (docs/api.md §14.4)."""
     if reservation.status == ReservationStatus.ACTIVE and reservation.expires_at <= timezone.now():
         return ReservationStatus.EXPIRED
     return reservation.status

@@ -1,4 +1,4 @@
-"""Operational endpoints: `/`, `/health*`, `/metrics` (contract §17), and the JSON 404."""
+"""Operational endpoints: `/`, `/health*`, `/metrics` (docs/api.md §17), and the JSON 404."""
 
 from __future__ import annotations
 

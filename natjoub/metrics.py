@@ -1,4 +1,4 @@
-"""Prometheus metrics shared by the whole service (contract §17.2).
+"""Prometheus metrics shared by the whole service (docs/api.md §17.2).
 
 Counters are process-local unless PROMETHEUS_MULTIPROC_DIR is set (``manage.py serve`` sets it),
 in which case every worker writes to that folder and ``/metrics`` aggregates them. Gauges that

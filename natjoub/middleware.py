@@ -127,7 +127,7 @@ ADMIN_LOGIN_PATH = "/admin/login/"
 
 
 def rate_limit_bucket(request) -> tuple[str, int] | None:
-    """Which bucket (name, limit per window) a request counts in, if any (contract §19)."""
+    """Which bucket (name, limit per window) a request counts in, if any (docs/api.md §19)."""
     path = request.path
     match = _AUTH_PATH.match(path)
     if match and match[1] in AUTH_ENDPOINTS:

@@ -1,4 +1,4 @@
-"""NatJoub settings: one env-driven module (variable names from API_CONTRACT.md §20).
+"""NatJoub settings: one env-driven module (variable names from docs/api.md §20).
 
 Development defaults make `make run` work with no environment at all; production
 (APP_ENVIRONMENT=production) differs only through environment variables and refuses
@@ -101,7 +101,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "natjoub.urls"
 WSGI_APPLICATION = "natjoub.wsgi.application"
-APPEND_SLASH = False  # routes accept both forms; never redirect (contract §1.1)
+APPEND_SLASH = False  # routes accept both forms; never redirect (docs/api.md §1.1)
 
 TEMPLATES = [
     {
@@ -160,7 +160,7 @@ if DATABASE_REPLICA_URL:
 DATABASE_ROUTERS = ["natjoub.db.router.SchemaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Each mapped app keeps all of its tables in its own PostgreSQL schema (DESIGN.md §3.1);
+# Each mapped app keeps all of its tables in its own PostgreSQL schema (docs/architecture.md §3.1);
 # natjoub.db.checks verifies every model against this mapping.
 DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
 
@@ -199,7 +199,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # ---------------------------------------------------------------------------
-# JWT (contract §4)
+# JWT (docs/api.md §4)
 # ---------------------------------------------------------------------------
 JWT_ISSUER = env_str("JWT_ISSUER", "http://0.0.0.0:8080/")
 JWT_AUDIENCE = env_str("JWT_AUDIENCE", "http://0.0.0.0:8080/api")
@@ -253,7 +253,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # ---------------------------------------------------------------------------
-# CORS (contract §18)
+# CORS (docs/api.md §18)
 # ---------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
@@ -262,7 +262,7 @@ CORS_ALLOW_METHODS = ["OPTIONS", "GET", "POST", "PUT", "DELETE", "PATCH"]
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "accept", "idempotency-key"]
 
 # ---------------------------------------------------------------------------
-# Rate limiting (contract §19) and request limits
+# Rate limiting (docs/api.md §19) and request limits
 # ---------------------------------------------------------------------------
 RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
 RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 5)
@@ -273,7 +273,7 @@ MAX_REQUEST_BODY_BYTES = 1_048_576
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 # ---------------------------------------------------------------------------
-# E-mail (contract §7)
+# E-mail (docs/api.md §7)
 # ---------------------------------------------------------------------------
 # Django 6.1 configures mail through MAILERS (the EMAIL_* settings are deprecated); the
 # contract's EMAIL_* environment variables feed the default mailer's options.

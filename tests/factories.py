@@ -66,7 +66,7 @@ def make_user(role_name: str = RoleName.CUSTOMER, *, password: str = DEFAULT_PAS
 
 
 def access_claims(user, **overrides) -> dict:
-    """The claims of a valid access token of ``user`` (contract §4.1); an override of ``...`` drops
+    """The claims of a valid access token of ``user`` (docs/api.md §4.1); an override of ``...`` drops
     that claim."""
     now = int(time.time())
     claims = {

@@ -1,4 +1,4 @@
-"""seed_demo: contract §23, idempotent, invariants hold from the start."""
+"""seed_demo: docs/api.md §23, idempotent, invariants hold from the start."""
 
 import pytest
 from django.core.management import call_command

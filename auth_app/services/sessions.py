@@ -1,4 +1,4 @@
-"""Login, token issue and rotation with reuse detection, logout (contract §4, §6.2, §6.8, §6.12)."""
+"""Login, token issue and rotation with reuse detection, logout (docs/api.md §4, §6.2, §6.8, §6.12)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OTP verification and resend; password reset request and confirm (contract §6.3–§6.6)."""
+"""OTP verification and resend; password reset request and confirm (docs/api.md §6.3–§6.6)."""
 
 from __future__ import annotations
 

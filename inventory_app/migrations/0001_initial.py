@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The schema is created in the same migration as the models (DESIGN.md §3.1).
+        # The schema is created in the same migration as the models (docs/architecture.md §3.1).
         migrations.RunSQL("CREATE SCHEMA IF NOT EXISTS inventory_schema", reverse_sql="DROP SCHEMA IF EXISTS inventory_schema"),
         migrations.CreateModel(
             name='Branch',

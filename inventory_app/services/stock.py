@@ -1,4 +1,4 @@
-"""The stock ledger: movements and reservations (contract §12, §14).
+"""The stock ledger: movements and reservations (docs/api.md §12, §14).
 
 Every stock change is one transaction that
 1. takes ``FOR KEY SHARE`` on the item and branch rows (a concurrent delete waits, and a deleted

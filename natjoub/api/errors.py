@@ -125,7 +125,7 @@ class ReferencedRowMissing(ApplicationError):
         return 400 if self.referenced_by is not None else self.status
 
 
-# -- the generic answers of every route (contract §3.2) ---------------------------------------
+# -- the generic answers of every route (docs/api.md §3.2) ---------------------------------------
 class BadRequest(ApplicationError):
     """A request Django refused before any view (e.g. an invalid Host header)."""
 

@@ -1,4 +1,4 @@
-"""Every API response is JSON whatever the Accept header says (contract §1.3)."""
+"""Every API response is JSON whatever the Accept header says (docs/api.md §1.3)."""
 
 from rest_framework.negotiation import DefaultContentNegotiation
 

@@ -1,4 +1,4 @@
-"""JSON request parsing per contract §1.2 and §3.2: strict JSON, objects only, camelCase keys."""
+"""JSON request parsing per docs/api.md §1.2 and §3.2: strict JSON, objects only, camelCase keys."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Query-parameter parsing per contract §1.2 and §2.1, collecting every error of a request."""
+"""Query-parameter parsing per docs/api.md §1.2 and §2.1, collecting every error of a request."""
 
 from __future__ import annotations
 

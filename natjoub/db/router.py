@@ -1,6 +1,6 @@
 """Database router: migrations only on the default alias; reads to an optional replica.
 
-Tables are placed in their schemas by ``Meta.db_table``, not here (DESIGN.md §3.1).
+Tables are placed in their schemas by ``Meta.db_table``, not here (docs/architecture.md §3.1).
 """
 
 from __future__ import annotations

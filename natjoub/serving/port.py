@@ -1,4 +1,4 @@
-"""A port that is already in use is an error (contract: process lifecycle).
+"""A port that is already in use is an error (docs/api.md §33).
 
 Granian's workers each bind the port with ``SO_REUSEPORT``, so a second server would silently share
 the port with the first (or with a stale worker) and split its requests. ``claim()`` first binds a

@@ -1,4 +1,4 @@
-"""Admin user management: list, status, delete (contract §6.9–§6.11), and the back office's user
+"""Admin user management: list, status, delete (docs/api.md §6.9–§6.11), and the back office's user
 actions (activate, deactivate, send password reset, revoke all sessions) on the Django admin."""
 
 import datetime as dt

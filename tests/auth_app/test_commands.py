@@ -1,4 +1,4 @@
-"""`manage.py create_admin` and `manage.py purge_expired_tokens` (contract §21)."""
+"""`manage.py create_admin` and `manage.py purge_expired_tokens` (docs/api.md §21)."""
 
 import io
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Races against the real database, each thread on its own connection (contract §6.1, §6.8, §6.10)."""
+"""Races against the real database, each thread on its own connection (docs/api.md §6.1, §6.8, §6.10)."""
 
 import threading
 from collections import Counter

@@ -1,4 +1,4 @@
-"""E-mail over a real SMTP connection (contract §7): register, read the OTP, verify with it."""
+"""E-mail over a real SMTP connection (docs/api.md §7): register, read the OTP, verify with it."""
 
 import socket
 from email import message_from_bytes

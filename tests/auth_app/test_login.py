@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/login (contract §6.2)."""
+"""POST /api/v1/auth/login (docs/api.md §6.2)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Auth counters (contract §17.2), the auth rate-limit bucket (§19), bcrypt cost 12 (§4.4)."""
+"""Auth counters (docs/api.md §17.2), the auth rate-limit bucket (§19), bcrypt cost 12 (§4.4)."""
 
 import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher

@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/verify-otp and /resend-otp (contract §6.3, §6.4, §7)."""
+"""POST /api/v1/auth/verify-otp and /resend-otp (docs/api.md §6.3, §6.4, §7)."""
 
 from datetime import timedelta
 

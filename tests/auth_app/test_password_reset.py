@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/forgot-password and /reset-password (contract §6.5, §6.6, §7)."""
+"""POST /api/v1/auth/forgot-password and /reset-password (docs/api.md §6.5, §6.6, §7)."""
 
 import hashlib
 from datetime import timedelta

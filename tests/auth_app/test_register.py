@@ -1,4 +1,4 @@
-"""POST /api/v1/auth/register (contract §6.0, §6.1)."""
+"""POST /api/v1/auth/register (docs/api.md §6.0, §6.1)."""
 
 import pytest
 from django.core import mail

@@ -1,4 +1,4 @@
-"""Role route groups (contract §5, §6.7, §6.12–§6.14): permission matrix, profile, logout, stubs."""
+"""Role route groups (docs/api.md §5, §6.7, §6.12–§6.14): permission matrix, profile, logout, stubs."""
 
 import uuid
 

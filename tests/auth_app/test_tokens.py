@@ -1,4 +1,4 @@
-"""JWT claims (contract §4.1), bearer validation (§4.2) and refresh rotation (§6.8)."""
+"""JWT claims (docs/api.md §4.1), bearer validation (§4.2) and refresh rotation (§6.8)."""
 
 import base64
 import json

@@ -1,4 +1,4 @@
-"""Real parallel requests: each thread has its own database connection (contract §12, §14, §15)."""
+"""Real parallel requests: each thread has its own database connection (docs/api.md §12, §14, §15)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor

@@ -1,4 +1,4 @@
-"""The API core: envelope, errors, parsing, strict fields, pagination (contract §1–§3)."""
+"""The API core: envelope, errors, parsing, strict fields, pagination (docs/api.md §1–§3)."""
 
 import json
 import logging

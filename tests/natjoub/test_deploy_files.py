@@ -29,7 +29,7 @@ PROJECT_PACKAGES = ["natjoub", "auth_app", "inventory_app"]
 APP_PORT = 8080
 NAMESPACE = "natjoub"
 
-# API_CONTRACT.md section 20, plus DJANGO_SECRET_KEY (required in production). Read by natjoub/settings.py.
+# docs/api.md §20, plus DJANGO_SECRET_KEY (required in production). Read by natjoub/settings.py.
 SETTINGS_ENV_VARS = [
     "DATABASE_URL",
     "DATABASE_USER",
@@ -63,7 +63,7 @@ SERVER_ENV_VARS = ["PORT", "PROMETHEUS_MULTIPROC_DIR", "WEB_WORKERS", "WEB_THREA
 ALLOWED_ENV_VARS = frozenset([*SETTINGS_ENV_VARS, *SERVER_ENV_VARS])
 REQUIRED_SECRETS = ["DATABASE_URL", "JWT_SECRET", "DJANGO_SECRET_KEY"]
 
-# API_CONTRACT.md section 17.2; histograms also expose _bucket/_count/_sum series.
+# docs/api.md §17.2; histograms also expose _bucket/_count/_sum series.
 APP_METRICS = frozenset(
     [
         "http_requests_total",

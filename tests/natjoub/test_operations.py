@@ -1,4 +1,4 @@
-"""Operational endpoints, request ids, access logs, metrics, CORS and API docs (contract §17–§18)."""
+"""Operational endpoints, request ids, access logs, metrics, CORS and API docs (docs/api.md §17–§18)."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""Rate limiting (contract §19): buckets, windows, Retry-After, and exact counts across processes."""
+"""Rate limiting (docs/api.md §19): buckets, windows, Retry-After, and exact counts across processes."""
 
 import os
 import socket

@@ -1,4 +1,4 @@
-"""Schema per app (DESIGN.md §3.1), proven from pg_catalog."""
+"""Schema per app (docs/architecture.md §3.1), proven from pg_catalog."""
 
 import pytest
 from django.apps import apps

@@ -1,5 +1,5 @@
 """SQL metacharacters, NUL bytes, 10 kB strings, huge numbers and type confusion in every query
-filter, every body field and every path parameter of every operation (contract §1.2, §2.1, §3.2).
+filter, every body field and every path parameter of every operation (docs/api.md §1.2, §2.1, §3.2).
 
 Each case is sent by a caller the route admits, from a body that would otherwise succeed, so the
 hostile value really reaches the serializers, selectors and the database. Never a 5xx: either
@@ -69,7 +69,7 @@ INVALID_ROLE_PARAMS = {("GET /api/v1/admin/auth/users", "role")}
 
 def test_every_list_route_has_query_parameters_covered():
     lists = {op.key for op in OPERATIONS if "limit" in op.query}
-    assert len(lists) == 9  # contract §2.1: the nine list endpoints
+    assert len(lists) == 9  # docs/api.md §2.1: the nine list endpoints
     assert len(LIST_PARAMS) >= 39
 
 
@@ -210,7 +210,7 @@ SUCCEEDS = {  # base bodies that succeed, so every mutation reaches the database
 BODY_OPS = [op for op in OPERATIONS if op.body]
 MONEY = {"unitPrice"}  # a string in the schema (money), numeric on input
 BODY_FIELDS = [(op, name, "integer" if name in MONEY else kind) for op in BODY_OPS for name, kind in op.body]
-LEGIT_WRITES_ON_4XX = {"INVALID_OTP"}  # a wrong OTP counts an attempt (contract §6.3)
+LEGIT_WRITES_ON_4XX = {"INVALID_OTP"}  # a wrong OTP counts an attempt (docs/api.md §6.3)
 NOT_ECHOED = {"password", "newPassword", "token", "refreshToken", "identifier", "otp", "role"}
 
 

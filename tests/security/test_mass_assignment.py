@@ -1,4 +1,4 @@
-"""Mass assignment (contract §1.2 "unknown keys are ignored", §6.7, §9, §11, §12, §14): fields a
+"""Mass assignment (docs/api.md §1.2 "unknown keys are ignored", §6.7, §9, §11, §12, §14): fields a
 caller must not set are ignored, one field per case, and the database proves it: an update made of
 only such fields changes no row; a create stores the server's value, not the sent one."""
 

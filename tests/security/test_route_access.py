@@ -1,4 +1,4 @@
-"""Role and cross-user access (contract §4.2, §5) for every operation of the OpenAPI schema.
+"""Role and cross-user access (docs/api.md §4.2, §5) for every operation of the OpenAPI schema.
 
 The table below is the contract's §0/§5 in code. ``test_table_covers_every_operation`` fails as
 soon as a route is added without a role expectation, so no route can be forgotten. A refused
@@ -86,7 +86,7 @@ def test_table_covers_every_operation():
     keys = {op.key for op in OPERATIONS}
     assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
     assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
-    assert len(OPERATIONS) == 47  # contract §0 rows 7-47, with the second method of six rows
+    assert len(OPERATIONS) == 47  # docs/api.md §0 rows 7-47, with the second method of six rows
 
 
 def test_schema_operations_are_the_url_conf():

@@ -1,4 +1,4 @@
-"""``manage.py reconcile_stock``: check the ledger and reservation invariants (contract §23)."""
+"""``manage.py reconcile_stock``: check the ledger and reservation invariants (docs/api.md §23)."""
 
 from django.core.management.base import BaseCommand, CommandError
 

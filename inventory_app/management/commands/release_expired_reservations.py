@@ -1,4 +1,4 @@
-"""``manage.py release_expired_reservations``: expire due reservations in bulk (contract §14.4)."""
+"""``manage.py release_expired_reservations``: expire due reservations in bulk (docs/api.md §14.4)."""
 
 from django.core.management.base import BaseCommand
 

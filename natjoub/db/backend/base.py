@@ -1,4 +1,4 @@
-"""PostgreSQL backend that understands schema-qualified tables (DESIGN.md §3.1).
+"""PostgreSQL backend that understands schema-qualified tables (docs/architecture.md §3.1).
 
 Models of mapped apps use ``db_table = '"schema"."table"'``. Django's stock introspection only sees
 tables on the ``search_path``, so ``flush``, ``TransactionTestCase`` and constraint lookups in later

@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: the demo accounts and inventory of contract §23 (idempotent)."""
+"""``manage.py seed_demo``: the demo accounts and inventory of docs/api.md §23 (idempotent)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
