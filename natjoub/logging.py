@@ -30,3 +30,11 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TracebacksOnly(logging.Filter):
+    """For ``django.request``: keep the records of uncaught exceptions (they carry the traceback)
+    and drop the one-line repeats of responses the access log already records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is not None
