@@ -22,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from natjoub.logging import request_id_var
+
 audit_log = logging.getLogger("natjoub.audit")
 
 
@@ -39,4 +41,5 @@ def audit(event: str, *, actor_id: Any = None, target_id: Any = None, **fields: 
     """Log one audit line for ``event`` (after commit when inside a transaction)."""
     entry = {"event": event, "actor_id": _text(actor_id), "target_id": _text(target_id)}
     entry.update({key: _text(value) for key, value in fields.items()})
+    entry["request_id"] = request_id_var.get()  # the line may be written after the request ended
     transaction.on_commit(lambda: audit_log.info(event, extra=entry), robust=True)

@@ -36,16 +36,21 @@ def _run(task: Callable[[], None]) -> None:
         task()
     except Exception:
         logger.exception("background task failed")
+
+
+def _run_in_thread(task: Callable[[], None]) -> None:
+    try:
+        _run(task)
     finally:
-        close_old_connections()  # a task that used the database must not keep a connection
+        close_old_connections()  # a task that used the database must not keep this thread's connection
 
 
 def after_response(task: Callable[[], None]) -> None:
-    """Run ``task`` in a background thread of this process (at once when eager)."""
+    """Run ``task`` in a background thread of this process (at once, in the caller's thread, when eager)."""
     if getattr(settings, "BACKGROUND_TASKS_EAGER", False):
         _run(task)
         return
-    future = _pool().submit(_run, task)
+    future = _pool().submit(_run_in_thread, task)
     _pending.add(future)
     future.add_done_callback(_pending.discard)
 
