@@ -108,6 +108,6 @@ def test_serve_never_seeds_or_prints_demo_passwords_in_production(settings):
     for production, seeds in ((False, True), (True, False)):
         settings.PRODUCTION = production
         command = Command(stdout=io.StringIO())
-        assert command._seeds({"no_seed": False}) is seeds
         command._announce(8080)
         assert ("admin123" in command.stdout.getvalue()) is not production
+        assert command._seeds({"no_seed": False}) is seeds
