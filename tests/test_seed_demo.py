@@ -105,7 +105,7 @@ def test_serve_never_seeds_or_prints_demo_passwords_in_production(settings):
 
     from natjoub.management.commands.serve import Command
 
-    for production, seeds in ((False, True), (True, False)):
+    for production, seeds in ((True, False), (False, True)):
         settings.PRODUCTION = production
         command = Command(stdout=io.StringIO())
         command._announce(8080)
