@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 
@@ -163,7 +163,7 @@ class RoleAuthViewSet(ApiViewSet):
         ended = services.sessions_revoke_others(user_id=request.user.pk, current_session_id=request.auth.get("sid"))
         return self.respond({"ended": ended}, "Other sessions ended")
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: OpenApiResponse(description="Session ended; `data` is null")})
     @action(detail=False, methods=["delete"], url_path=r"sessions/(?P<pk>[^/]+)")
     def sessions_terminate(self, request, pk):
         services.session_end(user_id=request.user.pk, session_id=pk)
