@@ -27,6 +27,7 @@ from auth_app.selectors import credential_by_identifier, live_sessions
 from auth_app.services.revocation import end_every_session, end_sessions, lock_user
 from auth_app.tokens import RefreshJWT, issue_access_token, issue_refresh_jwt, sha256_hex
 from natjoub import ratelimit
+from natjoub.api.errors import RateLimited
 from natjoub.api.query import UUID_RE
 from natjoub.audit import audit, identifier_hash
 
@@ -82,7 +83,11 @@ def _login_failed(identifier: str) -> InvalidCredentials:
 def user_login(*, identifier: str, password: str, client: Client = NO_CLIENT) -> tuple[User, dict]:
     """Per-identifier failure limit → identifier lookup → password (a dummy check for unknown
     identifiers) → active → a new session and its tokens."""
-    ratelimit.check_identifier(identifier)  # 429 once the failures of §29.1 are reached
+    try:
+        ratelimit.check_identifier(identifier)  # 429 once the failures of §29.1 are reached
+    except RateLimited:
+        audit("login.blocked", identifier_hash=identifier_hash(identifier))
+        raise
     credential = credential_by_identifier(identifier)
     if credential is None:
         dummy_password_check(password)
