@@ -19,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from natjoub.serving import granian as granian_cli  # noqa: E402 - the production command line
 
 
 def free_port() -> int:
@@ -43,12 +47,12 @@ def wait_http(url: str, timeout: float = 60) -> None:
 def granian(app: str, env: dict[str, str], *, workers: int = 2, threads: int = 4):
     """Serve ``app`` (module:attr) with the production server settings; yield the base URL."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", str(threads), "--no-access-log", "--log-level", "warning",
-        app,
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+    command = granian_cli.command(
+        host="127.0.0.1", port=port, workers=workers, threads=threads, respawn=False, app=app,
+        extra=["--log-level", "warning"],
+    )  # fmt: skip
+    environment = granian_cli.environment({**os.environ, **env})
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         yield base

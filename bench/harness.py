@@ -34,13 +34,13 @@ import psutil
 import psycopg
 
 from bench.common import RESULTS, ROOT, free_port, run_wrk, wait_http
+from natjoub.serving import granian
 
 wrk = run_wrk  # the scripts of this harness call it wrk
 
 PY = sys.executable
 ADMIN = ("admin@example.com", "admin123")
 MOVEMENTS = "/api/v1/inventory/movements"
-GRANIAN_FLAGS = ["--interface", "wsgi", "--no-access-log", "--log-level", "warning"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,14 +250,11 @@ class Server:
         self.port = free_port()
         metrics = self.tmp / "metrics"
         metrics.mkdir(exist_ok=True)
-        command = [
-            PY, "-m", "granian", *GRANIAN_FLAGS, "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(self.workers), "--blocking-threads", str(self.threads),
-        ]  # fmt: skip
-        if self.respawn:
-            command.append("--respawn-failed-workers")
-        command.append(self.APP)
-        env = app_env(self.url, PROMETHEUS_MULTIPROC_DIR=str(metrics), **self.extra_env)
+        command = granian.command(
+            host="127.0.0.1", port=self.port, workers=self.workers, threads=self.threads, respawn=self.respawn,
+            app=self.APP, extra=["--log-level", "warning"],
+        )  # fmt: skip
+        env = granian.environment(app_env(self.url, PROMETHEUS_MULTIPROC_DIR=str(metrics), **self.extra_env))
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         try:

