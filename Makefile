@@ -59,7 +59,7 @@ test: lint check
 	$(PY) -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster
 
 test-cluster: $(STAMP)
-	$(PY) -m pytest tests/cluster -m cluster
+	$(PY) -m pytest tests/cluster -m cluster -s
 
 coverage: $(STAMP)
 	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster

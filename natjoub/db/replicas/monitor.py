@@ -27,6 +27,7 @@ from natjoub.db.replicas.lsn import parse_lsn
 
 REFRESH_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 1
+APPLICATION_NAME = "natjoub replica monitor"  # tells its sessions apart in pg_stat_activity
 logger = logging.getLogger("natjoub.db.replicas")
 
 _REPLICA_STATUS_SQL = """
@@ -113,7 +114,10 @@ class Monitor:
         conn = self._connections.get(alias)
         if conn is None or conn.closed:
             conn = psycopg.connect(
-                **conninfo(alias), autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, prepare_threshold=None
+                **{**conninfo(alias), "application_name": APPLICATION_NAME},
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                prepare_threshold=None,
             )
             self._connections[alias] = conn
         try:
