@@ -16,6 +16,7 @@ from auth_app.models import Credential, RefreshToken, Role, RoleName, User
 from auth_app.otp import OTP_LIFETIME, generate_otp, otp_hash
 from auth_app.services.common import conflict_from_integrity_error, ensure_unique, revoke_refresh_tokens
 from auth_app.services.sessions import tokens_issue
+from natjoub.db.replicas.middleware import remember_write_for
 
 REGISTRABLE_ROLES = (RoleName.SELLER, RoleName.CUSTOMER)
 USER_FIELDS = ("first_name", "last_name", "dob", "gender")
@@ -197,6 +198,7 @@ def user_set_status(*, user_id: uuid.UUID, is_active: bool) -> User:
             user.save(update_fields=["is_active", "updated_at"])
         if not is_active:
             revoke_refresh_tokens(user.pk)
+            remember_write_for(user.pk)  # the user's next request must see it, on any replica
     return selectors.user_get(user_id=user_id)
 
 
@@ -205,6 +207,7 @@ def user_delete(*, user_id: uuid.UUID) -> None:
     with transaction.atomic():
         user = _lock_target(user_id, removes_admin=True)
         user.delete()
+        remember_write_for(user_id)
 
 
 def refresh_tokens_revoke(*, token_ids: list[uuid.UUID]) -> int:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from auth_app.models import RefreshToken, User
+from natjoub.db.replicas.middleware import remember_write_for
 
 
 @dataclass(frozen=True)
@@ -50,4 +51,6 @@ def user_sessions_revoke(*, user_ids: Collection[uuid.UUID]) -> SessionsRevoked:
         User.objects.filter(pk__in=ids).update(sessions_revoked_at=timezone.now())
         tokens = RefreshToken.objects.filter(user_id__in=ids, is_revoked=False).update(is_revoked=True)
         sessions = _end_admin_sessions({str(pk) for pk in ids})
+    for pk in ids:
+        remember_write_for(pk)  # their next requests must see it, on any replica
     return SessionsRevoked(refresh_tokens=tokens, admin_sessions=sessions)

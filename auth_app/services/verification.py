@@ -18,6 +18,7 @@ from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, ge
 from auth_app.selectors import credential_by_email, credential_by_identifier
 from auth_app.services.common import revoke_refresh_tokens
 from auth_app.tokens import sha256_hex
+from natjoub.db.replicas.middleware import remember_write_for
 
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 OTP_STATE_FIELDS = ["otp_hash", "otp_expiry", "otp_attempts", "updated_at"]
@@ -108,4 +109,5 @@ def password_reset_confirm(*, token: str, new_password: str) -> None:
         Credential.objects.filter(user_id=row.user_id).update(password=password_hash, updated_at=moment)
         PasswordResetToken.objects.filter(user_id=row.user_id, used_at__isnull=True).update(used_at=moment)
         revoke_refresh_tokens(row.user_id)
+        remember_write_for(row.user_id)  # the user's old tokens must be refused on any replica at once
         transaction.on_commit(metrics.PASSWORD_RESETS.inc)

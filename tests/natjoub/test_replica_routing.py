@@ -214,3 +214,19 @@ def test_a_replica_failing_in_the_middle_of_a_request_is_answered_by_the_primary
     assert response.status_code == 200
     assert response.json()["data"]["code"] == "RR-MID"
     assert "default" in used
+
+
+def test_a_deactivation_by_an_admin_is_seen_at_once_by_the_deactivated_user(routed):
+    """Another caller's write that ends a user's access (auth_app calls remember_write_for): the
+    user's very next request, from anywhere, is refused, though the replica is still behind."""
+    admin = bearer_client(make_user(RoleName.ADMIN))
+    seller_user = make_user(RoleName.SELLER)
+    seller = bearer_client(seller_user)
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    assert served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")[1] == {ALIAS}
+    response = admin.put(f"/api/v1/admin/auth/users/{seller_user.id}/status", {"isActive": False}, format="json")
+    assert response.status_code == 200, response.content
+    response, used = served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
+    assert response.status_code == 401
+    assert used == {"default"}
