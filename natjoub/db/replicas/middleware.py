@@ -9,7 +9,7 @@ from django.db import connections
 
 from natjoub.db.replicas import marks, replica_aliases
 from natjoub.db.replicas.lsn import primary_wal_lsn
-from natjoub.db.replicas.state import RequestRouting
+from natjoub.db.replicas.state import RequestRouting, warn_throttled
 
 logger = logging.getLogger("natjoub.db.replicas")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -62,5 +62,5 @@ class ReadYourWritesMiddleware:
     def _remember(routing: RequestRouting) -> None:
         try:
             marks.remember({*routing.callers, *routing.also_for}, primary_wal_lsn())
-        except Exception:  # the response stands; the caller's next reads may go to the primary or lag
-            logger.exception("could not record the read-your-writes mark")
+        except Exception as exc:  # the response stands; while the cache is down, reads go to the primary
+            warn_throttled(f"could not record the read-your-writes mark ({type(exc).__name__}: {exc})")

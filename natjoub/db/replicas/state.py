@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -66,8 +67,10 @@ class RequestRouting:
     def _choose(self) -> str | None:
         try:
             required = marks.required_lsn(self.callers)
-        except Exception:  # the shared cache is down: the primary is always right
-            logger.warning("read-your-writes marks unavailable; reading from the primary", exc_info=True)
+        except Exception as exc:  # the shared cache is down: the primary is always right
+            warn_throttled(
+                f"read-your-writes marks unavailable ({type(exc).__name__}: {exc}); reading from the primary"
+            )
             return None
         max_lag = settings.DATABASE_REPLICA_MAX_LAG_SECONDS
         candidates = monitor.usable(max_lag)
@@ -122,6 +125,18 @@ class RequestRouting:
                 self.failed_replica = alias
                 monitor.mark_down(alias)
             raise
+
+
+_last_warning = [0.0]
+WARNING_INTERVAL_SECONDS = 10
+
+
+def warn_throttled(message: str) -> None:
+    """One warning per process every 10 s: an outage of the cache must not flood the log."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARNING_INTERVAL_SECONDS:
+        _last_warning[0] = now
+        logger.warning(message)
 
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|CREATE|ALTER|DROP|GRANT)\b", re.IGNORECASE)
