@@ -10,6 +10,7 @@ primary. Outside a request there is no state and every read goes to the primary.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import re
@@ -18,7 +19,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError, connections
+from django.utils.module_loading import import_string
 
 from natjoub.db.replicas import marks
 from natjoub.db.replicas.lsn import parse_lsn
@@ -109,9 +112,11 @@ class RequestRouting:
     # -- watching the connections ----------------------------------------------------------------
     def watch_primary(self, execute, sql, params, many, context):
         """Execute wrapper of the primary: a statement inside a transaction, or a write, pins the
-        rest of the request to the primary and makes it record the caller's mark."""
-        if context["connection"].in_atomic_block or _WRITE.match(sql):
-            self.wrote = True
+        rest of the request to the primary and makes it record the caller's mark. Statements of
+        the database cache (rate-limit counters, the marks themselves, expired entries it deletes
+        on read) are not the caller's data."""
+        if not self.wrote and (context["connection"].in_atomic_block or _WRITE.match(sql)):
+            self.wrote = not _on_cache_table(sql)
         return execute(sql, params, many, context)
 
     def watch_replica(self, execute, sql, params, many, context):
@@ -137,6 +142,20 @@ def warn_throttled(message: str) -> None:
     if now - _last_warning[0] >= WARNING_INTERVAL_SECONDS:
         _last_warning[0] = now
         logger.warning(message)
+
+
+@functools.cache
+def _cache_tables() -> tuple[str, ...]:
+    """Quoted table names of the configured database caches."""
+    return tuple(
+        f'"{config["LOCATION"]}"'
+        for config in settings.CACHES.values()
+        if issubclass(import_string(config["BACKEND"]), BaseDatabaseCache)
+    )
+
+
+def _on_cache_table(sql: str) -> bool:
+    return any(table in sql for table in _cache_tables())
 
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|COPY|TRUNCATE|CREATE|ALTER|DROP|GRANT)\b", re.IGNORECASE)
