@@ -41,10 +41,10 @@ class Topology:
     say: object = print
 
     postgres: PostgresCluster = field(init=False)
-    pgbouncer: PgBouncer = field(init=False)
-    valkey: Valkey = field(init=False)
+    pgbouncer: PgBouncer | None = field(init=False, default=None)
+    valkey: Valkey | None = field(init=False, default=None)
     nodes: list[AppNode] = field(init=False, default_factory=list)
-    haproxy: HAProxy = field(init=False)
+    haproxy: HAProxy | None = field(init=False, default=None)
     started_at: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
@@ -142,19 +142,20 @@ class Topology:
 
     # -- stopping -----------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Everything, in reverse order; each part gets its deadline, none is skipped."""
+        """Everything that was started, in reverse order; each part gets its deadline, none is
+        skipped because another failed to stop."""
         steps = [
-            ("haproxy", lambda: self.haproxy.stop()),
-            ("app nodes", lambda: self._parallel(lambda node: node.stop(), self.nodes)),
-            ("valkey", lambda: self.valkey.stop()),
-            ("pgbouncer", lambda: self.pgbouncer.stop()),
-            ("postgres", lambda: self.postgres.stop()),
+            ("haproxy", self.haproxy and self.haproxy.stop),
+            ("app nodes", self.nodes and (lambda: self._parallel(lambda node: node.stop(), self.nodes))),
+            ("valkey", self.valkey and self.valkey.stop),
+            ("pgbouncer", self.pgbouncer and self.pgbouncer.stop),
+            ("postgres", self.postgres.stop),
         ]
         for name, step in steps:
+            if not step:
+                continue
             try:
                 step()
-            except AttributeError:  # never started
-                continue
             except Exception as exc:  # keep stopping the rest
                 self.say(f"stopping {name} failed: {exc}")
         with contextlib.suppress(OSError):
@@ -166,11 +167,8 @@ class Topology:
             list(pool.map(action, items))
 
     def _record(self) -> None:
-        children = [n.child for n in self.nodes if n.child]
-        for part in ("pgbouncer", "valkey", "haproxy"):
-            child = getattr(getattr(self, part, None), "child", None)
-            if child:
-                children.append(child)
+        parts = [*self.nodes, self.pgbouncer, self.valkey, self.haproxy]
+        children = [part.child for part in parts if part is not None and part.child]
         record(self.directory, children)
 
     # -- telling ------------------------------------------------------------------------------------
@@ -210,8 +208,8 @@ def pids_of(topology: Topology) -> list[int]:
     from natjoub.db.embedded import server_processes
 
     pids = []
-    for child in [getattr(topology, p, None) for p in ("haproxy", "pgbouncer", "valkey")] + topology.nodes:
-        child = getattr(child, "child", None)
+    for part in [topology.haproxy, topology.pgbouncer, topology.valkey, *topology.nodes]:
+        child = part.child if part is not None else None
         if child and child.alive():
             pids += [child.pid, *descendants(child.pid)]
     for server in [topology.postgres.primary, *topology.postgres.replicas]:
