@@ -41,6 +41,8 @@ defaults
     timeout server 60s
     timeout http-keep-alive 10s
     timeout queue 10s
+    # /health/ready gives the database 2 s: a check must be allowed longer than that
+    timeout check 3s
     retries 3
     option redispatch 1
     option forwardfor

@@ -9,7 +9,11 @@ import re
 import subprocess
 import sys
 
+import psycopg
+
 from natjoub.cluster.topology import PROJECT_ROOT
+
+TEST_DATABASE = "test_natjoub_pgbouncer"
 
 
 def test_inventory_and_auth_suites_pass_through_pgbouncer(cluster):
@@ -18,7 +22,7 @@ def test_inventory_and_auth_suites_pass_through_pgbouncer(cluster):
         {
             "DATABASE_URL": cluster.pgbouncer.url(),
             "DATABASE_TRANSACTION_POOLING": "true",
-            "DATABASE_TEST_NAME": "test_natjoub_pgbouncer",
+            "DATABASE_TEST_NAME": TEST_DATABASE,
         }
     )
     result = subprocess.run(
@@ -31,4 +35,13 @@ def test_inventory_and_auth_suites_pass_through_pgbouncer(cluster):
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert re.search(r"\d+ passed", summary)
     assert "failed" not in summary
+    # They really went through PgBouncer: its own statistics for the suites' test database.
+    with psycopg.connect(cluster.pgbouncer.url("pgbouncer"), autocommit=True, prepare_threshold=None) as admin:
+        cursor = admin.cursor()
+        cursor.execute("SHOW STATS")
+        columns = [column.name for column in cursor.description]
+        stats = {row[columns.index("database")]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    transactions = int(stats[TEST_DATABASE]["total_xact_count"])
+    print(f"PgBouncer pooled {transactions} transactions of {TEST_DATABASE}")  # noqa: T201
+    assert transactions > 1000
     assert "error" not in summary
