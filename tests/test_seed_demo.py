@@ -86,3 +86,28 @@ def test_derived_facts():
         assert (reservation.status, reservation.reference_number) == (ReservationStatus.ACTIVE, "DEMO-SEED")
     pen = StockLevel.objects.get(inventory_item__sku="OFFC-PEN-001")
     assert (pen.quantity, pen.reserved_quantity, pen.last_counted_at is not None) == (500, 50, True)
+
+
+# -- finding 2: no demo accounts in production (docs/api.md §32) ------------------------------------
+def test_seed_demo_refuses_production_unless_allowed(settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="Refusing to seed demo data in production"):
+        call_command("seed_demo")
+    assert not User.objects.filter(credentials__email="admin@example.com").exists()
+    call_command("seed_demo", "--allow-production")
+    assert User.objects.filter(credentials__email="admin@example.com").exists()
+
+
+def test_serve_never_seeds_or_prints_demo_passwords_in_production(settings):
+    import io
+
+    from natjoub.management.commands.serve import Command
+
+    for production, seeds in ((True, False), (False, True)):
+        settings.PRODUCTION = production
+        command = Command(stdout=io.StringIO())
+        command._announce(8080)
+        assert ("admin123" in command.stdout.getvalue()) is not production
+        assert command._seeds({"no_seed": False}) is seeds

@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from natjoub import health
 from natjoub.logging import JsonFormatter
+from tests.helpers import assert_error
 
 
 @pytest.mark.parametrize(
@@ -122,10 +123,21 @@ def test_metrics_use_route_templates(client):
 
 @pytest.mark.django_db
 def test_cors_echoes_origin_with_credentials(client):
-    response = client.get("/health", HTTP_ORIGIN="https://shop.example")
+    response = client.get("/api/v1/inventory/items", HTTP_ORIGIN="https://shop.example")
     assert response["Access-Control-Allow-Origin"] == "https://shop.example"
     assert response["Access-Control-Allow-Credentials"] == "true"
     assert "origin" in response["Vary"].lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/admin/", "/health", "/metrics", "/"])
+def test_cors_headers_only_on_api_paths(client, path):
+    """Finding 5: the admin site (cookie sessions) answered any origin with credentials."""
+    response = client.get(path, HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in response
+    assert "Access-Control-Allow-Credentials" not in response
+    preflight = client.options(path, HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "Access-Control-Allow-Origin" not in preflight
 
 
 @pytest.mark.django_db
@@ -147,8 +159,9 @@ def test_cors_preflight_answers_200_without_auth(client):
 @pytest.mark.django_db
 @override_settings(CORS_ALLOWED_ORIGINS=["https://allowed.example"], CORS_ALLOW_ALL_ORIGINS=False)
 def test_cors_restricted_to_configured_origins(client):
-    assert client.get("/health", HTTP_ORIGIN="https://allowed.example")["Access-Control-Allow-Origin"]
-    assert "Access-Control-Allow-Origin" not in client.get("/health", HTTP_ORIGIN="https://other.example")
+    url = "/api/v1/inventory/items"
+    assert client.get(url, HTTP_ORIGIN="https://allowed.example")["Access-Control-Allow-Origin"]
+    assert "Access-Control-Allow-Origin" not in client.get(url, HTTP_ORIGIN="https://other.example")
 
 
 @pytest.mark.django_db
@@ -166,3 +179,20 @@ def test_schema_and_docs_are_served_from_local_assets(client):
         assert assets
         for asset in assets:
             assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/health/live", "/health/ready", "/metrics"])
+def test_operations_routes_answer_other_methods_with_the_405_envelope(client, path):
+    response = client.post(path, data=b"{}", content_type="application/json")
+    assert_error(
+        response,
+        405,
+        "METHOD_NOT_ALLOWED",
+        "The HTTP method is not allowed for this endpoint",
+        top="Method not allowed",
+    )
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_operations_routes_answer_head(client, db):
+    assert client.head("/health/live").status_code == 200

@@ -18,7 +18,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from auth_app.models import RoleName
+from auth_app.models import RoleName, Session
 from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
 from tests.conftest import bearer_client
 from tests.factories import make_branch, make_category, make_item, make_user, stock
@@ -81,6 +81,7 @@ class World:
     item: Any
     movement: Any
     reservation: Any
+    session: Any  # a sign-in of other_customer (docs/api.md §30)
 
     def path_ids(self, path: str) -> dict[str, str]:
         """Real ids for a template's placeholders, so an allowed caller would really act."""
@@ -95,6 +96,7 @@ class World:
             "/items/": self.item,
             "/movements/": self.movement,
             "/reservations/": self.reservation,
+            "/auth/sessions/": self.session,
         }
         for fragment, row in targets.items():
             if fragment in path:
@@ -127,9 +129,11 @@ def world(db) -> World:
         created_by=users["seller"].pk,
     )
     clients = {role: bearer_client(user) for role, user in users.items()}
+    session = Session.objects.create(user=other_customer, user_agent="world", ip_address="192.0.2.1")
     return World(
-        users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation
-    )
+        users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation,
+        session,
+    )  # fmt: skip
 
 
 # -- database dumps ---------------------------------------------------------------------------

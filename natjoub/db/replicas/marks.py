@@ -49,7 +49,7 @@ def user_key(user_id) -> str:
 
 
 def caller_keys(request) -> tuple[str, ...]:
-    from natjoub.middleware import client_ip  # the rate limiter's notion of a client
+    from natjoub.ratelimit import client_ip  # the rate limiter's notion of a client
 
     keys = [f"{KEY_PREFIX}c:{client_ip(request)}"]
     user_id = bearer_user_id(request)

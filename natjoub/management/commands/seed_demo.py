@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: the demo accounts and inventory of docs/api.md §23 (idempotent)."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from auth_app.seed import seed_demo_users
@@ -11,10 +12,24 @@ class Command(BaseCommand):
     help = (
         "Create the demo data of the API contract (§23) where missing: roles, three users, four branches, "
         "ten categories, fourteen items and their opening stock (as OPENING-BALANCE movements, reserved units "
-        "backed by DEMO-SEED reservations). Idempotent: safe to run again, nothing is duplicated."
+        "backed by DEMO-SEED reservations). Idempotent: safe to run again, nothing is duplicated. Refused in "
+        "production (APP_ENVIRONMENT=production: the demo accounts have published passwords) unless given "
+        "--allow-production."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="seed even in production (creates accounts whose passwords are published in the docs)",
+        )
+
     def handle(self, *args, **options):
+        if settings.PRODUCTION and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to seed demo data in production: the demo accounts' passwords are public. "
+                "Use --allow-production if you really mean it."
+            )
         with transaction.atomic():
             users, admin = seed_demo_users()
             report = seed_inventory(admin_id=admin.pk)
