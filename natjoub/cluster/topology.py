@@ -21,7 +21,7 @@ from natjoub.cluster.haproxy import HAProxy
 from natjoub.cluster.nodes import PROJECT_ROOT, AppNode, node_environment
 from natjoub.cluster.pgbouncer import PgBouncer
 from natjoub.cluster.postgres import PostgresCluster
-from natjoub.cluster.processes import ClusterError, end_leftovers, record, wait_until
+from natjoub.cluster.processes import ClusterError, end_leftovers, port_free, record, wait_until
 from natjoub.cluster.valkey import Valkey
 
 PREPARE_COMMANDS = (["migrate", "--noinput", "-v", "0"], ["createcachetable"], ["seed_demo"])
@@ -54,6 +54,8 @@ class Topology:
     # -- starting ---------------------------------------------------------------------------------
     def start(self) -> None:
         self.started_at = time.monotonic()
+        if not port_free(self.bind, self.port):  # before anything starts (docs/api.md §33)
+            raise ClusterError(f"Port {self.port} is already in use")
         self.directory.mkdir(parents=True, exist_ok=True)
         if ended := end_leftovers(self.directory):
             self.say(f"ended {len(ended)} processes left behind by a previous run")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -75,4 +76,21 @@ def test_make_cluster_starts_from_nothing_and_stops_cleanly_on_ctrl_c():
     assert took < STOP_DEADLINE
     assert left == [], f"left behind: {left}"
     assert "NatJoub cluster stopped." in log.read_text()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_make_cluster_refuses_a_port_in_use_before_starting_anything():
+    root = Path(tempfile.mkdtemp(prefix="natjoub-cluster-busy-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("NATJOUB_EMBEDDED_DB_URI", "DJANGO_SETTINGS_MODULE")}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "natjoub.cluster", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root)],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"Port {port} is already in use" in result.stderr
+    assert not (root / "primary").exists(), "nothing may start before the port check"
     shutil.rmtree(root, ignore_errors=True)
