@@ -29,9 +29,9 @@ BRANCHES = "/api/v1/inventory/branches"
 def replica(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         streaming = StreamingReplica()
-        streaming.start()
-        streaming.register()
         try:
+            streaming.start()
+            streaming.register()
             yield streaming
         finally:
             streaming.unregister()
