@@ -10,11 +10,13 @@ LOCKS := requirements/lock.txt requirements/dev-lock.txt pyproject.toml
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint check coverage bench fuzz test-browser clean help
+.PHONY: run cluster test test-cluster lint check coverage bench fuzz test-browser clean help
 
 help:
 	@echo "make run           set up and serve the API on PORT (default 8080)"
+	@echo "make cluster       primary + 2 replicas, PgBouncer, Valkey, 3 app nodes behind HAProxy on PORT"
 	@echo "make test          set up and run lint, checks and the whole test suite"
+	@echo "make test-cluster  the scale-out proofs (tests/cluster) against one such topology"
 	@echo "make lint          ruff"
 	@echo "make coverage      test suite with an HTML coverage report in htmlcov/"
 	@echo "make bench         the benchmark suite (bench/), results in bench/results/"
@@ -40,6 +42,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	exec $(PY) manage.py serve
 
+# Needs Debian's pgbouncer and haproxy (apt-get install -y pgbouncer haproxy); docs/scaling.md.
+cluster: $(STAMP)
+	exec $(PY) -m natjoub.cluster
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -50,10 +56,13 @@ check: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 test: lint check
-	$(PY) -m pytest -m "not browser" --ignore=tests/browser
+	$(PY) -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster
+
+test-cluster: $(STAMP)
+	$(PY) -m pytest tests/cluster -m cluster -s
 
 coverage: $(STAMP)
-	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser
+	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster
 	$(PY) -m coverage html
 	@echo "coverage report: htmlcov/index.html"
 
@@ -68,5 +77,5 @@ test-browser: $(STAMP)
 	$(PY) -m pytest tests/browser -m browser
 
 clean:
-	rm -rf $(VENV) .pgdata htmlcov .coverage .ruff_cache .hypothesis natjoub.egg-info
+	rm -rf $(VENV) .pgdata .cluster htmlcov .coverage .ruff_cache .hypothesis natjoub.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

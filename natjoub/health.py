@@ -64,10 +64,13 @@ def probe_conninfo() -> dict:
 
 
 def _select_one() -> None:
-    timeout_ms = READY_TIMEOUT_SECONDS * 1000
-    with psycopg.connect(
-        **probe_conninfo(), connect_timeout=READY_TIMEOUT_SECONDS, options=f"-c statement_timeout={timeout_ms}"
-    ) as conn:
+    # The timeout is set for the probe's own transaction only: a startup option would be session
+    # state, which a pooler in transaction mode (PgBouncer) refuses (docs/api.md §32).
+    with (
+        psycopg.connect(**probe_conninfo(), connect_timeout=READY_TIMEOUT_SECONDS, prepare_threshold=None) as conn,
+        conn.transaction(),
+    ):
+        conn.execute(f"SET LOCAL statement_timeout = {READY_TIMEOUT_SECONDS * 1000}")
         conn.execute("SELECT 1").fetchone()
 
 

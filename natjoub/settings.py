@@ -39,6 +39,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -94,6 +104,7 @@ MIDDLEWARE = [
     "natjoub.middleware.RequestContextMiddleware",  # request id, access log, HTTP metrics
     "corsheaders.middleware.CorsMiddleware",  # preflights answer before rate limiting
     "natjoub.middleware.RateLimitMiddleware",
+    "natjoub.db.replicas.middleware.ReadYourWritesMiddleware",  # replica reads the caller cannot notice
     "natjoub.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "natjoub.middleware.AdminSessionMiddleware",
@@ -135,18 +146,36 @@ if not DATABASE_URL:
 DATABASE_MAX_POOL_SIZE = env_int("DATABASE_MAX_POOL_SIZE", 20)
 # Pooling keeps a connection per worker thread warm; tests turn it off (natjoub/test_settings.py).
 DATABASE_POOL = env_bool("DATABASE_POOL", True)
+# DATABASE_URL points at a pooler in transaction mode (PgBouncer): consecutive transactions of one
+# connection may run on different server sessions, so nothing may outlive a transaction there
+# (docs/api.md §32): no server-side cursors (QuerySet.iterator() would hold one across
+# transactions), no prepared statements, no session settings.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+# Read replicas (docs/api.md §32); DATABASE_REPLICA_URL (one replica) is still accepted.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS") or env_list("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_float("DATABASE_REPLICA_MAX_LAG_SECONDS", 5.0)
+REPLICA_POOL_TIMEOUT_SECONDS = 1  # a replica that cannot hand out a connection soon is skipped
 
 
-def _database(url: str) -> dict:
+def _database(url: str, *, replica: bool = False) -> dict:
     config = parse_database_url(
         url, user=os.environ.get("DATABASE_USER") or None, password=os.environ.get("DATABASE_PASSWORD") or None
     )
     options = {**config.pop("OPTIONS"), "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2)}
+    pooled_by_pgbouncer = DATABASE_TRANSACTION_POOLING and not replica
+    if pooled_by_pgbouncer:
+        options["prepare_threshold"] = None  # psycopg 3: never PREPARE (Django's default; made explicit)
+        if "options" in options:
+            raise ImproperlyConfigured(
+                "DATABASE_URL must not set 'options' with DATABASE_TRANSACTION_POOLING: session settings do not "
+                "survive transaction pooling"
+            )
     if DATABASE_POOL:
+        pool_timeout = env_int("DATABASE_POOL_TIMEOUT", 2)
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_MAX_POOL_SIZE,
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 2),
+            "timeout": min(pool_timeout, REPLICA_POOL_TIMEOUT_SECONDS) if replica else pool_timeout,
         }
     return {
         "ENGINE": "natjoub.db.backend",
@@ -155,14 +184,16 @@ def _database(url: str) -> dict:
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": True,
         "ATOMIC_REQUESTS": False,
+        "DISABLE_SERVER_SIDE_CURSORS": pooled_by_pgbouncer,
         "TEST": {"NAME": env_str("DATABASE_TEST_NAME", "test_natjoub")},
     }
 
 
 DATABASES = {"default": _database(DATABASE_URL)}
-DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
-if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = {**_database(DATABASE_REPLICA_URL), "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA_ALIASES = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASE_REPLICA_ALIASES.append(f"replica_{_number}")
+    DATABASES[f"replica_{_number}"] = {**_database(_url, replica=True), "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["natjoub.db.router.SchemaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

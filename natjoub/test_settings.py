@@ -12,7 +12,9 @@ os.environ.setdefault("DATABASE_POOL", "false")
 
 from natjoub.settings import *  # noqa: F403
 
-DATABASES.pop("replica", None)  # noqa: F405
+for _alias in DATABASE_REPLICA_ALIASES:  # noqa: F405
+    DATABASES.pop(_alias)  # noqa: F405
+DATABASE_REPLICA_ALIASES = []
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RATE_LIMIT_AUTH_PER_MINUTE = 1_000_000
 RATE_LIMIT_API_PER_MINUTE = 1_000_000

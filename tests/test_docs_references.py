@@ -19,7 +19,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 THIS_FILE = Path(__file__).resolve()
 DOCS = {"api": ROOT / "docs" / "api.md", "architecture": ROOT / "docs" / "architecture.md"}
-SKIP_DIRS = {".git", ".venv", ".pgdata", "__pycache__", "node_modules", "htmlcov", "staticfiles", ".ruff_cache"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    ".pgdata",
+    ".cluster",
+    "__pycache__",
+    "node_modules",
+    "htmlcov",
+    "staticfiles",
+    ".ruff_cache",
+}
 SCANNED_SUFFIXES = {".py", ".md", ".txt", ".html", ".yaml", ".yml", ".toml", ".sh", ".json", ".example"}
 SCANNED_NAMES = {"Makefile", "Dockerfile", "run"}
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from auth_app.models import RefreshToken, Session, User
 from natjoub.audit import audit
+from natjoub.db.replicas.middleware import remember_write_for
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def end_every_session(user_id: uuid.UUID, *, moment: datetime, reason: str, acto
     ended = Session.objects.filter(user_id=user_id, ended_at__isnull=True).update(ended_at=moment)
     RefreshToken.objects.filter(user_id=user_id, is_revoked=False).update(is_revoked=True)
     audit("sessions.ended", actor_id=actor_id, target_id=user_id, reason=reason, sessions=ended)
+    remember_write_for(user_id)  # the user's next request is refused on any replica, however far behind
     return ended
 
 

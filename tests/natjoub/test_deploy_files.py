@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE_DIR = DEPLOY / "compose"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 SETTINGS_FILE = ROOT / "natjoub" / "settings.py"
@@ -44,6 +45,9 @@ SETTINGS_ENV_VARS = [
     "CORS_ALLOWED_ORIGINS",
     "REDIS_URL",
     "DATABASE_REPLICA_URL",
+    "DATABASE_REPLICA_URLS",
+    "DATABASE_REPLICA_MAX_LAG_SECONDS",
+    "DATABASE_TRANSACTION_POOLING",
     "LOG_LEVEL",
     "EMAIL_HOST",
     "EMAIL_PORT",
@@ -769,3 +773,122 @@ def test_health_and_metrics_paths_resolve():
         match = resolve(path)  # raises Resolver404
         if fallback is not None:
             assert (match.func, match.route) != (fallback.func, fallback.route), f"{path} only hits the catch-all"
+
+
+# --------------------------------------------------------------------------------------------- scaling out
+
+
+def test_k8s_readiness_gates_traffic_on_the_database_check():
+    probe = _container(_deployment())["readinessProbe"]
+    assert probe["httpGet"]["path"] == "/health/ready"
+    # /health/ready gives the database 2 s: a shorter probe timeout would fail healthy pods.
+    assert probe.get("timeoutSeconds", 1) > 2
+    assert probe.get("failureThreshold", 3) >= 2
+
+
+def test_k8s_pdb_and_hpa_leave_room_for_a_drain():
+    pdb = _k8s_one("PodDisruptionBudget")
+    hpa = _k8s_one("HorizontalPodAutoscaler")
+    assert pdb["apiVersion"] == "policy/v1"
+    spec = pdb["spec"]
+    assert ("maxUnavailable" in spec) != ("minAvailable" in spec)
+    floor = hpa["spec"]["minReplicas"]
+    allowed = spec["maxUnavailable"] if "maxUnavailable" in spec else floor - spec["minAvailable"]
+    assert 1 <= allowed < floor, "a drain must be able to evict a pod, and never the last ones"
+
+
+def test_k8s_replica_and_pooling_settings():
+    data = _configmap()["data"]
+    assert data["DATABASE_TRANSACTION_POOLING"] in {"true", "false"}
+    assert float(data["DATABASE_REPLICA_MAX_LAG_SECONDS"]) > 0
+    env = {entry["name"]: entry for entry in _container(_deployment())["env"]}
+    replicas = env["DATABASE_REPLICA_URLS"]["valueFrom"]["secretKeyRef"]
+    assert replicas["optional"] is True
+    assert "DATABASE_REPLICA_URL" not in env, "DATABASE_REPLICA_URLS replaces the single replica"
+
+
+def _cluster_services() -> dict[str, dict]:
+    return {name: svc for name, svc in _compose()["services"].items() if "cluster" in (svc.get("profiles") or [])}
+
+
+def _url_host(url: str) -> str:
+    return url.split("@", 1)[1].split("/", 1)[0].split(":")[0]
+
+
+def _ini(path: Path) -> dict[str, str]:
+    pairs = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith((";", "#", "[")) and "=" in line:
+            key, _, value = line.partition("=")
+            pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _haproxy_lines(text: str, keyword: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip().startswith(keyword)]
+
+
+def test_compose_cluster_profile_has_the_make_cluster_topology():
+    services = _cluster_services()
+    apps = sorted(name for name in services if name.startswith("app-"))
+    assert apps == ["app-1", "app-2", "app-3"]
+    assert {"pg-primary", "pg-replica-1", "pg-replica-2", "pgbouncer", "valkey", "haproxy", "cluster-migrate"} <= set(
+        services
+    )
+    # The default stack is untouched: no service of the default profile depends on the cluster.
+    assert "profiles" not in _compose()["services"]["app"]
+
+    for name in apps:
+        app = services[name]
+        env = _compose_env(app)
+        assert set(env) <= ALLOWED_ENV_VARS, sorted(set(env) - ALLOWED_ENV_VARS)
+        assert _url_host(env["DATABASE_URL"]) == "pgbouncer"
+        assert env["DATABASE_TRANSACTION_POOLING"] == "true"
+        replica_hosts = [_url_host(url) for url in env["DATABASE_REPLICA_URLS"].split(",")]
+        assert replica_hosts == ["pg-replica-1", "pg-replica-2"]
+        assert _url_host(env["REDIS_URL"].replace("redis://", "redis://x@")) == "valkey"
+        assert env["TRUSTED_PROXY_COUNT"] == "1", "HAProxy appends the client to X-Forwarded-For"
+        assert app["command"] == ["python", "manage.py", "serve", "--no-migrate", "--no-seed"]
+        assert app["depends_on"]["cluster-migrate"]["condition"] == "service_completed_successfully"
+
+    migrate = services["cluster-migrate"]
+    assert _url_host(_compose_env(migrate)["DATABASE_URL"]) == "pg-primary", "migrations go to the primary"
+    assert "migrate" in " ".join(migrate["command"])
+
+
+def test_compose_cluster_replicas_stream_from_the_primary():
+    script = (COMPOSE_DIR / "replica-entrypoint.sh").read_text(encoding="utf-8")
+    assert "pg_basebackup -h pg-primary" in script
+    assert "-R -X stream" in script
+    assert "host replication" in (COMPOSE_DIR / "primary-replication.sh").read_text(encoding="utf-8")
+    for name in ("pg-replica-1", "pg-replica-2"):
+        replica = _cluster_services()[name]
+        assert replica["depends_on"]["pg-primary"]["condition"] == "service_healthy"
+        assert "pg_isready" in " ".join(replica["healthcheck"]["test"])
+
+
+def test_compose_cluster_pgbouncer_runs_in_transaction_mode_in_front_of_the_primary():
+    ini = _ini(COMPOSE_DIR / "pgbouncer.ini")
+    assert ini["pool_mode"] == "transaction"
+    assert "host=pg-primary" in ini["*"]
+    port = int(ini["listen_port"])
+    app_env = _compose_env(_cluster_services()["app-1"])
+    assert app_env["DATABASE_URL"].split("@", 1)[1].startswith(f"pgbouncer:{port}/")
+
+
+def test_compose_cluster_haproxy_checks_every_node_like_make_cluster():
+    from natjoub.cluster.haproxy import HAProxy
+
+    compose_cfg = (COMPOSE_DIR / "haproxy.cfg").read_text(encoding="utf-8")
+    ours = HAProxy(Path("/nonexistent"), 8080, [("node1", 1)]).config()
+    for keyword in ("http-check send", "http-check expect", "option httpchk", "balance", "option forwardfor"):
+        assert _haproxy_lines(compose_cfg, keyword) == _haproxy_lines(ours, keyword), keyword
+    check = _haproxy_lines(compose_cfg, "http-check send")[0]
+    assert "uri /health/ready" in check
+    assert "hdr Host" in check, "Django answers 400 to a request without a Host header"
+    servers = [line.split()[1] for line in _haproxy_lines(compose_cfg, "server ")]
+    assert servers == ["app-1", "app-2", "app-3"]
+    assert all(line.endswith(" check") for line in _haproxy_lines(compose_cfg, "server "))
+    haproxy = _cluster_services()["haproxy"]
+    assert any(str(v).startswith("./deploy/compose/haproxy.cfg:") for v in haproxy["volumes"])

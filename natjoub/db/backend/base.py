@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import transaction
 
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusPgWrapper  # isort: skip
 from django.db.backends.postgresql.introspection import DatabaseIntrospection as PgIntrospection
@@ -55,18 +56,23 @@ class DatabaseIntrospection(PgIntrospection):
 
     @contextmanager
     def _visible(self, cursor, table_name: str):
-        """Yield the bare name of ``table_name`` with its schema first on the search path."""
+        """Yield the bare name of ``table_name`` with its schema first on the search path.
+
+        The search path is changed for one transaction only (``set_config(..., true)``): behind a
+        pooler in transaction mode a session setting would stay on whichever server session ran it.
+        """
         schema, table = split_qualified(table_name)
         if schema is None:
             yield table_name
             return
-        cursor.execute("SELECT current_setting('search_path')")
-        previous = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('search_path', %s, false)", [f'"{schema}", {previous}'])
-        try:
-            yield table
-        finally:
-            cursor.execute("SELECT set_config('search_path', %s, false)", [previous])
+        with transaction.atomic(using=self.connection.alias):
+            cursor.execute("SELECT current_setting('search_path')")
+            previous = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('search_path', %s, true)", [f'"{schema}", {previous}'])
+            try:
+                yield table
+            finally:
+                cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
 
     def get_table_description(self, cursor, table_name):
         with self._visible(cursor, table_name) as table:
