@@ -42,6 +42,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".pgdata"
 SYSTEM_USER = "embedded_postgres"
 USERS_FILE = "natjoub-users.json"
 START_TIMEOUT = 90  # seconds; crash recovery on a loaded machine included
+FAST_STOP_TIMEOUT = 4  # then an immediate stop (the next start runs crash recovery)
 STOP_TIMEOUT = 10
 
 # Appended once after initdb: enough connections for parallel tests and a few app-server workers,
@@ -331,7 +332,8 @@ class EmbeddedServer:
     def stop(self, mode: str = "fast") -> None:
         if not self.postmaster_alive():
             return
-        result = self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", mode, "-w", "-t", str(STOP_TIMEOUT))
+        timeout = FAST_STOP_TIMEOUT if mode == "fast" else STOP_TIMEOUT
+        result = self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", mode, "-w", "-t", str(timeout))
         if result.returncode != 0 and mode != "immediate":
             self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w", "-t", str(STOP_TIMEOUT))
 

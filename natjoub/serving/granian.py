@@ -9,7 +9,7 @@ import sys
 
 from natjoub.serving.stop_signals import WORKER_FLAG
 
-WORKERS_KILL_TIMEOUT = 4  # seconds granian's main process waits for a worker before killing it
+WORKERS_KILL_TIMEOUT = 3  # seconds granian's main process waits for a worker before killing it
 APP = "natjoub.wsgi:application"
 
 
