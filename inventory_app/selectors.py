@@ -7,28 +7,38 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from inventory_app import hierarchy
 from inventory_app.exceptions import (
+    AssignmentNotFound,
+    BranchAccessDenied,
     BranchNotFound,
     CategoryNotFound,
     ItemNotFound,
     MovementNotFound,
     ReservationNotFound,
+    StockAlertNotFound,
+    TransferNotFound,
 )
 from inventory_app.models import (
+    AlertStatus,
     Branch,
+    BranchAssignment,
     Category,
     InventoryItem,
     ReservationStatus,
+    StockAlert,
     StockLevel,
     StockMovement,
     StockReservation,
+    StockTransfer,
+    StockTransferLine,
 )
+from inventory_app.scoping import EVERYWHERE, BranchScope
 
 
 def codepoint_order(field: str, descending: bool = False):
@@ -54,13 +64,48 @@ def branch_get(branch_id: uuid.UUID) -> Branch:
     return branch
 
 
+def branches_mine(*, scope: BranchScope) -> tuple[QuerySet[Branch], bool]:
+    """The branches the caller may act on (all for admins and unscoped sellers), by code, and
+    whether the caller is scoped (docs/api.md §26)."""
+    queryset = Branch.objects.order_by(codepoint_order("code"), "id")
+    if scope.unrestricted:
+        return queryset, False
+    scoped = scope.assignments().exists()
+    if scoped:
+        queryset = queryset.filter(pk__in=scope.assignments().values("branch_id"))
+    return queryset, scoped
+
+
+def branch_staff(*, branch_id: uuid.UUID) -> QuerySet[BranchAssignment]:
+    """The branch's assignments with their users, by e-mail (code point order), then id."""
+    if not Branch.objects.filter(pk=branch_id).exists():
+        raise BranchNotFound(branch_id=branch_id)
+    return (
+        BranchAssignment.objects.filter(branch_id=branch_id)
+        .select_related("user__credentials")
+        .order_by(codepoint_order("user__credentials__email"), "id")
+    )
+
+
+def assignment_get(*, branch_id: uuid.UUID, user_id: uuid.UUID) -> BranchAssignment:
+    assignment = (
+        BranchAssignment.objects.filter(branch_id=branch_id, user_id=user_id)
+        .select_related("user__credentials")
+        .first()
+    )
+    if assignment is None:
+        raise AssignmentNotFound
+    return assignment
+
+
 def branch_in_use(branch: Branch) -> bool:
-    """Stock, reservations or ledger history at the branch: it can only be deactivated."""
+    """Stock, reservations, transfers or ledger history at the branch: it can only be deactivated."""
     return (
         branch.stock_levels.exclude(quantity=0).exists()
         or StockReservation.objects.filter(branch=branch).exists()
         or StockMovement.objects.filter(from_branch=branch).exists()
         or StockMovement.objects.filter(to_branch=branch).exists()
+        or StockTransfer.objects.filter(Q(from_branch=branch) | Q(to_branch=branch)).exists()
     )
 
 
@@ -202,8 +247,8 @@ class MovementFilters:
     created_before: datetime | None = None
 
 
-def movement_list(*, filters: MovementFilters) -> QuerySet[StockMovement]:
-    queryset = movements_queryset()
+def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockMovement]:
+    queryset = movements_queryset().restrict(scope)
     if filters.inventory_item_id is not None:
         queryset = queryset.filter(inventory_item_id=filters.inventory_item_id)
     if filters.branch_id is not None:
@@ -235,8 +280,8 @@ def movements_recent(*, limit: int) -> QuerySet[StockMovement]:
     return movements_queryset().order_by("-created_at", "-id")[:limit]
 
 
-def movement_get(movement_id: uuid.UUID) -> StockMovement:
-    movement = movements_queryset().filter(pk=movement_id).first()
+def movement_get(movement_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockMovement:
+    movement = movements_queryset().restrict(scope).filter(pk=movement_id).first()
     if movement is None:
         raise MovementNotFound(movement_id=movement_id)
     return movement
@@ -247,9 +292,28 @@ def stock_levels_queryset() -> QuerySet[StockLevel]:
     return StockLevel.objects.select_related("inventory_item", "branch")
 
 
-def stock_levels_by_branch(*, branch_id: uuid.UUID) -> QuerySet[StockLevel]:
-    if not Branch.objects.filter(pk=branch_id).exists():
+def branch_access(branch_id: uuid.UUID, scope: BranchScope) -> None:
+    """The branch exists (404) and the caller may act there (403), in one query."""
+    allowed = Branch.objects.filter(pk=branch_id).annotate(allowed=scope.allows("pk"))
+    found = allowed.values_list("allowed", flat=True).first()
+    if found is None:
         raise BranchNotFound(branch_id=branch_id)
+    if not found:
+        raise BranchAccessDenied(branch_id=branch_id)
+
+
+def branch_filter_allowed(branch_id: uuid.UUID | None, scope: BranchScope) -> None:
+    """A list filter naming a branch outside a scoped seller's assignments is a 403 (a branch
+    that does not exist is not assigned either); otherwise nothing to check, no query."""
+    if branch_id is None or scope.unrestricted:
+        return
+    assigned = scope.assignments()
+    if assigned.exists() and not assigned.filter(branch_id=branch_id).exists():
+        raise BranchAccessDenied(branch_id=branch_id)
+
+
+def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
+    branch_access(branch_id, scope)
     return stock_levels_queryset().filter(branch_id=branch_id).order_by(codepoint_order("inventory_item__sku"), "id")
 
 
@@ -274,8 +338,9 @@ def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
     )
 
 
-def low_stock_list(*, branch_id: uuid.UUID | None = None) -> QuerySet[StockLevel]:
-    queryset = low_stock_filter(stock_levels_queryset())
+def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
+    branch_filter_allowed(branch_id, scope)
+    queryset = low_stock_filter(stock_levels_queryset().restrict(scope))
     if branch_id is not None:
         queryset = queryset.filter(branch_id=branch_id)
     return queryset.order_by(codepoint_order("branch__name"), codepoint_order("inventory_item__sku"), "id")
@@ -294,9 +359,13 @@ def reservations_queryset() -> QuerySet[StockReservation]:
 
 
 def reservation_list(
-    *, status: str | None = None, branch_id: uuid.UUID | None = None, inventory_item_id: uuid.UUID | None = None
+    *,
+    status: str | None = None,
+    branch_id: uuid.UUID | None = None,
+    inventory_item_id: uuid.UUID | None = None,
+    scope: BranchScope = EVERYWHERE,
 ) -> QuerySet[StockReservation]:
-    queryset = reservations_queryset()
+    queryset = reservations_queryset().restrict(scope)
     now = timezone.now()
     if status == ReservationStatus.ACTIVE:
         queryset = queryset.filter(status=ReservationStatus.ACTIVE, expires_at__gt=now)
@@ -323,8 +392,96 @@ def reservations_expiring(*, within: timedelta, limit: int) -> QuerySet[StockRes
     )
 
 
-def reservation_get(reservation_id: uuid.UUID) -> StockReservation:
-    reservation = reservations_queryset().filter(pk=reservation_id).first()
+def reservation_get(reservation_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockReservation:
+    reservation = reservations_queryset().restrict(scope).filter(pk=reservation_id).first()
     if reservation is None:
         raise ReservationNotFound(reservation_id=reservation_id)
     return reservation
+
+
+# -- transfers --------------------------------------------------------------------------------
+def transfers_queryset() -> QuerySet[StockTransfer]:
+    """Transfers with their branch names and their lines (request order: line ids are issued in
+    ascending order at dispatch) with item sku and name: three queries per page."""
+    lines = StockTransferLine.objects.select_related("inventory_item").order_by("id")
+    return StockTransfer.objects.select_related("from_branch", "to_branch").prefetch_related(
+        Prefetch("lines", queryset=lines)
+    )
+
+
+@dataclass(frozen=True)
+class TransferFilters:
+    status: str | None = None
+    from_branch_id: uuid.UUID | None = None
+    to_branch_id: uuid.UUID | None = None
+    branch_id: uuid.UUID | None = None
+    inventory_item_id: uuid.UUID | None = None
+
+
+def transfer_list(*, filters: TransferFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockTransfer]:
+    queryset = transfers_queryset().restrict(scope)
+    if filters.status is not None:
+        queryset = queryset.filter(status=filters.status)
+    if filters.from_branch_id is not None:
+        queryset = queryset.filter(from_branch_id=filters.from_branch_id)
+    if filters.to_branch_id is not None:
+        queryset = queryset.filter(to_branch_id=filters.to_branch_id)
+    if filters.branch_id is not None:
+        queryset = queryset.filter(Q(from_branch_id=filters.branch_id) | Q(to_branch_id=filters.branch_id))
+    if filters.inventory_item_id is not None:
+        on_a_line = StockTransferLine.objects.filter(
+            transfer_id=OuterRef("pk"), inventory_item_id=filters.inventory_item_id
+        )
+        queryset = queryset.filter(Exists(on_a_line))
+    return queryset.order_by("-dispatched_at", "-id")
+
+
+def transfer_get(transfer_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockTransfer:
+    transfer = transfers_queryset().restrict(scope).filter(pk=transfer_id).first()
+    if transfer is None:
+        raise TransferNotFound(transfer_id=transfer_id)
+    return transfer
+
+
+# -- stock alerts -----------------------------------------------------------------------------
+def alerts_queryset() -> QuerySet[StockAlert]:
+    return StockAlert.objects.select_related("inventory_item", "branch").only(
+        *(f.attname for f in StockAlert._meta.concrete_fields),
+        "inventory_item__sku",
+        "inventory_item__name",
+        "branch__name",
+    )
+
+
+def alert_list(
+    *,
+    status: str | None = None,
+    branch_id: uuid.UUID | None = None,
+    inventory_item_id: uuid.UUID | None = None,
+    scope: BranchScope = EVERYWHERE,
+) -> QuerySet[StockAlert]:
+    branch_filter_allowed(branch_id, scope)
+    queryset = alerts_queryset().restrict(scope)
+    if status is not None:
+        queryset = queryset.filter(status=status)
+    if branch_id is not None:
+        queryset = queryset.filter(branch_id=branch_id)
+    if inventory_item_id is not None:
+        queryset = queryset.filter(inventory_item_id=inventory_item_id)
+    return queryset.order_by("-opened_at", "-id")
+
+
+def alert_get(alert_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockAlert:
+    alert = alerts_queryset().restrict(scope).filter(pk=alert_id).first()
+    if alert is None:
+        raise StockAlertNotFound(alert_id=alert_id)
+    return alert
+
+
+def open_alerts_count() -> int:
+    """The ``natjoub_stock_alerts_open`` gauge."""
+    return StockAlert.objects.filter(status=AlertStatus.OPEN).count()
+
+
+def open_alerts_recent(*, limit: int) -> QuerySet[StockAlert]:
+    return alerts_queryset().filter(status=AlertStatus.OPEN).order_by("-opened_at", "-id")[:limit]

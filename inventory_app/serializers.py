@@ -10,13 +10,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory_app.models import MovementType, ReservationStatus
+from inventory_app.models import RECORDABLE_TYPES, AlertStatus, MovementType, ReservationStatus, TransferStatus
 from natjoub.api import fields
+from natjoub.api.casing import underscore_keys
 from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE, email_problem, phone_problem
 from natjoub.api.fields import StrictMixin
 
 MOVEMENT_TYPE_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN"
+MOVEMENT_FILTER_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN, TRANSFER_OUT, TRANSFER_IN"
 STATUS_MESSAGE = "Must be one of: ACTIVE, RELEASED, COMMITTED, EXPIRED"
+TRANSFER_STATUS_MESSAGE = "Must be one of: IN_TRANSIT, RECEIVED, CANCELLED"
+ALERT_STATUS_MESSAGE = "Must be one of: OPEN, RESOLVED"
+DUPLICATE_ITEM_MESSAGE = "Each item may appear only once"
+MAX_TRANSFER_LINES = 100
+LINES_COUNT_MESSAGE = f"Must contain between 1 and {MAX_TRANSFER_LINES} lines"
+RECEIVE_LINES_MESSAGE = f"Must contain at most {MAX_TRANSFER_LINES} lines"
 POSITIVE_MESSAGE = "Must be greater than 0"
 NON_NEGATIVE_MESSAGE = "Must be greater than or equal to 0"
 TTL_MESSAGE = "Must be between 1 and 604800"
@@ -114,7 +122,7 @@ class ItemCreateInput(fields.InputSerializer):
 # -- movements and reservations ---------------------------------------------------------------
 class MovementCreateInput(fields.InputSerializer):
     inventory_item_id = fields.UUIDValue()
-    movement_type = Choice(choices=MovementType.values, message=MOVEMENT_TYPE_MESSAGE)
+    movement_type = Choice(choices=RECORDABLE_TYPES, message=MOVEMENT_TYPE_MESSAGE)
     quantity = fields.Integer(min_value=1, range_message=POSITIVE_MESSAGE)
     from_branch_id = fields.UUIDValue(required=False)
     to_branch_id = fields.UUIDValue(required=False)
@@ -129,6 +137,90 @@ class ReservationCreateInput(fields.InputSerializer):
     quantity = fields.Integer(min_value=1, range_message=POSITIVE_MESSAGE)
     reference_number = optional_text(100)
     ttl_seconds = fields.Integer(min_value=1, max_value=MAX_TTL_SECONDS, range_message=TTL_MESSAGE, required=False)
+
+
+# -- transfers (docs/api.md §27) --------------------------------------------------------------
+class TransferLineInput(fields.InputSerializer):
+    inventory_item_id = fields.UUIDValue()
+    quantity = fields.Integer(min_value=1, range_message=POSITIVE_MESSAGE)
+
+
+class ReceiveLineInput(fields.InputSerializer):
+    inventory_item_id = fields.UUIDValue()
+    received_quantity = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE)
+
+
+class LineArray(StrictMixin, serializers.Field):
+    """A JSON array of line objects, each checked by ``line`` (an input serializer). Errors of a
+    line's fields are reported as ``lines[<index>].<field>`` (``LinesInput`` flattens them); an
+    item named twice makes the whole array invalid (``Each item may appear only once``)."""
+
+    line: type[fields.InputSerializer]
+    min_length, max_length, count_message = 1, MAX_TRANSFER_LINES, LINES_COUNT_MESSAGE
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("invalid")
+        if not self.min_length <= len(data) <= self.max_length:
+            raise serializers.ValidationError(self.count_message)
+        values, errors = [], {}
+        for index, entry in enumerate(data):
+            if not isinstance(entry, dict):
+                errors[f"[{index}]"] = [fields.INVALID]
+                continue
+            line = self.line(data=underscore_keys(entry))  # the parser converts top-level keys only
+            if line.is_valid():
+                values.append(dict(line.validated_data))
+            else:
+                errors.update({f"[{index}].{name}": detail for name, detail in line.errors.items()})
+        if errors:
+            raise serializers.ValidationError(errors)
+        items = [value["inventory_item_id"] for value in values]
+        if len(set(items)) != len(items):
+            raise serializers.ValidationError(DUPLICATE_ITEM_MESSAGE)
+        return values
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(TransferLineInput(many=True))
+class TransferLines(LineArray):
+    line = TransferLineInput
+
+
+@extend_schema_field(ReceiveLineInput(many=True))
+class ReceiveLines(LineArray):
+    line = ReceiveLineInput
+    min_length, count_message = 0, RECEIVE_LINES_MESSAGE
+
+
+class LinesInput(fields.InputSerializer):
+    """Reports a line's field errors under ``lines[<index>].<field>`` (one message each)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+            nested = errors.pop("lines", None)
+            if isinstance(nested, dict):
+                errors.update({f"lines{key}": value for key, value in nested.items()})
+            elif nested is not None:
+                errors["lines"] = nested
+            raise serializers.ValidationError(errors) from None
+
+
+class TransferCreateInput(LinesInput):
+    from_branch_id = fields.UUIDValue()
+    to_branch_id = fields.UUIDValue()
+    lines = TransferLines()
+    reference_number = optional_text(100)
+    notes = optional_text()
+
+
+class TransferReceiveInput(LinesInput):
+    lines = ReceiveLines(required=False)
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -228,6 +320,9 @@ class MovementOutput(serializers.Serializer):
     notes = serializers.CharField(read_only=True, allow_null=True)
     performed_by = serializers.UUIDField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+    transfer_id = serializers.UUIDField(read_only=True, allow_null=True)
+    from_balance_after = serializers.IntegerField(read_only=True, allow_null=True)
+    to_balance_after = serializers.IntegerField(read_only=True, allow_null=True)
 
 
 def effective_status(reservation) -> str:
@@ -254,3 +349,59 @@ class ReservationOutput(serializers.Serializer):
     @extend_schema_field({"type": "string", "enum": ReservationStatus.values})
     def get_status(self, obj) -> str:
         return effective_status(obj)
+
+
+class BranchAssignmentOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    branch_id = serializers.UUIDField(read_only=True)
+    user_id = serializers.UUIDField(read_only=True)
+    email = serializers.CharField(source="user.credentials.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    created_by = serializers.UUIDField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TransferLineOutput(serializers.Serializer):
+    inventory_item_id = serializers.UUIDField(read_only=True)
+    sku = serializers.CharField(source="inventory_item.sku", read_only=True)
+    inventory_item_name = serializers.CharField(source="inventory_item.name", read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    received_quantity = serializers.IntegerField(read_only=True, allow_null=True)
+    short_quantity = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class TransferOutput(serializers.Serializer):
+    """Reads the transfer with its branches and prefetched lines (selectors.transfers_queryset)."""
+
+    id = serializers.UUIDField(read_only=True)
+    from_branch_id = serializers.UUIDField(read_only=True)
+    from_branch_name = serializers.CharField(source="from_branch.name", read_only=True)
+    to_branch_id = serializers.UUIDField(read_only=True)
+    to_branch_name = serializers.CharField(source="to_branch.name", read_only=True)
+    status = serializers.ChoiceField(choices=TransferStatus.values, read_only=True)
+    reference_number = serializers.CharField(read_only=True, allow_null=True)
+    notes = serializers.CharField(read_only=True, allow_null=True)
+    dispatched_by = serializers.UUIDField(read_only=True, allow_null=True)
+    dispatched_at = serializers.DateTimeField(read_only=True)
+    received_by = serializers.UUIDField(read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_by = serializers.UUIDField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    lines = TransferLineOutput(many=True, read_only=True, source="lines.all")
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class StockAlertOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    inventory_item_id = serializers.UUIDField(read_only=True)
+    sku = serializers.CharField(source="inventory_item.sku", read_only=True)
+    inventory_item_name = serializers.CharField(source="inventory_item.name", read_only=True)
+    branch_id = serializers.UUIDField(read_only=True)
+    branch_name = serializers.CharField(source="branch.name", read_only=True)
+    status = serializers.ChoiceField(choices=AlertStatus.values, read_only=True)
+    available_at_open = serializers.IntegerField(read_only=True)
+    reorder_level_at_open = serializers.IntegerField(read_only=True)
+    opened_at = serializers.DateTimeField(read_only=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)
