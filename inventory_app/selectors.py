@@ -37,6 +37,7 @@ from inventory_app.models import (
     StockReservation,
     StockTransfer,
     StockTransferLine,
+    TransferStatus,
 )
 from inventory_app.scoping import EVERYWHERE, BranchScope
 
@@ -441,6 +442,16 @@ def transfer_get(transfer_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> 
     if transfer is None:
         raise TransferNotFound(transfer_id=transfer_id)
     return transfer
+
+
+def transfers_in_transit(*, limit: int) -> QuerySet[StockTransfer]:
+    """The oldest transfers still on their way, with branch names and a count of their units."""
+    return (
+        StockTransfer.objects.filter(status=TransferStatus.IN_TRANSIT)
+        .select_related("from_branch", "to_branch")
+        .annotate(units=Sum("lines__quantity"), line_count=Count("lines"))
+        .order_by("dispatched_at", "id")[:limit]
+    )
 
 
 # -- stock alerts -----------------------------------------------------------------------------

@@ -9,15 +9,22 @@ from inventory_app.seed import seed_inventory
 
 class Command(BaseCommand):
     help = (
-        "Create the demo data of the API contract (§23) where missing: roles, three users, four branches, "
+        "Create the demo data of the API contract (§23, §34) where missing: roles, four users, four branches, "
         "ten categories, fourteen items and their opening stock (as OPENING-BALANCE movements, reserved units "
         "backed by DEMO-SEED reservations). Idempotent: safe to run again, nothing is duplicated."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--transfers",
+            action="store_true",
+            help="Also dispatch one example transfer (BR-NORTH to BR-SR, OFFC-NBK-001 x 5, DEMO-TRANSFER), once.",
+        )
+
+    def handle(self, *args, transfers=False, **options):
         with transaction.atomic():
             users, admin = seed_demo_users()
-            report = seed_inventory(admin_id=admin.pk)
+            report = seed_inventory(admin_id=admin.pk, transfers=transfers)
         self.stdout.write(f"Users created: {users}")
         for line in report.lines():
             self.stdout.write(line)
