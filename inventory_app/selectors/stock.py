@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -106,12 +107,14 @@ def branch_access(branch_id: uuid.UUID, scope: BranchScope) -> None:
 
 def branch_filter_allowed(branch_id: uuid.UUID | None, scope: BranchScope) -> None:
     """A list filter naming a branch outside a scoped seller's assignments is a 403 (a branch
-    that does not exist is not assigned either); otherwise nothing to check, no query."""
+    that does not exist is not assigned either). One query, and only for a seller's filter."""
     if branch_id is None or scope.unrestricted:
         return
-    assigned = scope.assignments()
-    if assigned.exists() and not assigned.filter(branch_id=branch_id).exists():
-        raise BranchAccessDenied(branch_id=branch_id)
+    allowed, params = scope.allowed_sql("%s::uuid")  # the branch id is the statement's last parameter
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {allowed}", [*params, branch_id])
+        if not cursor.fetchone()[0]:
+            raise BranchAccessDenied(branch_id=branch_id)
 
 
 def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
