@@ -62,18 +62,24 @@ class RegisterInput(fields.InputSerializer):
     gender = GenderField(required=False)
 
 
+def lookup_text(**kw):
+    """A required string with no format checks (docs/api.md §6.2–§6.8): a blank value is simply one
+    that matches nothing (401/404/400 of the route), not a validation error."""
+    return fields.Text(allow_blank=True, **kw)
+
+
 class LoginInput(fields.InputSerializer):
-    identifier = fields.Text(help_text="E-mail (case-insensitive), username or phone number")
-    password = fields.Text()
+    identifier = lookup_text(help_text="E-mail (case-insensitive), username or phone number")
+    password = lookup_text()
 
 
 class VerifyOtpInput(fields.InputSerializer):
-    identifier = fields.Text()
-    otp = fields.Text()
+    identifier = lookup_text()
+    otp = lookup_text()
 
 
 class ResendOtpInput(fields.InputSerializer):
-    identifier = fields.Text()
+    identifier = lookup_text()
 
 
 class ForgotPasswordInput(fields.InputSerializer):
@@ -81,12 +87,12 @@ class ForgotPasswordInput(fields.InputSerializer):
 
 
 class ResetPasswordInput(fields.InputSerializer):
-    token = fields.Text()
+    token = lookup_text()
     new_password = password_field()
 
 
 class RefreshTokenInput(fields.InputSerializer):
-    refresh_token = fields.Text()
+    refresh_token = lookup_text()
 
 
 class ProfileUpdateInput(fields.InputSerializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -9,14 +10,28 @@ import psycopg
 from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
 from natjoub.api.envelope import error_response
-from natjoub.api.errors import RouteNotFound
+from natjoub.api.errors import MethodNotAllowed, RouteNotFound
 from natjoub.metrics import render_latest
 
 READY_TIMEOUT_SECONDS = 2
 _probe_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ready-probe")
+
+
+def require_get(view):
+    """GET and HEAD only; any other method gets the API's 405 envelope with an ``Allow`` header
+    (Django's ``require_GET`` answers an empty HTML 405)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = error_response(MethodNotAllowed())
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -24,13 +39,13 @@ def _text(body: str, status: int = 200) -> HttpResponse:
 
 
 @csrf_exempt
-@require_GET
+@require_get
 def root(request):
     return _text("NatJoub Microservices is running")
 
 
 @csrf_exempt
-@require_GET
+@require_get
 def health(request):
     return _text("OK")
 
@@ -57,7 +72,7 @@ def _select_one() -> None:
 
 
 @csrf_exempt
-@require_GET
+@require_get
 def ready(request):
     """200 when PostgreSQL answers ``SELECT 1`` within 2 s; a fresh connection so a broken pool
     or a hung server cannot make the probe lie or hang."""
@@ -70,7 +85,7 @@ def ready(request):
 
 
 @csrf_exempt
-@require_GET
+@require_get
 def metrics(request):
     body, content_type = render_latest()
     return HttpResponse(body, content_type=content_type)

@@ -1,4 +1,5 @@
-"""Models of the core: the stored responses of idempotent requests (natjoub/api/idempotency.py)."""
+"""Models of the core: stored responses of idempotent requests (natjoub/api/idempotency.py) and
+the list counters kept by database triggers (natjoub/db/counters.py)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ class IdempotencyKey(CreatedAtModel):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user_id})"
+
+
+class ListCount(models.Model):
+    """One slot of an exact row counter (natjoub/db/counters.py); written only by triggers."""
+
+    pk = models.CompositePrimaryKey("counter", "slot")
+    counter = models.CharField(max_length=200)
+    slot = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "natjoub_list_counts"
+        ordering = ["counter", "slot"]
+
+    def __str__(self) -> str:
+        return f"{self.counter}[{self.slot}] = {self.n}"

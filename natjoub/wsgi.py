@@ -16,4 +16,8 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from natjoub.serving.request_body import DrainRequestBody  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "natjoub.settings")
-application = DrainRequestBody(get_wsgi_application())
+_django = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402 - configured by get_wsgi_application()
+
+application = DrainRequestBody(_django, body_limit=settings.MAX_REQUEST_BODY_BYTES)

@@ -37,8 +37,10 @@ class MetaPagination(BasePagination):
         self.limit = query.get("limit", _limit, LIMIT_MESSAGE, DEFAULT_LIMIT)
         self.offset = query.get("offset", _offset, OFFSET_MESSAGE, 0)
 
-    def paginate_queryset(self, queryset, request=None, view=None):
-        self.total = queryset.count()
+    def paginate_queryset(self, queryset, request=None, view=None, *, total: int | None = None):
+        """One page of ``queryset``; ``total`` when the caller knows it exactly without counting
+        (natjoub/db/counters.py), else ``COUNT(*)``."""
+        self.total = queryset.count() if total is None else total
         if self.offset >= self.total:
             return []
         return list(queryset[self.offset : self.offset + self.limit])

@@ -93,8 +93,9 @@ class ApiViewSet(GenericViewSet):
         return dict(serializer.validated_data)
 
     # -- lists ---------------------------------------------------------------------------
-    def list_response(self, queryset, serializer_class, message: str, query: QueryParams | None = None):
-        """Validate pagination together with the caller's filter errors, then render one page."""
+    def list_response(self, queryset, serializer_class, message: str, query: QueryParams | None = None, *, total=None):
+        """Validate pagination together with the caller's filter errors, then render one page.
+        ``total``: a callable returning the exact total without counting rows, or None to count."""
         query = query or QueryParams(self.request.query_params)
         paginator = self.paginator
         paginator.read_params(query)
@@ -102,7 +103,7 @@ class ApiViewSet(GenericViewSet):
         if isinstance(queryset, list):
             rows = paginator.paginate_list(queryset)
         else:
-            rows = paginator.paginate_queryset(queryset)
+            rows = paginator.paginate_queryset(queryset, total=total() if total is not None else None)
         return paginator.get_paginated_response(render_many(serializer_class, rows), message)
 
     def query(self) -> QueryParams:

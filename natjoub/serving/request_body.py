@@ -1,13 +1,20 @@
-"""Read every request body before its response goes out (WSGI middleware).
+"""Request bodies at the WSGI level (the middleware around Django in natjoub/wsgi.py).
 
-When a response is sent before the request body was read (401 from authentication, 405, 413, 415),
-the HTTP server cannot reuse the connection: it closes it after the response, without saying so,
-and the client's next request on that keep-alive connection fails with "server disconnected".
-Reading (and discarding) what the application left unread keeps the connection usable. A body far
-beyond the request limit is not read: its response says ``Connection: close`` instead.
+* Every request body is read before its response goes out. When a response is sent before the
+  body was read (401 from authentication, 405, 413, 415), the HTTP server cannot reuse the
+  connection: it closes it after the response, without saying so, and the client's next request on
+  that keep-alive connection fails with "server disconnected". Reading (and discarding) what the
+  application left unread keeps the connection usable. A body far beyond the request limit is not
+  read: its response says ``Connection: close`` instead.
+* A chunked body (no ``Content-Length``) is read here, up to one byte over the request limit, and
+  handed to Django with its length: Django reads exactly ``Content-Length`` bytes and would see no
+  body at all. Over the limit, the length says so and Django's body-size check answers 413, with
+  the usual headers and log line (docs/api.md §3.1).
 """
 
 from __future__ import annotations
+
+import io
 
 DRAIN_LIMIT = 16 * 1024 * 1024  # bytes read at most, beyond what the application read
 CHUNK = 64 * 1024
@@ -61,16 +68,38 @@ def drain(stream: _CountingInput, length: int | None) -> bool:
     return False
 
 
+def _read_up_to(stream, size: int) -> tuple[bytes, bool]:
+    """Up to ``size`` bytes of a stream, and whether its end was reached."""
+    parts, read = [], 0
+    while read < size:
+        data = stream.read(min(CHUNK, size - read))
+        if not data:
+            return b"".join(parts), True
+        parts.append(data)
+        read += len(data)
+    return b"".join(parts), False
+
+
 class DrainRequestBody:
-    def __init__(self, app) -> None:
+    """See the module docstring. ``body_limit``: the request limit a chunked body is measured by."""
+
+    def __init__(self, app, *, body_limit: int | None = None) -> None:
         self.app = app
+        self.body_limit = body_limit
 
     def __call__(self, environ, start_response):
         length = _declared_length(environ)
         if length == 0:
             return self.app(environ, start_response)
         stream = _CountingInput(environ["wsgi.input"])
-        environ["wsgi.input"] = stream
+        if length is None and self.body_limit is not None:
+            body, complete = _read_up_to(stream, self.body_limit + 1)
+            environ["wsgi.input"] = io.BytesIO(body)  # what Django leaves of it is already read
+            environ["CONTENT_LENGTH"] = str(len(body))
+            remaining = stream.read_bytes if complete else None
+        else:
+            environ["wsgi.input"] = stream
+            remaining = length
         captured: list = []
 
         def deferred_start_response(status, headers, exc_info=None):
@@ -79,7 +108,7 @@ class DrainRequestBody:
 
         result = self.app(environ, deferred_start_response)
         status, headers, exc_info = captured
-        if not drain(stream, length):
+        if not drain(stream, remaining):
             headers = [(name, value) for name, value in headers if name.lower() != "connection"]
             headers.append(("Connection", "close"))
         start_response(status, headers, exc_info)

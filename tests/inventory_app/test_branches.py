@@ -1,4 +1,4 @@
-"""Contract §9: branches."""
+"""docs/api.md §9: branches."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Contract §10: categories and the tree."""
+"""docs/api.md §10: categories and the tree."""
 
 from inventory_app.models import Category, InventoryItem
 from tests.factories import make_category, make_item

@@ -1,4 +1,4 @@
-"""Contract §15: Idempotency-Key on POST movements and reservations."""
+"""docs/api.md §15: Idempotency-Key on POST movements and reservations."""
 
 import pytest
 from django.utils import timezone

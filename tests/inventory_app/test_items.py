@@ -1,4 +1,4 @@
-"""Contract §11: inventory items."""
+"""docs/api.md §11: inventory items."""
 
 import pytest
 

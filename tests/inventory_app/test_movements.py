@@ -1,4 +1,4 @@
-"""Contract §12: the stock ledger."""
+"""docs/api.md §12: the stock ledger."""
 
 import pytest
 from django.core.management import call_command

@@ -1,4 +1,4 @@
-"""Contract §5: role × action for every inventory route; 401 without a valid token."""
+"""docs/api.md §5: role × action for every inventory route; 401 without a valid token."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Contract §14: reservations, expiry, release and commit."""
+"""docs/api.md §14: reservations, expiry, release and commit."""
 
 from datetime import timedelta
 

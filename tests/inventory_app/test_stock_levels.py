@@ -1,4 +1,4 @@
-"""Contract §13: stock levels by branch and low stock."""
+"""docs/api.md §13: stock levels by branch and low stock."""
 
 from prometheus_client import REGISTRY
 

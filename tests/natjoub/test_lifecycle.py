@@ -259,6 +259,9 @@ JSON = {"Content-Type": "application/json"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SMALL_JSON = json.dumps({"name": "x" * 300}).encode()
 OVER_LIMIT = b"x" * 1_100_000  # over the 1 MiB limit: 413 before anything reads it
+CHUNKED = {"Transfer-Encoding": "chunked"}
+CHUNKED_REFRESH = (b'{"refreshToken": ', b'"not-a-token"}')  # sent as two chunks
+CHUNKED_OVER_LIMIT = tuple([b"y" * 100_000] * 11)
 
 
 def keep_alive_cases(token: str) -> list[tuple[str, str, bytes | None, dict, int]]:
@@ -272,6 +275,17 @@ def keep_alive_cases(token: str) -> list[tuple[str, str, bytes | None, dict, int
         ("PATCH", "/api/v1/inventory/branches", SMALL_JSON, {**JSON, **bearer}, 405),
         ("POST", "/api/v1/auth/refresh-token", b"a=1&b=2", FORM, 415),
         ("POST", "/api/v1/inventory/categories", OVER_LIMIT, {**JSON, **bearer}, 413),
+        ("POST", "/health/live", SMALL_JSON, JSON, 405),
+        # chunked bodies (no Content-Length): parsed (401 for a bad token, not 400 "required")...
+        ("POST", "/api/v1/auth/refresh-token", CHUNKED_REFRESH, {**JSON, "Transfer-Encoding": "chunked"}, 401),
+        # ...and measured against the limit
+        (
+            "POST",
+            "/api/v1/inventory/categories",
+            CHUNKED_OVER_LIMIT,
+            {**JSON, **bearer, "Transfer-Encoding": "chunked"},
+            413,
+        ),
         ("GET", "/api/v1/inventory/branches", None, bearer, 200),
     ]
 
@@ -300,7 +314,10 @@ def test_keep_alive_connections_survive_early_rejections(data_dir, cleanup):
         for i in range(per_client):
             method, path, body, headers, expected = cases[(i + offset) % len(cases)]
             try:
-                conn.request(method, path, body=body, headers=headers)
+                chunked = isinstance(body, tuple)
+                conn.request(
+                    method, path, body=iter(body) if chunked else body, headers=headers, encode_chunked=chunked
+                )
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as exc:

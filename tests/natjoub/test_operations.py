@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from natjoub import health
 from natjoub.logging import JsonFormatter
+from tests.helpers import assert_error
 
 
 @pytest.mark.parametrize(
@@ -166,3 +167,20 @@ def test_schema_and_docs_are_served_from_local_assets(client):
         assert assets
         for asset in assets:
             assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/", "/health", "/health/live", "/health/ready", "/metrics"])
+def test_operations_routes_answer_other_methods_with_the_405_envelope(client, path):
+    response = client.post(path, data=b"{}", content_type="application/json")
+    assert_error(
+        response,
+        405,
+        "METHOD_NOT_ALLOWED",
+        "The HTTP method is not allowed for this endpoint",
+        top="Method not allowed",
+    )
+    assert response["Allow"] == "GET, HEAD"
+
+
+def test_operations_routes_answer_head(client, db):
+    assert client.head("/health/live").status_code == 200

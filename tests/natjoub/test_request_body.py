@@ -51,6 +51,39 @@ def test_a_chunked_body_is_read_until_its_end():
     assert seen["headers"]["Connection"] == "keep-alive"
 
 
+def test_a_chunked_body_reaches_the_application_with_its_length():
+    received = {}
+
+    def app(environ, start_response):
+        received["length"] = environ["CONTENT_LENGTH"]
+        received["body"] = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        start_response("201 Created", [])
+        return [b"{}"]
+
+    body = b'{"name": "sent in chunks"}'
+    stream = Stream(body)
+    environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, "HTTP_TRANSFER_ENCODING": "chunked"}
+    DrainRequestBody(app, body_limit=1024)(environ, lambda *a: None)
+    assert received == {"length": str(len(body)), "body": body}
+
+
+def test_a_chunked_body_over_the_limit_announces_a_length_over_it_and_is_drained():
+    received = {}
+
+    def app(environ, start_response):
+        received["length"] = int(environ["CONTENT_LENGTH"])  # the body-size middleware answers 413
+        start_response("413 Payload Too Large", [])
+        return [b"{}"]
+
+    stream = Stream(b"z" * 5000)
+    environ = {"REQUEST_METHOD": "POST", "wsgi.input": stream, "HTTP_TRANSFER_ENCODING": "chunked"}
+    seen = {}
+    DrainRequestBody(app, body_limit=1024)(environ, lambda status, headers, exc=None: seen.update(dict(headers)))
+    assert received["length"] == 1025
+    assert stream.tell() == 5000  # the rest was read: the connection stays usable
+    assert "Connection" not in seen
+
+
 def test_a_body_beyond_the_drain_limit_is_not_read_and_the_connection_is_closed():
     length = DRAIN_LIMIT + 1_000_000
     seen, stream, _ = call(app_reading(0), b"", CONTENT_LENGTH=str(length))

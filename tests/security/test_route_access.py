@@ -188,7 +188,7 @@ def test_non_admin_cannot_manage_other_users(world, role):
 
 
 def test_seller_acting_on_another_sellers_reservation_is_recorded_as_themself(world):
-    """Contract §14.3: any caller with the role may act on any reservation, but the ledger
+    """docs/api.md §14.3: any caller with the role may act on any reservation, but the ledger
     names the committer, never the reservation's creator."""
     other = world.other_seller
     response = send(bearer_client(other), "POST", f"/api/v1/inventory/reservations/{world.reservation.pk}/commit")

@@ -94,7 +94,7 @@ class Command(BaseCommand):
                 connection.close_pool()  # no pool threads left in this process
 
     def _serve(self, options) -> supervisor.Outcome:
-        metrics_dir = self._metrics_dir()
+        metrics_dir, created = self._metrics_dir()
         env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), WORKER_FLAG: "1"}
         command = [
             sys.executable, "-m", "natjoub.serving.granian_main",
@@ -112,19 +112,21 @@ class Command(BaseCommand):
         try:
             outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
         finally:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+            if created:  # an operator's PROMETHEUS_MULTIPROC_DIR stays (its stale files go at the next start)
+                shutil.rmtree(metrics_dir, ignore_errors=True)
         if outcome.stop_requested:
             self.stdout.write("NatJoub stopped.")
         return outcome
 
     @staticmethod
-    def _metrics_dir() -> Path:
+    def _metrics_dir() -> tuple[Path, bool]:
+        """The workers' shared metrics folder, and whether this process created it."""
         configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         path = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="natjoub-metrics-"))
         path.mkdir(parents=True, exist_ok=True)
         for stale in path.glob("*.db"):  # counters of a previous run must not leak into this one
             stale.unlink()
-        return path
+        return path, not configured
 
     def _announce(self, port: int) -> None:
         base = f"http://127.0.0.1:{port}"
