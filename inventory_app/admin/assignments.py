@@ -28,7 +28,7 @@ class AssignmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:  # (a new row has a pk already: UUIDs default to uuid4)
             for field in self.fields.values():
                 field.disabled = True
 
@@ -37,6 +37,17 @@ class AssignmentFormSet(BaseInlineFormSet):
     """Saves through ``assignment_create`` / ``assignment_delete`` (the API's rules)."""
 
     created_by = None  # set per request by the inline
+
+    def _construct_form(self, i, **kwargs):
+        """Every row shares one evaluation of each select's choices (one query, not one per row)."""
+        form = super()._construct_form(i, **kwargs)
+        cache = self.__dict__.setdefault("_choices", {})
+        for name, field in form.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                if name not in cache:
+                    cache[name] = list(field.choices)
+                field.choices = cache[name]
+        return form
 
     def save_new(self, form, commit=True):
         data = {**form.cleaned_data, self.fk.name: self.instance}
