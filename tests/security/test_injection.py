@@ -293,7 +293,9 @@ def test_hostile_path_values(world, op, placeholder):
 
 
 # -- headers ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/api/v1/inventory/movements", "/api/v1/inventory/reservations"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/inventory/movements", "/api/v1/inventory/reservations", "/api/v1/inventory/transfers"]
+)
 def test_hostile_idempotency_keys(world, path):
     op = next(op for op in OPERATIONS if op.key == f"POST {path}")
     before = db_fingerprint()
