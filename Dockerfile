@@ -72,13 +72,15 @@ COPY auth_app auth_app
 COPY inventory_app inventory_app
 COPY templates templates
 
-# Static files (admin, Swagger UI/Redoc assets) collected at build time. The settings refuse to
-# start in production without real secrets, and without DATABASE_URL they would start an embedded
-# PostgreSQL, so this one command gets throw-away values (nothing connects to the database here).
+# Static files (admin, Swagger UI/Redoc assets) collected at build time. Production settings refuse
+# every secret shipped in the repository (these included), and without DATABASE_URL they would start
+# an embedded PostgreSQL, so this one command runs with development settings and throw-away values
+# (nothing connects to the database here; collectstatic does not depend on the environment).
 # Metrics files written while importing the project go to a scratch dir that is removed afterwards.
 RUN set -eu; \
     scratch="$(mktemp -d)"; \
     PROMETHEUS_MULTIPROC_DIR="$scratch" \
+    APP_ENVIRONMENT=development \
     DJANGO_SECRET_KEY="build-only-secret-key-not-used-at-runtime-0123456789abcdefghijklmnop" \
     JWT_SECRET="build-only-jwt-secret-not-used-at-runtime-0123456789abcdefghijklmnopqrstuv" \
     DATABASE_URL="postgresql://build:build@127.0.0.1:5432/build" \

@@ -5,11 +5,12 @@ active admin, sessions ended on deactivation, the same reset token and e-mail as
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import logout
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 
 from auth_app import services
-from auth_app.models import Credential, RefreshToken, Role, User
+from auth_app.models import Credential, RefreshToken, Role, Session, User
 from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 
@@ -32,6 +33,21 @@ class CredentialInline(ReadOnlyMixin, admin.StackedInline):
     readonly_fields = fields
 
 
+class SessionInline(ReadOnlyMixin, admin.TabularInline):
+    """The user's sign-ins (docs/api.md §30), newest use first; end them from the Sessions page."""
+
+    model = Session
+    extra = 0
+    fields = ("short_id", "user_agent", "ip_address", "created_at", "last_used_at", "ended_at")
+    readonly_fields = fields
+    ordering = ("-last_used_at", "id")
+    verbose_name_plural = "Sessions (end one from the Sessions page: select it, action 'End selected sessions')"
+
+    @admin.display(description="Session")
+    def short_id(self, obj: Session) -> str:
+        return str(obj.pk)[:8]
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     list_display = ("full_name", "email", "role", "is_verified", "is_active", "created_at")
@@ -51,7 +67,7 @@ class UserAdmin(admin.ModelAdmin):
         "updated_at",
     )  # fmt: skip
     readonly_fields = ("role", "is_active", "sessions_revoked_at", "created_at", "updated_at")
-    inlines = (CredentialInline,)
+    inlines = (CredentialInline, SessionInline)
     actions = ("activate_users", "deactivate_users", "send_password_reset", "revoke_sessions")
 
     def has_add_permission(self, request) -> bool:
@@ -79,7 +95,8 @@ class UserAdmin(admin.ModelAdmin):
         changed, refused = 0, []
         for user in queryset.order_by("created_at", "id"):
             try:
-                services.user_set_status(user_id=user.pk, is_active=is_active)
+                services.user_set_status(user_id=user.pk, is_active=is_active, actor_id=request.user.pk)
+                self.log_change(request, user, "Activated" if is_active else "Deactivated (sessions ended)")
                 changed += 1
             except ApplicationError as exc:
                 refused.append(f"{user}: {exc.message}")
@@ -106,6 +123,7 @@ class UserAdmin(admin.ModelAdmin):
                 skipped += 1
                 continue
             services.password_reset_request(email=user.credentials.email)
+            self.log_change(request, user, "Sent a password reset e-mail")
             sent += 1
         self.message_user(request, f"Password reset e-mail sent to {sent} user(s).", messages.SUCCESS)
         if skipped:
@@ -114,7 +132,12 @@ class UserAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke all sessions of selected users (API tokens and admin sign-ins)")
     def revoke_sessions(self, request, queryset):
         user_ids = list(queryset.values_list("pk", flat=True))
-        revoked = services.user_sessions_revoke(user_ids=user_ids)
+        revoked = services.user_sessions_revoke(user_ids=user_ids, actor_id=request.user.pk)
+        for user in queryset:
+            self.log_change(request, user, "Revoked all sessions")
+        if request.user.pk in user_ids:
+            logout(request)  # one's own sign-in ended too: a fresh session, not a deleted one
+            return
         self.message_user(
             request,
             f"Sessions revoked for {len(user_ids)} user(s): {revoked.refresh_tokens} refresh token(s), "
@@ -145,8 +168,45 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected refresh tokens")
     def revoke_tokens(self, request, queryset):
-        count = services.refresh_tokens_revoke(token_ids=list(queryset.values_list("pk", flat=True)))
+        tokens = list(queryset)
+        count = services.refresh_tokens_revoke(token_ids=[t.pk for t in tokens], actor_id=request.user.pk)
+        for token in tokens:
+            self.log_change(request, token, "Revoked")
         self.message_user(request, f"{count} refresh token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    """Sign-ins (docs/api.md §30). Ending one revokes its refresh tokens and refuses its access
+    tokens at once; the user stays active and may sign in again."""
+
+    list_display = ("short_id", "user", "user_agent", "ip_address", "created_at", "last_used_at", "ended_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter), "last_used_at")
+    search_fields = ("user__credentials__email", "user__first_name", "user__last_name", "ip_address")
+    list_select_related = ("user",)
+    ordering = ("-last_used_at", "id")
+    actions = ("end_sessions",)
+    fields = ("user", "user_agent", "ip_address", "created_at", "last_used_at", "ended_at")
+    readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None  # the changelist (and its action) only
+
+    @admin.display(description="Session", ordering="id")
+    def short_id(self, obj: Session) -> str:
+        return str(obj.pk)[:8]
+
+    @admin.action(description="End selected sessions")
+    def end_sessions(self, request, queryset):
+        ended = 0
+        for session in queryset.filter(ended_at__isnull=True).order_by("user_id", "id"):
+            try:
+                services.session_end(user_id=session.user_id, session_id=session.pk, actor_id=request.user.pk)
+            except ApplicationError:
+                continue  # ended meanwhile, or expired
+            self.log_change(request, session, "Ended")
+            ended += 1
+        self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
 
 
 # Roles decide what a user may do (docs/api.md §5); Django's groups and permissions are not used,

@@ -1,16 +1,17 @@
-"""Bearer authentication (docs/api.md §4.2): simplejwt validation plus one query that loads the
-active user with its role and credentials and checks the token's ``jti`` against the blacklist."""
+"""Bearer authentication (docs/api.md §4.2, §25, §30): simplejwt validation plus one query that
+loads the active user with its role and credentials, checks the token's ``jti`` against the
+blacklist and, for a token carrying ``sid``, that its session has not ended."""
 
 from __future__ import annotations
 
 import math
 
-from django.db.models import Exists
+from django.db.models import Exists, OuterRef
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 
-from auth_app.models import TokenBlacklist, User
+from auth_app.models import Session, TokenBlacklist, User
 from auth_app.tokens import AccessToken
 from natjoub.api.query import UUID_RE
 
@@ -37,25 +38,40 @@ class BearerTokenAuthentication(JWTAuthentication):
         except (TokenError, UnicodeDecodeError) as exc:
             raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
 
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:  # for the access log (natjoub.middleware), which sees the Django request
+            request._request.authenticated_user_id = result[0].pk
+        return result
+
     def get_user(self, validated_token) -> User:
-        user_id, jti = validated_token.get("user_id"), validated_token.get("jti")
+        user_id, jti, sid = validated_token.get("user_id"), validated_token.get("jti"), validated_token.get("sid")
         if not isinstance(user_id, str) or not UUID_RE.match(user_id) or not isinstance(jti, str):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
-        user = (
-            User.objects.select_related("role", "credentials")  # the profile routes need both
-            .annotate(blacklisted=Exists(TokenBlacklist.objects.filter(jti=jti).values("pk")[:1]))
-            .filter(pk=user_id, is_active=True)
-            .first()
+        if sid is not None and (not isinstance(sid, str) or not UUID_RE.match(sid)):
+            raise exceptions.AuthenticationFailed("Invalid or expired token")
+        users = User.objects.select_related(
+            "role", "credentials"
+        ).annotate(  # the profile routes need both
+            blacklisted=Exists(TokenBlacklist.objects.filter(jti=jti).values("pk")[:1])
         )
-        if user is None or user.blacklisted or _issued_before_revocation(validated_token, user):
+        if sid is not None:  # in the same query: no extra round trip for the session check
+            live = Session.objects.filter(pk=sid, user_id=OuterRef("pk"), ended_at__isnull=True)
+            users = users.annotate(session_live=Exists(live.values("pk")[:1]))
+        user = users.filter(pk=user_id, is_active=True).first()
+        if user is None or user.blacklisted:
+            raise exceptions.AuthenticationFailed("Invalid or expired token")
+        if (not user.session_live) if sid is not None else _issued_before_revocation(validated_token, user):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
         return user
 
 
 def _issued_before_revocation(token, user: User) -> bool:
-    """``iat`` has whole seconds, so every token of the revocation's own second is refused too
-    (one issued just before the revocation must not survive it); signing in again works from the
-    next second on."""
+    """For a token without ``sid`` (minted before sessions existed): refused when issued before the
+    user's sessions last ended. ``iat`` has whole seconds, so every token of the revocation's own
+    second is refused too. That costs nothing legitimate: every token issued since sessions exist
+    carries ``sid`` and is judged by its session, so no ``sid``-less token can postdate a
+    revocation (a fresh login in the same second gets a new session and works)."""
     revoked = user.sessions_revoked_at
     if revoked is None:
         return False

@@ -1,11 +1,16 @@
-"""Django auth backend for the admin site: e-mail (case-insensitive) and password."""
+"""Django auth backend for the admin site: e-mail (case-insensitive) and password, under the same
+per-identifier failure limit as the API's login (docs/api.md §29.1)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied
 
 from auth_app.models import User
+from natjoub import ratelimit
+from natjoub.api.errors import RateLimited
+from natjoub.audit import audit, identifier_hash
 
 _DUMMY_HASH: str | None = None
 
@@ -23,12 +28,17 @@ class EmailBackend(ModelBackend):
         email = email or username
         if not email or password is None:
             return None
+        try:
+            ratelimit.check_identifier(email)
+        except RateLimited:
+            raise PermissionDenied from None  # no backend may try: the form answers "not correct"
         user = User.objects.select_related("role", "credentials").filter(credentials__email__iexact=email).first()
         if user is None:
             dummy_password_check(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        elif user.check_password(password):
+            return user if self.user_can_authenticate(user) else None
+        ratelimit.record_identifier_failure(email)
+        audit("login.failure", identifier_hash=identifier_hash(email), site="admin")
         return None
 
     def get_user(self, user_id):

@@ -74,3 +74,7 @@ class OtpResendTooSoon(ApplicationError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.data["retry_after"])}
+
+
+class SessionNotFound(ApplicationError):
+    code, status, template = ErrorCode.SESSION_NOT_FOUND, 404, "Session not found"

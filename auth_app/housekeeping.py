@@ -8,7 +8,7 @@ from natjoub.registry import MaintenanceJob
 JOBS = (
     MaintenanceJob(
         "expired_tokens",
-        "Expired refresh tokens and blacklist entries; used or expired password reset tokens",
+        "Expired refresh tokens and blacklist entries; used or expired password reset tokens; old sessions",
         expired_tokens_purge,
         order=10,
     ),

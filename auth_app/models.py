@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from natjoub.db.models import CreatedAtModel, TimestampedModel
@@ -54,8 +55,9 @@ class User(TimestampedModel):
     gender = models.CharField(max_length=20, choices=Gender.choices, null=True, blank=True)
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="users")
     is_active = models.BooleanField(default=True, db_index=True)
-    # "Revoke all sessions" (back office): access tokens issued before this second are refused.
-    # Access tokens are stateless, so this is the one way to end them before they expire.
+    # When every session of the user last ended (logout, reset, deactivation, revoke-all). Tokens
+    # carrying a ``sid`` are refused through their session; this refuses the ``sid``-less tokens
+    # minted before sessions existed that were issued before this second (docs/api.md §30).
     sessions_revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
@@ -158,10 +160,37 @@ class Credential(TimestampedModel):
         return self.email
 
 
+class Session(CreatedAtModel):
+    """One sign-in (docs/api.md §30): login creates it, refresh rotation keeps it, and it ends at
+    logout, reset, deactivation, revoke-all, reuse detection, or when its owner ends it. Access
+    tokens carry its id (``sid``) and are refused once ``ended_at`` is set; a session whose last
+    refresh token expired (``last_used_at`` older than the refresh lifetime) has ended too."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)  # inet
+    last_used_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"auth_schema"."sessions"'
+        ordering = ["-last_used_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-last_used_at"], condition=models.Q(ended_at__isnull=True), name="sessions_live_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"session {str(self.pk)[:8]} of {self.user_id}"
+
+
 class RefreshToken(CreatedAtModel):
     """A refresh token, stored as the SHA-256 hex of the token (never the token itself)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    # null for tokens issued before sessions existed
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, null=True, blank=True, related_name="refresh_tokens")
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
     is_revoked = models.BooleanField(default=False)

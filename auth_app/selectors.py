@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from django.db.models import Q, QuerySet, Value
+from django.conf import settings
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from auth_app.models import Credential, User
+from auth_app.models import Credential, Session, User
 
 
 def users_with_credentials() -> QuerySet[User]:
@@ -66,3 +69,22 @@ def user_list(*, role: str | None = None, is_active: bool | None = None, search:
             | Q(credentials__username__icontains=search)
         )
     return users.order_by("created_at", "id")
+
+
+def live_sessions(*, user_id: uuid.UUID | str) -> QuerySet[Session]:
+    """The user's sessions that have not ended (docs/api.md §30), newest use first. A session
+    whose last refresh token has expired (issued at ``last_used_at``) has ended too."""
+    horizon = timezone.now() - timedelta(seconds=settings.JWT_REFRESH_TTL_SECONDS)
+    return Session.objects.filter(user_id=user_id, ended_at__isnull=True, last_used_at__gt=horizon).order_by(
+        "-last_used_at", "id"
+    )
+
+
+def session_list(*, user_id: uuid.UUID | str, current_session_id: str | None) -> QuerySet[Session]:
+    """The caller's live sessions with ``current`` marking the presented token's (§30)."""
+    sessions = live_sessions(user_id=user_id)
+    if current_session_id is None:  # a token from before sessions existed
+        return sessions.annotate(current=Value(False, output_field=BooleanField()))
+    return sessions.annotate(
+        current=Case(When(pk=current_session_id, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )

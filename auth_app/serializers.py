@@ -153,6 +153,21 @@ class DashboardOutput(serializers.Serializer):
     pending_orders = serializers.IntegerField(read_only=True)
 
 
+class SessionOutput(serializers.Serializer):
+    """SessionResponse (docs/api.md §30)."""
+
+    id = serializers.UUIDField(read_only=True)
+    user_agent = serializers.CharField(read_only=True)
+    ip_address = serializers.CharField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(read_only=True)
+    current = serializers.BooleanField(read_only=True, help_text="The session of the presented token")
+
+
+class SessionsEndedOutput(serializers.Serializer):
+    ended = serializers.IntegerField(read_only=True)
+
+
 class BookingOutput(serializers.Serializer):
     """Customer bookings are a stub: the list is always empty."""
 

@@ -1,5 +1,6 @@
 """JWTs per docs/api.md §4.1, built on simplejwt's Token: HS256 with JWT_SECRET, ``iss``/``aud``,
-``user_id``, ``type``, a UUID4 ``jti``, ``iat``/``exp``; access tokens add ``role``."""
+``user_id``, ``sid`` (the session, §30), ``type``, a UUID4 ``jti``, ``iat``/``exp``; access tokens
+add ``role``."""
 
 from __future__ import annotations
 
@@ -47,16 +48,19 @@ class RefreshJWT(_NatJoubToken):
         return timedelta(seconds=settings.JWT_REFRESH_TTL_SECONDS)
 
 
-def issue_access_token(user) -> AccessToken:
+def issue_access_token(user, session_id=None) -> AccessToken:
     token = AccessToken()
     token["user_id"] = str(user.pk)
+    if session_id is not None:
+        token["sid"] = str(session_id)
     token["role"] = user.role.name
     return token
 
 
-def issue_refresh_jwt(user) -> RefreshJWT:
+def issue_refresh_jwt(user, session_id) -> RefreshJWT:
     token = RefreshJWT()
     token["user_id"] = str(user.pk)
+    token["sid"] = str(session_id)
     return token
 
 

@@ -1,9 +1,12 @@
-"""Auth API (docs/api.md §6): public flows, and a route group per role (§5)."""
+"""Auth API (docs/api.md §6, §30): public flows, and a route group per role (§5) with the caller's
+profile and sessions."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 
@@ -17,6 +20,7 @@ from auth_app.exceptions import (
     InvalidRole,
     LastAdmin,
     OtpResendTooSoon,
+    SessionNotFound,
     UserAlreadyExists,
     UserNotFound,
 )
@@ -35,6 +39,8 @@ from auth_app.serializers import (
     RegisterInput,
     ResendOtpInput,
     ResetPasswordInput,
+    SessionOutput,
+    SessionsEndedOutput,
     TokenOutput,
     UserOutput,
     UserStatusInput,
@@ -42,11 +48,23 @@ from auth_app.serializers import (
     auth_payload,
     user_payload,
 )
+from natjoub.api.errors import RateLimited
 from natjoub.api.views import ApiViewSet, no_body
+from natjoub.ratelimit import client_ip
 
 REGISTERED = "User registered successfully. Please verify your account with the OTP sent to your email."
 RESET_SENT = "If the account exists, password reset instructions have been sent to its email"
 DASHBOARD_STUB = {"total_bookings": 0, "active_listings": 0, "revenue": "0.00", "pending_orders": 0}
+
+
+def signing_client(request) -> services.Client:
+    """The user agent and address a new session records (docs/api.md §30)."""
+    address = client_ip(request)
+    try:
+        address = str(ipaddress.ip_address(address))
+    except ValueError:
+        address = None
+    return services.Client(user_agent=request.META.get("HTTP_USER_AGENT", ""), ip_address=address)
 
 
 class PublicAuthViewSet(ApiViewSet):
@@ -56,8 +74,8 @@ class PublicAuthViewSet(ApiViewSet):
     permission_map = {"*": [AllowAny]}
     error_map = {
         "register": (InvalidRole, UserAlreadyExists),
-        "login": (InvalidCredentials, AccountDeactivated),
-        "verify_otp": (UserNotFound, InvalidOtp),
+        "login": (InvalidCredentials, AccountDeactivated, RateLimited),
+        "verify_otp": (UserNotFound, InvalidOtp, RateLimited),
         "resend_otp": (UserNotFound, OtpResendTooSoon),
         "reset_password": (InvalidResetToken,),
         "refresh_token": (InvalidRefreshToken, AccountDeactivated),
@@ -66,13 +84,13 @@ class PublicAuthViewSet(ApiViewSet):
     @extend_schema(tags=["auth"], request=RegisterInput, responses={201: AuthOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="register")
     def register(self, request):
-        user, tokens = services.user_register(**self.validated(RegisterInput))
+        user, tokens = services.user_register(**self.validated(RegisterInput), client=signing_client(request))
         return self.respond(auth_payload(user, tokens), REGISTERED, status=201)
 
     @extend_schema(tags=["auth"], request=LoginInput, responses={200: AuthOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="login")
     def login(self, request):
-        user, tokens = services.user_login(**self.validated(LoginInput))
+        user, tokens = services.user_login(**self.validated(LoginInput), client=signing_client(request))
         return self.respond(auth_payload(user, tokens), "Login successful")
 
     @extend_schema(tags=["auth"], request=VerifyOtpInput, responses={200: MessageOutput}, auth=[])
@@ -103,14 +121,15 @@ class PublicAuthViewSet(ApiViewSet):
     @extend_schema(tags=["auth"], request=RefreshTokenInput, responses={200: TokenOutput}, auth=[])
     @action(detail=False, methods=["post"], url_path="refresh-token")
     def refresh_token(self, request):
-        tokens = services.token_refresh(**self.validated(RefreshTokenInput))
+        tokens = services.token_refresh(**self.validated(RefreshTokenInput), client=signing_client(request))
         return self.respond(tokens, "Token refreshed successfully")
 
 
 class RoleAuthViewSet(ApiViewSet):
-    """Profile and logout, shared by the three role groups (each subclass sets its permission)."""
+    """Profile, sessions and logout, shared by the three role groups (each subclass sets its
+    permission)."""
 
-    error_map = {"update_profile": (UserAlreadyExists,)}
+    error_map = {"update_profile": (UserAlreadyExists,), "sessions_terminate": (SessionNotFound,)}
 
     @extend_schema(responses={200: ProfileOutput})
     @action(detail=False, methods=["get"], url_path="profile")
@@ -129,6 +148,26 @@ class RoleAuthViewSet(ApiViewSet):
     def logout(self, request):
         services.session_logout(user=request.user, access_token=request.auth)
         return self.respond({"message": "Logged out successfully"}, "Logout successful")
+
+    # -- sessions (§30). Method names order the routes: revoke-others before sessions/{id}. --------
+    @extend_schema(responses={200: SessionOutput(many=True)})
+    @action(detail=False, methods=["get"], url_path="sessions")
+    def sessions(self, request):
+        rows = selectors.session_list(user_id=request.user.pk, current_session_id=request.auth.get("sid"))
+        return self.list_response(rows, SessionOutput, "Sessions retrieved successfully")
+
+    @extend_schema(request=None, responses={200: SessionsEndedOutput})
+    @action(detail=False, methods=["post"], url_path="sessions/revoke-others")
+    @no_body
+    def sessions_revoke_others(self, request):
+        ended = services.sessions_revoke_others(user_id=request.user.pk, current_session_id=request.auth.get("sid"))
+        return self.respond({"ended": ended}, "Other sessions ended")
+
+    @extend_schema(responses={200: OpenApiResponse(description="Session ended; `data` is null")})
+    @action(detail=False, methods=["delete"], url_path=r"sessions/(?P<pk>[^/]+)")
+    def sessions_terminate(self, request, pk):
+        services.session_end(user_id=request.user.pk, session_id=pk)
+        return self.respond(None, "Session ended")
 
 
 @extend_schema(tags=["admin auth"])
@@ -188,10 +227,10 @@ class AdminUserViewSet(ApiViewSet):
     @action(detail=True, methods=["put"], url_path="status")
     def status(self, request, pk):
         data = self.validated(UserStatusInput)
-        user = services.user_set_status(user_id=pk, is_active=data["is_active"])
+        user = services.user_set_status(user_id=pk, is_active=data["is_active"], actor_id=request.user.pk)
         return self.respond({"user": user_payload(user)}, "User status updated successfully")
 
     @extend_schema(responses={200: MessageOutput})
     def destroy(self, request, pk):
-        services.user_delete(user_id=pk)
+        services.user_delete(user_id=pk, actor_id=request.user.pk)
         return self.respond({"message": "User deleted successfully"}, "User deleted successfully")

@@ -13,7 +13,8 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"mess
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        if not hasattr(record, "request_id"):  # a deferred record (audit) brings the id of its request
+            record.request_id = request_id_var.get()
         return True
 
 
@@ -30,3 +31,11 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TracebacksOnly(logging.Filter):
+    """For ``django.request``: keep the records of uncaught exceptions (they carry the traceback)
+    and drop the one-line repeats of responses the access log already records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is not None

@@ -21,6 +21,11 @@ HTTP_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+RATE_LIMIT_BACKEND_ERRORS = Counter(
+    "natjoub_rate_limit_backend_errors",
+    "Requests let through because the rate-limit cache could not be reached (docs/api.md §29.1)",
+)
+
 _scrape_collectors: list = []
 
 

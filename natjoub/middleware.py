@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
-import math
 import re
 import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import DatabaseError
 from django.urls import Resolver404, resolve
 
+from natjoub import ratelimit
 from natjoub.api.envelope import error_response
-from natjoub.api.errors import PayloadTooLarge, RateLimited, ServiceUnavailable
+from natjoub.api.errors import PayloadTooLarge
 from natjoub.logging import request_id_var
 from natjoub.metrics import HTTP_DURATION, HTTP_REQUESTS
+from natjoub.ratelimit import client_ip
 
 access_log = logging.getLogger("natjoub.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -55,23 +53,15 @@ def _http_metrics(method: str, route: str, status: str):
     return HTTP_REQUESTS.labels(method, route, status), HTTP_DURATION.labels(method, route, status)
 
 
-def client_ip(request) -> str:
-    """REMOTE_ADDR, or the n-th address from the right of X-Forwarded-For behind n trusted proxies
-    when that entry is an IP address (anything else, e.g. a NUL or 10 kB of text, is not one and
-    must not reach a cache key or a log line)."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    hops = settings.TRUSTED_PROXY_COUNT
-    if hops > 0:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if len(forwarded) >= hops:
-            candidate = forwarded[-hops]
-            # an IPv6 scope id ("fe80::1%<anything>") would carry arbitrary text through ip_address()
-            if len(candidate) <= 45 and "%" not in candidate:
-                try:
-                    return str(ipaddress.ip_address(candidate))
-                except ValueError:
-                    pass
-    return remote
+def _user_id(request) -> str | None:
+    """Who made the request: the bearer token's user (DRF records it on the Django request, see
+    auth_app/authentication.py) or the admin site's signed-in user."""
+    user_id = getattr(request, "authenticated_user_id", None)
+    if user_id is None:
+        user = getattr(request, "user", None)  # set by the admin's authentication middleware only
+        if user is not None and getattr(user, "is_authenticated", False):
+            user_id = user.pk
+    return None if user_id is None else str(user_id)
 
 
 class RequestContextMiddleware:
@@ -106,6 +96,7 @@ class RequestContextMiddleware:
                         "status": response.status_code,
                         "duration_ms": round(duration * 1000, 2),
                         "client_ip": client_ip(request),
+                        "user_id": _user_id(request),
                     },
                 )
             return response
@@ -113,64 +104,16 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-AUTH_ENDPOINTS = {
-    "register",
-    "login",
-    "verify-otp",
-    "resend-otp",
-    "forgot-password",
-    "reset-password",
-    "refresh-token",
-}
-_AUTH_PATH = re.compile(r"^/api/v1/auth/([a-z-]+)/?$")
-ADMIN_LOGIN_PATH = "/admin/login/"
-
-
-def rate_limit_bucket(request) -> tuple[str, int] | None:
-    """Which bucket (name, limit per window) a request counts in, if any (docs/api.md §19)."""
-    path = request.path
-    match = _AUTH_PATH.match(path)
-    if match and match[1] in AUTH_ENDPOINTS:
-        return "auth", settings.RATE_LIMIT_AUTH_PER_MINUTE
-    if path == ADMIN_LOGIN_PATH and request.method == "POST":
-        return "auth", settings.RATE_LIMIT_AUTH_PER_MINUTE  # admin sign-ins share the auth bucket
-    if path.startswith("/api/v1/"):
-        return "api", settings.RATE_LIMIT_API_PER_MINUTE
-    return None
-
-
-def hit_counter(key: str, window: int) -> tuple[int, float]:
-    """Atomically count one request; (count in window, seconds until the window ends)."""
-    if hasattr(cache, "hit"):
-        return cache.hit(key, window)
-    client = cache._cache.get_client(key, write=True)  # Redis: SET NX EX + INCR + PTTL, one round trip
-    full_key = cache.make_and_validate_key(key)
-    pipe = client.pipeline()
-    pipe.set(full_key, 0, ex=window, nx=True)
-    pipe.incr(full_key)
-    pipe.pttl(full_key)
-    _, count, ttl_ms = pipe.execute()
-    return int(count), max(ttl_ms, 0) / 1000
-
-
 class RateLimitMiddleware:
+    """The per-client buckets of docs/api.md §29.1 (natjoub/ratelimit.py), before routing."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.RATE_LIMIT_ENABLED:
-            bucket = rate_limit_bucket(request)
-            if bucket is not None:
-                name, limit = bucket
-                try:
-                    count, seconds_left = hit_counter(
-                        f"rl:{name}:{client_ip(request)}", settings.RATE_LIMIT_WINDOW_SECONDS
-                    )
-                except DatabaseError:
-                    return error_response(ServiceUnavailable())
-                if count > limit:
-                    retry_after = max(1, math.ceil(seconds_left))
-                    return error_response(RateLimited(retry_after=retry_after))
+        refusal = ratelimit.check_request(request)
+        if refusal is not None:
+            return error_response(refusal)
         return self.get_response(request)
 
 
@@ -221,3 +164,37 @@ def _admin_only(middleware_class):
 AdminSessionMiddleware = _admin_only(SessionMiddleware)
 AdminAuthenticationMiddleware = _admin_only(AuthenticationMiddleware)
 AdminMessageMiddleware = _admin_only(MessageMiddleware)
+
+
+SIGNED_IN_AT = "natjoub_signed_in_at"
+
+
+class AdminSessionLimitMiddleware:
+    """The absolute limit of an admin sign-in (SESSION_COOKIE_AGE_SECONDS, docs/api.md §32); the
+    idle limit is the session cookie's age, renewed on every admin request. A session older than
+    the limit, or one without its sign-in time, is signed out (the admin then asks to sign in)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_admin_path(request) and getattr(request, "user", None) is not None and request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            if not isinstance(signed_in_at, int | float) or (
+                time.time() - signed_in_at > settings.SESSION_COOKIE_AGE_SECONDS
+            ):
+                from django.contrib.auth import logout
+
+                logout(request)
+        return self.get_response(request)
+
+
+def _record_sign_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()
+
+
+def connect_signals() -> None:
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.connect(_record_sign_in, dispatch_uid="natjoub.admin_sign_in_time")

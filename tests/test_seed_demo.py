@@ -156,3 +156,28 @@ def test_transfers_flag_dispatches_the_example_transfer_once(capsys):
     assert "Transfers dispatched: 0" in capsys.readouterr().out
     assert StockTransfer.objects.count() == 1
     call_command("reconcile_stock")
+
+
+# -- finding 2: no demo accounts in production (docs/api.md §32) ------------------------------------
+def test_seed_demo_refuses_production_unless_allowed(settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="Refusing to seed demo data in production"):
+        call_command("seed_demo")
+    assert not User.objects.filter(credentials__email="admin@example.com").exists()
+    call_command("seed_demo", "--allow-production")
+    assert User.objects.filter(credentials__email="admin@example.com").exists()
+
+
+def test_serve_never_seeds_or_prints_demo_passwords_in_production(settings):
+    import io
+
+    from natjoub.management.commands.serve import Command
+
+    for production, seeds in ((True, False), (False, True)):
+        settings.PRODUCTION = production
+        command = Command(stdout=io.StringIO())
+        command._announce(8080)
+        assert ("admin123" in command.stdout.getvalue()) is not production
+        assert command._seeds({"no_seed": False}) is seeds

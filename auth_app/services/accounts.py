@@ -14,8 +14,10 @@ from auth_app.emails import send_otp_after_commit
 from auth_app.exceptions import AdminRegistrationRefused, InvalidRole, LastAdmin, UserNotFound
 from auth_app.models import Credential, RefreshToken, Role, RoleName, User
 from auth_app.otp import OTP_LIFETIME, generate_otp, otp_hash
-from auth_app.services.common import conflict_from_integrity_error, ensure_unique, revoke_refresh_tokens
-from auth_app.services.sessions import tokens_issue
+from auth_app.services.common import conflict_from_integrity_error, ensure_unique
+from auth_app.services.revocation import end_every_session
+from auth_app.services.sessions import NO_CLIENT, Client, session_start, tokens_issue
+from natjoub.audit import audit
 
 REGISTRABLE_ROLES = (RoleName.SELLER, RoleName.CUSTOMER)
 USER_FIELDS = ("first_name", "last_name", "dob", "gender")
@@ -80,8 +82,10 @@ def user_register(
     phone_number: str | None = None,
     dob: dt.date | None = None,
     gender: str | None = None,
+    client: Client = NO_CLIENT,
 ) -> tuple[User, dict]:
-    """Role → uniqueness → user and credentials in one transaction → first OTP e-mail → tokens."""
+    """Role → uniqueness → user and credentials in one transaction → first OTP e-mail → a first
+    session and its tokens."""
     role_name = _registrable_role(role)
     ensure_unique(email=email, username=username, phone_number=phone_number)
     password_hash = make_password(password)  # slow (bcrypt): before the transaction
@@ -100,9 +104,11 @@ def user_register(
                 gender=gender,
                 otp_code=code,
             )
-            tokens = tokens_issue(user=user)
+            session = session_start(user=user, client=client)
+            tokens = tokens_issue(user=user, session=session)
             send_otp_after_commit(email, code)
             transaction.on_commit(metrics.REGISTRATIONS.inc)
+            audit("user.registered", actor_id=user.pk, target_id=user.pk, role=role_name, session_id=session.pk)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise conflict_from_integrity_error(exc) from None
     return user, tokens
@@ -187,27 +193,34 @@ def _lock_target(user_id: uuid.UUID, *, removes_admin: bool) -> User:
     return user
 
 
-def user_set_status(*, user_id: uuid.UUID, is_active: bool) -> User:
-    """Activate or deactivate; deactivation ends every session (refresh tokens revoked; access
-    tokens are refused because authentication requires an active user)."""
+def user_set_status(*, user_id: uuid.UUID, is_active: bool, actor_id: uuid.UUID | None = None) -> User:
+    """Activate or deactivate; deactivation ends every session, so no token issued before it
+    works again after a reactivation (docs/api.md §25)."""
     with transaction.atomic():
         user = _lock_target(user_id, removes_admin=not is_active)
         if user.is_active != is_active:
             user.is_active = is_active
             user.save(update_fields=["is_active", "updated_at"])
+            audit("user.status_changed", actor_id=actor_id, target_id=user_id, is_active=is_active)
         if not is_active:
-            revoke_refresh_tokens(user.pk)
+            end_every_session(user.pk, moment=timezone.now(), reason="deactivated", actor_id=actor_id)
     return selectors.user_get(user_id=user_id)
 
 
-def user_delete(*, user_id: uuid.UUID) -> None:
-    """Hard delete; credentials, refresh tokens and reset tokens cascade."""
+def user_delete(*, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+    """Hard delete; credentials, sessions, refresh tokens and reset tokens cascade."""
     with transaction.atomic():
         user = _lock_target(user_id, removes_admin=True)
+        role = user.role.name
         user.delete()
+        audit("user.deleted", actor_id=actor_id, target_id=user_id, role=role)
 
 
-def refresh_tokens_revoke(*, token_ids: list[uuid.UUID]) -> int:
+def refresh_tokens_revoke(*, token_ids: list[uuid.UUID], actor_id: uuid.UUID | None = None) -> int:
     """Revoke the given refresh tokens (the admin site's action)."""
     with transaction.atomic():
-        return RefreshToken.objects.filter(pk__in=token_ids, is_revoked=False).update(is_revoked=True)
+        revoked = RefreshToken.objects.filter(pk__in=token_ids, is_revoked=False)
+        owners = sorted({str(pk) for pk in revoked.values_list("user_id", flat=True)})
+        count = revoked.update(is_revoked=True)
+        audit("refresh_tokens.revoked", actor_id=actor_id, target_ids=owners, tokens=count)
+        return count

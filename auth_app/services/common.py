@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import IntegrityError
 
 from auth_app.exceptions import EmailTaken, PhoneTaken, UserAlreadyExists, UsernameTaken
-from auth_app.models import Credential, RefreshToken
+from auth_app.models import Credential
 from auth_app.selectors import credential_by_email
-
-
-def revoke_refresh_tokens(user_id: uuid.UUID) -> int:
-    """Revoke every live refresh token of a user (logout everywhere)."""
-    return RefreshToken.objects.filter(user_id=user_id, is_revoked=False).update(is_revoked=True)
 
 
 def ensure_unique(

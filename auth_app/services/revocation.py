@@ -1,10 +1,18 @@
-"""Signing users out everywhere (the back office's "Revoke all sessions" action)."""
+"""Ending sessions (docs/api.md §25, §30): one user's (logout, reset, deactivation, reuse detection)
+or several users' at once (the back office's "Revoke all sessions").
+
+Every path that ends sessions, and the refresh rotation that issues new tokens, first locks the
+user row (``lock_user``). Without that lock a rotation racing a logout could commit a new refresh
+token the logout's UPDATE never saw (its snapshot predates the INSERT): the lock puts one of the
+two entirely before the other.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -12,13 +20,42 @@ from django.contrib.auth import SESSION_KEY
 from django.db import transaction
 from django.utils import timezone
 
-from auth_app.models import RefreshToken, User
+from auth_app.models import RefreshToken, Session, User
+from natjoub.audit import audit
 
 
 @dataclass(frozen=True)
 class SessionsRevoked:
     refresh_tokens: int
     admin_sessions: int
+    sessions: int = 0
+
+
+def lock_user(user_id: uuid.UUID) -> User | None:
+    """Lock the user row for the rest of the transaction. ``FOR NO KEY UPDATE``: it serialises the
+    session paths with each other but never blocks inserts that merely reference the user."""
+    return User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+
+
+def end_every_session(user_id: uuid.UUID, *, moment: datetime, reason: str, actor_id=None) -> int:
+    """End every session of a user whose row the caller has locked: sessions ended (their access
+    tokens refused at once), every refresh token revoked, and ``sessions_revoked_at`` set for the
+    ``sid``-less tokens minted before sessions existed. Returns the number of sessions ended."""
+    User.objects.filter(pk=user_id).update(sessions_revoked_at=moment)
+    ended = Session.objects.filter(user_id=user_id, ended_at__isnull=True).update(ended_at=moment)
+    RefreshToken.objects.filter(user_id=user_id, is_revoked=False).update(is_revoked=True)
+    audit("sessions.ended", actor_id=actor_id, target_id=user_id, reason=reason, sessions=ended)
+    return ended
+
+
+def end_sessions(sessions, *, moment: datetime) -> int:
+    """End the given sessions (a queryset of live sessions of one locked user) and revoke their
+    refresh tokens."""
+    ids = list(sessions.values_list("pk", flat=True))
+    if ids:
+        Session.objects.filter(pk__in=ids).update(ended_at=moment)
+        RefreshToken.objects.filter(session_id__in=ids, is_revoked=False).update(is_revoked=True)
+    return len(ids)
 
 
 def _end_admin_sessions(user_ids: set[str]) -> int:
@@ -41,13 +78,14 @@ def _end_admin_sessions(user_ids: set[str]) -> int:
     return len(keys)
 
 
-def user_sessions_revoke(*, user_ids: Collection[uuid.UUID]) -> SessionsRevoked:
-    """Signed out everywhere, in one transaction: every live refresh token revoked, access tokens
-    issued before now refused (``User.sessions_revoked_at``, checked by bearer authentication at
-    no extra query) and admin sessions ended."""
-    ids = list(user_ids)
+def user_sessions_revoke(*, user_ids: Collection[uuid.UUID], actor_id=None) -> SessionsRevoked:
+    """Signed out everywhere, in one transaction: the users' rows locked in primary-key order,
+    every session ended, every live refresh token revoked, and their admin sign-ins ended."""
+    ids = sorted(user_ids)
+    moment = timezone.now()
     with transaction.atomic():
-        User.objects.filter(pk__in=ids).update(sessions_revoked_at=timezone.now())
-        tokens = RefreshToken.objects.filter(user_id__in=ids, is_revoked=False).update(is_revoked=True)
-        sessions = _end_admin_sessions({str(pk) for pk in ids})
-    return SessionsRevoked(refresh_tokens=tokens, admin_sessions=sessions)
+        locked = list(User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+        tokens = RefreshToken.objects.filter(user_id__in=ids, is_revoked=False).count()
+        sessions = sum(end_every_session(pk, moment=moment, reason="revoke_all", actor_id=actor_id) for (pk,) in locked)
+        admin_sessions = _end_admin_sessions({str(pk) for pk in ids})
+    return SessionsRevoked(refresh_tokens=tokens, admin_sessions=admin_sessions, sessions=sessions)

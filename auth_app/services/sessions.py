@@ -1,35 +1,71 @@
-"""Login, token issue and rotation with reuse detection, logout (docs/api.md §4, §6.2, §6.8, §6.12)."""
+"""Sign-in and sessions (docs/api.md §4, §6.2, §6.8, §6.12, §30): login, token issue and rotation
+with reuse detection, logout, and the caller's own session management."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
 from auth_app import metrics
 from auth_app.backends import dummy_password_check
-from auth_app.exceptions import AccountDeactivated, InvalidCredentials, InvalidRefreshToken, RefreshTokenRevoked
-from auth_app.models import RefreshToken, TokenBlacklist, User
-from auth_app.selectors import credential_by_identifier
-from auth_app.services.common import revoke_refresh_tokens
+from auth_app.exceptions import (
+    AccountDeactivated,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    RefreshTokenRevoked,
+    SessionNotFound,
+)
+from auth_app.models import RefreshToken, Session, TokenBlacklist, User
+from auth_app.selectors import credential_by_identifier, live_sessions
+from auth_app.services.revocation import end_every_session, end_sessions, lock_user
 from auth_app.tokens import RefreshJWT, issue_access_token, issue_refresh_jwt, sha256_hex
+from natjoub import ratelimit
+from natjoub.api.errors import RateLimited
 from natjoub.api.query import UUID_RE
+from natjoub.audit import audit, identifier_hash
+
+USER_AGENT_MAX = 255
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a sign-in comes from, recorded on its session."""
+
+    user_agent: str = ""
+    ip_address: str | None = None
+
+
+NO_CLIENT = Client()
 
 
 def _epoch(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def tokens_issue(*, user: User) -> dict:
-    """A new access token and a stored (hashed) refresh token. Call inside the caller's transaction."""
-    access = issue_access_token(user)
-    refresh = issue_refresh_jwt(user)
+def session_start(*, user: User, client: Client = NO_CLIENT) -> Session:
+    return Session.objects.create(
+        user=user, user_agent=client.user_agent[:USER_AGENT_MAX], ip_address=client.ip_address
+    )
+
+
+def tokens_issue(*, user: User, session: Session | None = None) -> dict:
+    """A new access token and a stored (hashed) refresh token of ``session`` (a new one when not
+    given). Call inside the caller's transaction."""
+    if session is None:
+        session = session_start(user=user)
+    access = issue_access_token(user, session.pk)
+    refresh = issue_refresh_jwt(user, session.pk)
     raw_refresh = str(refresh)
-    RefreshToken.objects.create(user=user, token=sha256_hex(raw_refresh), expires_at=_epoch(refresh["exp"]))
+    RefreshToken.objects.create(
+        user=user, session=session, token=sha256_hex(raw_refresh), expires_at=_epoch(refresh["exp"])
+    )
     return {
         "access_token": str(access),
         "refresh_token": raw_refresh,
@@ -37,23 +73,37 @@ def tokens_issue(*, user: User) -> dict:
     }
 
 
-def user_login(*, identifier: str, password: str) -> tuple[User, dict]:
-    """Identifier lookup → password (a dummy check for unknown identifiers) → active → tokens."""
+def _login_failed(identifier: str) -> InvalidCredentials:
+    ratelimit.record_identifier_failure(identifier)
+    transaction.on_commit(lambda: metrics.record_login(False))
+    audit("login.failure", identifier_hash=identifier_hash(identifier))
+    return InvalidCredentials()
+
+
+def user_login(*, identifier: str, password: str, client: Client = NO_CLIENT) -> tuple[User, dict]:
+    """Per-identifier failure limit → identifier lookup → password (a dummy check for unknown
+    identifiers) → active → a new session and its tokens."""
+    try:
+        ratelimit.check_identifier(identifier)  # 429 once the failures of §29.1 are reached
+    except RateLimited:
+        audit("login.blocked", identifier_hash=identifier_hash(identifier))
+        raise
     credential = credential_by_identifier(identifier)
     if credential is None:
         dummy_password_check(password)
-        transaction.on_commit(lambda: metrics.record_login(False))
-        raise InvalidCredentials()
+        raise _login_failed(identifier)
     if not check_password(password, credential.password):
-        transaction.on_commit(lambda: metrics.record_login(False))
-        raise InvalidCredentials()
+        raise _login_failed(identifier)
     user = credential.user
     if not user.is_active:
         transaction.on_commit(lambda: metrics.record_login(False))
+        audit("login.refused", target_id=user.pk, reason="deactivated")
         raise AccountDeactivated()
     with transaction.atomic():
-        tokens = tokens_issue(user=user)
+        session = session_start(user=user, client=client)
+        tokens = tokens_issue(user=user, session=session)
         transaction.on_commit(lambda: metrics.record_login(True))
+        audit("login.success", actor_id=user.pk, target_id=user.pk, session_id=session.pk, ip=client.ip_address)
     return user, tokens
 
 
@@ -68,34 +118,70 @@ def _decode_refresh(raw: str) -> uuid.UUID:
     return uuid.UUID(user_id)
 
 
-def token_refresh(*, refresh_token: str) -> dict:
-    """Rotate a refresh token. Exactly one of several concurrent rotations wins (a conditional
-    UPDATE); presenting a revoked or rotated token revokes every refresh token of its user, and
-    that revocation is committed although the request answers 401."""
+def token_refresh(*, refresh_token: str, client: Client = NO_CLIENT) -> dict:
+    """Rotate a refresh token within its session. Exactly one of several concurrent rotations wins
+    (a conditional UPDATE); presenting a revoked or rotated token ends every session of its user,
+    and that is committed although the request answers 401. The user row is locked first, so a
+    rotation never slips a new token past a concurrent logout, reset or deactivation."""
     user_id = _decode_refresh(refresh_token)
-    row = RefreshToken.objects.filter(token=sha256_hex(refresh_token)).values_list("pk", "user_id").first()
+    row = (
+        RefreshToken.objects.filter(token=sha256_hex(refresh_token)).values_list("pk", "user_id", "session_id").first()
+    )
     if row is None or row[1] != user_id:
         raise InvalidRefreshToken()
-    row_id, user_id = row
+    row_id, user_id, session_id = row
     with transaction.atomic():
+        user = lock_user(user_id)
+        if user is None:
+            raise InvalidRefreshToken()  # deleted meanwhile
         rotated = RefreshToken.objects.filter(pk=row_id, is_revoked=False).update(is_revoked=True)
         if rotated == 1:
-            user = User.objects.select_related("role").filter(pk=user_id).first()
-            if user is None:
-                raise InvalidRefreshToken()
             if not user.is_active:
                 raise AccountDeactivated()
-            tokens = tokens_issue(user=user)
+            moment = timezone.now()
+            if session_id is None:  # a refresh token from before sessions: it starts one now
+                session = session_start(user=user, client=client)
+            else:
+                session = Session.objects.filter(pk=session_id, ended_at__isnull=True).first()
+                if session is None:  # cannot happen while ending a session revokes its tokens
+                    raise RefreshTokenRevoked()
+            session.last_used_at = moment
+            session.save(update_fields=["last_used_at"])
+            tokens = tokens_issue(user=user, session=session)
             transaction.on_commit(metrics.TOKEN_REFRESHES.inc)
             return tokens
-        revoke_refresh_tokens(user_id)  # reuse detected: end every session of the user
+        end_every_session(user_id, moment=timezone.now(), reason="refresh_token_reuse")
     raise RefreshTokenRevoked  # after the block: the revocation is committed
 
 
 def session_logout(*, user: User, access_token) -> None:
-    """Blacklist the presented access token by ``jti`` and revoke every refresh token of the user."""
+    """Blacklist the presented access token by ``jti`` and end every session of the user."""
     with transaction.atomic():
+        lock_user(user.pk)
         TokenBlacklist.objects.bulk_create(
             [TokenBlacklist(jti=access_token["jti"], expires_at=_epoch(access_token["exp"]))], ignore_conflicts=True
         )
-        revoke_refresh_tokens(user.pk)
+        end_every_session(user.pk, moment=timezone.now(), reason="logout", actor_id=user.pk)
+
+
+def session_end(*, user_id: uuid.UUID, session_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+    """End one live session of a user (its refresh tokens revoked, its access tokens refused): the
+    caller's own (the API), or anyone's from the back office (``actor_id`` the admin)."""
+    with transaction.atomic():
+        lock_user(user_id)
+        if end_sessions(live_sessions(user_id=user_id).filter(pk=session_id), moment=timezone.now()) == 0:
+            raise SessionNotFound()
+        actor = user_id if actor_id is None else actor_id
+        audit("session.ended", actor_id=actor, target_id=user_id, session_id=session_id, reason="ended")
+
+
+def sessions_revoke_others(*, user_id: uuid.UUID, current_session_id: uuid.UUID | None) -> int:
+    """End every live session of the caller but the current one; returns how many ended."""
+    with transaction.atomic():
+        lock_user(user_id)
+        others = live_sessions(user_id=user_id)
+        if current_session_id is not None:
+            others = others.exclude(pk=current_session_id)
+        ended = end_sessions(others, moment=timezone.now())
+        audit("sessions.ended", actor_id=user_id, target_id=user_id, reason="revoke_others", sessions=ended)
+    return ended

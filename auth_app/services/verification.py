@@ -13,11 +13,13 @@ from django.utils import timezone
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
 from auth_app.exceptions import InvalidOtp, InvalidResetToken, OtpResendTooSoon, TooManyOtpAttempts, UserNotFound
-from auth_app.models import Credential, PasswordResetToken, User
+from auth_app.models import Credential, PasswordResetToken
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
 from auth_app.selectors import credential_by_email, credential_by_identifier
-from auth_app.services.common import revoke_refresh_tokens
+from auth_app.services.revocation import end_every_session, lock_user
 from auth_app.tokens import sha256_hex
+from natjoub import ratelimit
+from natjoub.audit import audit, identifier_hash
 
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 OTP_STATE_FIELDS = ["otp_hash", "otp_expiry", "otp_attempts", "updated_at"]
@@ -33,30 +35,41 @@ def _locked_credential(identifier: str) -> Credential:
     return credential
 
 
-def _check_otp(credential: Credential, code: str) -> InvalidOtp | None:
-    """Steps 2–5 of §6.3 on a locked row; returns the error to raise after commit, if any."""
+def _check_otp(credential: Credential, code: str) -> tuple[InvalidOtp | None, bool]:
+    """Steps 2–5 of §6.3 on a locked row: the error to raise after commit, if any, and whether a
+    wrong code was tried (it also counts in the identifier's failures, §29.1)."""
     if credential.otp_attempts >= OTP_MAX_ATTEMPTS:
-        return TooManyOtpAttempts()
+        return TooManyOtpAttempts(), False
     if not credential.otp_hash or credential.otp_expiry is None or credential.otp_expiry <= timezone.now():
-        return InvalidOtp()
+        return InvalidOtp(), False
     if not otp_matches(code, credential.otp_hash):
         credential.otp_attempts += 1
         exhausted = credential.otp_attempts >= OTP_MAX_ATTEMPTS
         if exhausted:
             credential.otp_hash = None
         credential.save(update_fields=OTP_STATE_FIELDS)
-        return TooManyOtpAttempts() if exhausted else InvalidOtp()
+        return (TooManyOtpAttempts() if exhausted else InvalidOtp()), True
     credential.is_verified = True
     credential.otp_hash = None
     credential.otp_expiry = None
     credential.otp_attempts = 0
     credential.save(update_fields=[*OTP_STATE_FIELDS, "is_verified"])
-    return None
+    return None, False
 
 
 def otp_verify(*, identifier: str, otp: str) -> None:
+    """The identifier's failure limit (429), then §6.3. A wrong code counts twice: against the
+    OTP's own attempt cap and in the identifier's failures, so requesting new codes does not buy
+    an attacker more guesses than the login limit allows."""
+    ratelimit.check_identifier(identifier)
     with transaction.atomic():
-        error = _check_otp(_locked_credential(identifier), otp)
+        credential = _locked_credential(identifier)
+        error, wrong_code = _check_otp(credential, otp)
+        if error is None:
+            audit("otp.verified", actor_id=credential.user_id, target_id=credential.user_id)
+    if wrong_code:
+        ratelimit.record_identifier_failure(identifier)
+        audit("otp.failure", identifier_hash=identifier_hash(identifier))
     if error is not None:
         raise error  # after the block: a failed attempt stays counted
 
@@ -85,6 +98,7 @@ def password_reset_request(*, email: str) -> None:
     The caller answers the same whatever happens here."""
     credential = credential_by_email(email)
     if credential is None or not credential.user.is_active:
+        audit("password_reset.requested", identifier_hash=identifier_hash(email), sent=False)
         return
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -92,6 +106,7 @@ def password_reset_request(*, email: str) -> None:
             user_id=credential.user_id, token_hash=sha256_hex(token), expires_at=timezone.now() + RESET_TOKEN_LIFETIME
         )
         send_password_reset_after_commit(credential.email, token)
+        audit("password_reset.requested", target_id=credential.user_id, sent=True)
 
 
 def password_reset_confirm(*, token: str, new_password: str) -> None:
@@ -103,9 +118,11 @@ def password_reset_confirm(*, token: str, new_password: str) -> None:
         moment = timezone.now()
         if row is None or row.used_at is not None or row.expires_at <= moment:
             raise InvalidResetToken()
-        if not User.objects.filter(pk=row.user_id, is_active=True).exists():
+        user = lock_user(row.user_id)  # serialised with refresh rotations (docs/api.md §30)
+        if user is None or not user.is_active:
             raise InvalidResetToken()
         Credential.objects.filter(user_id=row.user_id).update(password=password_hash, updated_at=moment)
         PasswordResetToken.objects.filter(user_id=row.user_id, used_at__isnull=True).update(used_at=moment)
-        revoke_refresh_tokens(row.user_id)
+        end_every_session(row.user_id, moment=moment, reason="password_reset", actor_id=row.user_id)
         transaction.on_commit(metrics.PASSWORD_RESETS.inc)
+        audit("password_reset.completed", actor_id=row.user_id, target_id=row.user_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import exceptions as drf
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission
 from rest_framework.viewsets import GenericViewSet
 
 from natjoub.api.errors import ApplicationError, InvalidPathUuid, Referenced, ValidationFailed
@@ -30,11 +30,23 @@ class DenyAll(BasePermission):
         return False
 
 
+class MayUseAnAction(BasePermission):
+    """OPTIONS on a viewset whose ``permission_map`` has no ``"*"``: allowed to a caller who passes
+    the permissions of at least one declared action (so a route's description is never shown to
+    someone who may do nothing there)."""
+
+    def has_permission(self, request, view) -> bool:
+        return any(
+            all(permission().has_permission(request, view) for permission in classes)
+            for classes in view.permission_map.values()
+        )
+
+
 class ApiViewSet(GenericViewSet):
     """The base of every API viewset (docs/architecture.md, "Request flow").
 
     * ``permission_map``: action → permission classes (``"*"`` for every action). It fails closed:
-      an action the map does not list is denied.
+      an action the map does not list is denied; OPTIONS needs the permissions of some listed action.
     * ``error_map``: action → the ``ApplicationError`` classes its services raise (``Referenced(X)``
       for a row a body field names: 400, not 404), so the OpenAPI schema lists the codes each route
       can answer (the generic ones are added for every route).
@@ -52,8 +64,8 @@ class ApiViewSet(GenericViewSet):
 
     def get_permissions(self):
         fallback = self.permission_map.get("*", [DenyAll])
-        if self.action == "metadata":  # OPTIONS: DRF's default, any authenticated caller
-            fallback = self.permission_map.get("*", [IsAuthenticated])
+        if self.action == "metadata":  # OPTIONS: whoever may use the route at all (never "any caller")
+            fallback = self.permission_map.get("*", [MayUseAnAction])
         classes = self.permission_map.get(self.action, fallback)
         return [permission() for permission in classes]
 

@@ -1,44 +1,202 @@
-"""Django's database cache with atomic counters, for rate limiting across processes.
+"""Django's database cache with atomic ``add`` and ``incr``: the shared cache of django-ratelimit's
+counters when no Redis/Valkey is configured (docs/api.md §29.1).
 
-django-ratelimit refuses ``DatabaseCache`` because its ``incr`` is a read-modify-write. Here
-``hit()`` increments a windowed counter in one ``INSERT … ON CONFLICT DO UPDATE`` statement, so
-every worker process of every replica sees one exact count. Counter keys hold a plain integer
-and are only used through ``hit()``.
+Django's ``DatabaseCache`` is a read-modify-write cache: ``add`` selects then inserts and
+``incr`` is a ``get`` followed by a ``set``, so two processes counting at once lose increments
+(django-ratelimit refuses it for that reason, check ``django_ratelimit.E003``). Here:
+
+* ``add`` and ``set`` are one ``INSERT … ON CONFLICT`` statement each (``add`` replaces only an
+  expired row);
+* integers are stored as text with a ``#`` prefix (never a character of the base64 pickles
+  Django stores), so ``incr`` is one ``UPDATE … SET value = value + delta … RETURNING``;
+* every operation runs on the primary (a counter read from a replica would be stale), and rows
+  are only ever deleted once expired (Django's culling would drop live counters).
+
+django-ratelimit counts with ``add(key, 1)`` followed, when the key exists, by ``incr(key)``. To
+keep that at one statement per request, each process remembers until when it has seen a counter
+alive: ``add`` of a counter this process knows to be live answers ``False`` without a round trip,
+and the ``incr`` that follows is an upsert, so a counter deleted meanwhile (by ``clear``, or a
+test's rollback) is recreated with the expiry it had instead of being lost.
 """
 
 from __future__ import annotations
 
+import base64
+import pickle
 import random
+from datetime import UTC, datetime
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router
+from django.utils.timezone import now as tz_now
+
+COUNTER_PREFIX = "#"
+_KNOWN_LIVE_MAX = 50_000
+# (table, cache key) -> expiry of a counter this process has seen live (shared by its threads).
+_known_live: dict[tuple[str, str], datetime] = {}
+
+
+def _is_counter(value) -> bool:
+    return type(value) is int
 
 
 class PostgresCache(DatabaseCache):
+    """A ``DatabaseCache`` whose ``add``/``incr`` are single atomic statements (see the module)."""
+
     cull_probability = 0.001
 
-    def hit(self, key: str, window_seconds: int) -> tuple[int, float]:
-        """Count one request in ``key``'s window; return (count, seconds until the window ends).
+    # -- plumbing -------------------------------------------------------------------------------
+    def _connection(self):
+        return connections[router.db_for_write(self.cache_model_class)]
 
-        A window starts with the first hit after the previous one ended and is not extended by
-        later hits.
-        """
-        key = self.make_and_validate_key(key)
-        db = router.db_for_write(self.cache_model_class)
+    def _quoted_table(self) -> str:
+        return self._connection().ops.quote_name(self._table)
+
+    def _encode(self, value) -> str:
+        if _is_counter(value):
+            return f"{COUNTER_PREFIX}{value}"
+        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+
+    @staticmethod
+    def _decode(raw: str):
+        if raw.startswith(COUNTER_PREFIX):
+            return int(raw[1:])
+        return pickle.loads(base64.b64decode(raw.encode(), validate=True))  # noqa: S301 - our own rows
+
+    def _expiry(self, timeout) -> datetime:
+        seconds = self.get_backend_timeout(timeout)
+        return datetime.max.replace(tzinfo=UTC) if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+
+    def _remember(self, key: str, expires: datetime) -> None:
+        if len(_known_live) >= _KNOWN_LIVE_MAX:
+            moment = tz_now()
+            for stale in [k for k, until in _known_live.items() if until < moment]:
+                _known_live.pop(stale, None)
+            if len(_known_live) >= _KNOWN_LIVE_MAX:
+                _known_live.clear()
+        _known_live[(self._table, key)] = expires
+
+    def _known_expiry(self, key: str) -> datetime | None:
+        expires = _known_live.get((self._table, key))
+        return expires if expires is not None and expires >= tz_now() else None
+
+    def _forget(self, keys) -> None:
+        for key in keys:
+            _known_live.pop((self._table, key), None)
+
+    def _maybe_cull(self, cursor, table: str, moment: datetime) -> None:
+        if random.random() < self.cull_probability:  # noqa: S311 - not security sensitive
+            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [moment])  # noqa: S608
+
+    def _cull(self, db, cursor, now, num):
+        """Django culls live rows once the table passes MAX_ENTRIES; here only expired ones go."""
         table = connections[db].ops.quote_name(self._table)
-        with connections[db].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
+
+    # -- writes -----------------------------------------------------------------------------------
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
+        key = self.make_and_validate_key(key, version=version)
+        if _is_counter(value) and self._known_expiry(key) is not None:
+            return False  # this process saw the counter live: it exists until that expiry
+        expires, moment = self._expiry(timeout), tz_now()
+        table = self._quoted_table()
+        with self._connection().cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {table} AS c (cache_key, value, expires)
-                VALUES (%s, '1', now() + make_interval(secs => %s))
-                ON CONFLICT (cache_key) DO UPDATE SET
-                    value = CASE WHEN c.expires <= now() THEN '1' ELSE (c.value::bigint + 1)::text END,
-                    expires = CASE WHEN c.expires <= now() THEN EXCLUDED.expires ELSE c.expires END
-                RETURNING c.value::bigint, GREATEST(EXTRACT(EPOCH FROM (c.expires - now())), 0)::float8
+                INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
+                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
+                WHERE c.expires < %s
+                RETURNING c.expires
                 """,  # noqa: S608 - the table name comes from settings, not from input
-                [key, window_seconds],
+                [key, self._encode(value), expires, moment],
             )
-            count, seconds_left = cursor.fetchone()
-            if random.random() < self.cull_probability:  # noqa: S311 - not security sensitive
-                cursor.execute(f"DELETE FROM {table} WHERE expires < now() - interval '1 hour'")  # noqa: S608
-        return count, seconds_left
+            added = cursor.fetchone() is not None
+            self._maybe_cull(cursor, table, moment)
+        if added and _is_counter(value):
+            self._remember(key, expires)
+        return added
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+        key = self.make_and_validate_key(key, version=version)
+        expires = self._expiry(timeout)
+        with self._connection().cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {self._quoted_table()} (cache_key, value, expires) VALUES (%s, %s, %s)
+                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
+                """,  # noqa: S608
+                [key, self._encode(value), expires],
+            )
+        if _is_counter(value):
+            self._remember(key, expires)
+        else:
+            self._forget([key])
+
+    def incr(self, key, delta=1, version=None) -> int:
+        made = self.make_and_validate_key(key, version=version)
+        moment, known = tz_now(), self._known_expiry(made)
+        table = self._quoted_table()
+        with self._connection().cursor() as cursor:
+            if known is not None:  # upsert: a counter deleted since this process saw it comes back
+                cursor.execute(
+                    f"""
+                    INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
+                    ON CONFLICT (cache_key) DO UPDATE SET
+                        value = CASE WHEN c.expires < %s THEN EXCLUDED.value
+                                ELSE %s || (substr(c.value, 2)::bigint + %s)::text END,
+                        expires = CASE WHEN c.expires < %s THEN EXCLUDED.expires ELSE c.expires END
+                    RETURNING substr(c.value, 2)::bigint, c.expires
+                    """,  # noqa: S608
+                    [made, f"{COUNTER_PREFIX}{delta}", known, moment, COUNTER_PREFIX, delta, moment],
+                )
+            else:
+                cursor.execute(
+                    f"""
+                    UPDATE {table} SET value = %s || (substr(value, 2)::bigint + %s)::text
+                    WHERE cache_key = %s AND expires >= %s AND left(value, 1) = %s
+                    RETURNING substr(value, 2)::bigint, expires
+                    """,  # noqa: S608
+                    [COUNTER_PREFIX, delta, made, moment, COUNTER_PREFIX],
+                )
+            row = cursor.fetchone()
+        if row is None:
+            return super().incr(key, delta, version)  # missing (ValueError) or a pickled value
+        value, expires = row
+        self._remember(made, expires)
+        return value
+
+    # -- reads and deletes: always the primary ------------------------------------------------
+    def get(self, key, default=None, version=None):
+        return self.get_many([key], version).get(key, default)
+
+    def get_many(self, keys, version=None) -> dict:
+        if not keys:
+            return {}
+        key_map = {self.make_and_validate_key(key, version=version): key for key in keys}
+        with self._connection().cursor() as cursor:
+            cursor.execute(
+                f"SELECT cache_key, value FROM {self._quoted_table()} WHERE cache_key = ANY(%s) AND expires >= %s",  # noqa: S608
+                [list(key_map), tz_now()],
+            )
+            rows = cursor.fetchall()
+        return {key_map[key]: self._decode(value) for key, value in rows}
+
+    def has_key(self, key, version=None) -> bool:
+        key = self.make_and_validate_key(key, version=version)
+        with self._connection().cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {self._quoted_table()} WHERE cache_key = %s AND expires >= %s",  # noqa: S608
+                [key, tz_now()],
+            )
+            return cursor.fetchone() is not None
+
+    def _base_delete_many(self, keys) -> bool:
+        self._forget(keys)
+        return super()._base_delete_many(keys)
+
+    def clear(self) -> None:
+        prefix = self._table
+        for known in [k for k in _known_live if k[0] == prefix]:
+            _known_live.pop(known, None)
+        super().clear()

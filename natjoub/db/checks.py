@@ -1,4 +1,5 @@
-"""System check: every model of an app in ``settings.DB_SCHEMAS`` lives in that app's schema."""
+"""System checks: every model of an app in ``settings.DB_SCHEMAS`` lives in that app's schema; the
+rate-limit cache counts atomically."""
 
 from __future__ import annotations
 
@@ -42,4 +43,32 @@ def check_app_schemas(app_configs=None, **kwargs):
             id="natjoub.E001",
         )
         for label, table, _schema, expected in misplaced_tables(app_configs)
+    ]
+
+
+ATOMIC_COUNTER_CACHES = ("natjoub.db.cache.PostgresCache", "django.core.cache.backends.redis.RedisCache")
+
+
+@register(Tags.caches)
+def check_rate_limit_cache(app_configs=None, **kwargs):
+    """django-ratelimit needs a shared cache whose ``add``/``incr`` are atomic (docs/api.md §29.1).
+    Its own check only knows a few backends by name (its W001 is silenced in settings); this one
+    accepts ours and Django's Redis cache, and their subclasses."""
+    from django.utils.module_loading import import_string
+
+    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    try:
+        backend_class = import_string(backend)
+        accepted = any(issubclass(backend_class, import_string(path)) for path in ATOMIC_COUNTER_CACHES)
+    except ImportError:
+        accepted = False
+    if accepted:
+        return []
+    return [
+        Error(
+            f"The rate-limit cache {alias!r} ({backend}) has no atomic add/incr shared by every process.",
+            hint="Use natjoub.db.cache.PostgresCache or django.core.cache.backends.redis.RedisCache (REDIS_URL).",
+            id="natjoub.E002",
+        )
     ]

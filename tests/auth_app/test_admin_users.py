@@ -12,6 +12,7 @@ from rest_framework_simplejwt import tokens as simplejwt_tokens
 
 from auth_app.models import PasswordResetToken, RefreshToken, RoleName, User
 from auth_app.services.sessions import tokens_issue
+from auth_app.tokens import issue_access_token
 from tests.auth_app.conftest import STRONG_PASSWORD, assert_user_dto, post, put, reset_token_from_outbox
 from tests.conftest import bearer_client
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -261,7 +262,9 @@ def test_send_password_reset_action_sends_nothing_before_commit(back_office, dja
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run_action(back_office, "send_password_reset", [target])
     assert mail.outbox == []
-    assert len(callbacks) == 1  # the e-mail waits for the commit, as in the API
+    assert len(callbacks) == 2  # the e-mail (and its audit line) wait for the commit, as in the API
+    callbacks[0]()
+    assert len(mail.outbox) == 1
 
 
 def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admin_user, client, monkeypatch):
@@ -289,12 +292,13 @@ def test_revoke_sessions_action_ends_tokens_and_admin_sessions(back_office, admi
     assert bearer_get(client, bystander_access, "/api/v1/customer/auth/profile").status_code == 200
     refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": bystander_tokens["refresh_token"]})
     assert refreshed.status_code == 200
-    # iat has whole seconds: a token from the revocation's own second is refused (it may predate the
-    # revocation); one from the next second on works
+    # a token without sid (minted before sessions existed) is judged by iat, which has whole seconds:
+    # one from the revocation's own second is refused (it may predate the revocation); one from the
+    # next second on works
     revoked_at = timezone.now() - dt.timedelta(seconds=10)  # in the past, so "next second" is too
     User.objects.filter(pk=seller.pk).update(sessions_revoked_at=revoked_at)
-    same_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=999_999))
-    next_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=0) + dt.timedelta(seconds=1))
+    same_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=999_999), sid=False)
+    next_second = issued_at(monkeypatch, seller, revoked_at.replace(microsecond=0) + dt.timedelta(seconds=1), sid=False)
     assert bearer_get(client, same_second, "/api/v1/seller/auth/profile").status_code == 401
     assert bearer_get(client, next_second, "/api/v1/seller/auth/profile").status_code == 200
     # the other admin's browser session is gone; the acting admin's is not
@@ -311,9 +315,11 @@ def issued_earlier(monkeypatch, user, seconds: int = 5) -> str:
     return issued_at(monkeypatch, user, timezone.now() - dt.timedelta(seconds=seconds))
 
 
-def issued_at(monkeypatch, user, when: dt.datetime) -> str:
+def issued_at(monkeypatch, user, when: dt.datetime, *, sid: bool = True) -> str:
     with monkeypatch.context() as patch:
         patch.setattr(simplejwt_tokens, "aware_utcnow", lambda: when)
+        if not sid:
+            return str(issue_access_token(user))
         return tokens_issue(user=user)["access_token"]
 
 

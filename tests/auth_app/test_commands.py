@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from auth_app.models import PasswordResetToken, RefreshToken, RoleName, TokenBlacklist, User
+from auth_app.models import PasswordResetToken, RefreshToken, RoleName, Session, TokenBlacklist, User
 from auth_app.validation import PASSWORD_COMMON_MESSAGE, PASSWORD_POLICY_MESSAGE
 from tests.factories import make_user
 
@@ -111,6 +111,16 @@ def test_purge_expired_tokens():
     assert set(RefreshToken.objects.values_list("token", flat=True)) == {"b" * 64, "c" * 64}
     assert list(TokenBlacklist.objects.values_list("jti", flat=True)) == ["live"]
     assert list(PasswordResetToken.objects.values_list("token_hash", flat=True)) == ["f" * 64]
+
+
+def test_purge_removes_sessions_a_refresh_lifetime_after_they_ended():
+    user = make_user(RoleName.CUSTOMER)
+    long_ago = timezone.now() - timedelta(seconds=604_800 + 60)
+    kept = [Session.objects.create(user=user), Session.objects.create(user=user, ended_at=timezone.now())]
+    Session.objects.create(user=user, ended_at=long_ago)
+    Session.objects.create(user=user, last_used_at=long_ago)  # its last refresh token expired long ago
+    assert "sessions: 2" in run("purge_expired_tokens")
+    assert set(Session.objects.all()) == set(kept)
 
 
 def test_purge_expired_tokens_is_an_alias_of_purge_expired():

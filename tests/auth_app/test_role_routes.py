@@ -159,7 +159,7 @@ def test_put_profile_keeping_own_username_is_fine(seller_client, seller_user):
 
 # -- logout ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("group", ["admin", "seller", "customer"])
-def test_logout_blacklists_the_token_and_revokes_refresh_tokens(client, group):
+def test_logout_blacklists_the_token_and_ends_every_session(client, group):
     user = make_user(group)
     tokens = [tokens_issue(user=user) for _ in range(2)]
     header = {"HTTP_AUTHORIZATION": f"Bearer {tokens[0]['access_token']}"}
@@ -174,9 +174,13 @@ def test_logout_blacklists_the_token_and_revokes_refresh_tokens(client, group):
         refreshed = post(client, "/api/v1/auth/refresh-token", {"refreshToken": pair["refresh_token"]})
         assert refreshed.status_code == 401
         assert refreshed.json()["error"]["code"] == "INVALID_REFRESH_TOKEN"
-    # the other access token stays valid until it expires (§4.3)
+    # every session ended: the other access token is refused at once (§25 amends §4.3) ...
     other = client.get(f"/api/v1/{group}/auth/profile", HTTP_AUTHORIZATION=f"Bearer {tokens[1]['access_token']}")
-    assert other.status_code == 200
+    assert_unauthorized(other)
+    # ... and a sign-in right after the logout (same second included) works
+    again = tokens_issue(user=user)
+    fresh = client.get(f"/api/v1/{group}/auth/profile", HTTP_AUTHORIZATION=f"Bearer {again['access_token']}")
+    assert fresh.status_code == 200
 
 
 def test_logout_ignores_a_body(seller_client):

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from django.conf import settings
 
-from auth_app.models import RefreshToken, RoleName, TokenBlacklist, User
+from auth_app.models import RefreshToken, RoleName, Session, TokenBlacklist, User
 from auth_app.services.sessions import tokens_issue
 from auth_app.tokens import sha256_hex
 from tests.auth_app.conftest import post
@@ -51,8 +51,10 @@ def login(client, identifier="cust") -> dict:
 def test_issued_tokens_carry_exactly_the_contract_claims(client, customer):
     data = login(client)
     access, refresh = decode(data["accessToken"]), decode(data["refreshToken"])
-    assert set(access) == {"iss", "aud", "user_id", "role", "type", "jti", "iat", "exp"}
-    assert set(refresh) == {"iss", "aud", "user_id", "type", "jti", "iat", "exp"}
+    assert set(access) == {"iss", "aud", "user_id", "sid", "role", "type", "jti", "iat", "exp"}
+    assert set(refresh) == {"iss", "aud", "user_id", "sid", "type", "jti", "iat", "exp"}
+    assert access["sid"] == refresh["sid"]
+    assert Session.objects.get(pk=access["sid"]).user_id == customer.pk
     for claims in (access, refresh):
         assert claims["iss"] == "http://0.0.0.0:8080/"
         assert claims["aud"] == "http://0.0.0.0:8080/api"

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from auth_app.permissions import IsAdmin
 from natjoub.api import fields
 from natjoub.api.routers import OptionalSlashRouter
 from natjoub.api.views import ApiViewSet, no_body
@@ -62,6 +63,15 @@ class PartlyDeclaredViewSet(ApiViewSet):
         return self.respond({"id": str(pk)}, "Found")
 
 
+class AdminListViewSet(ApiViewSet):
+    """Only ``list``, for admins: OPTIONS must not fall back to "any authenticated caller"."""
+
+    permission_map = {"list": [IsAdmin]}
+
+    def list(self, request):
+        return self.list_response([], _Rows, "Rows retrieved successfully")
+
+
 def _plain_view_raising(exc):
     """A plain Django view (no DRF) that fails, for the handler400/403/404/500 wiring."""
 
@@ -74,6 +84,7 @@ def _plain_view_raising(exc):
 router = OptionalSlashRouter()
 router.register("api/v1/probe", ProbeViewSet, basename="probe")
 router.register("api/v1/partly-declared", PartlyDeclaredViewSet, basename="partly-declared")
+router.register("api/v1/admin-list", AdminListViewSet, basename="admin-list")
 
 urlpatterns = [
     path("api/v1/plain/404", _plain_view_raising(Http404("gone"))),

@@ -23,7 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from auth_app.models import Credential, RefreshToken, Role, RoleName, User
+from auth_app.models import Credential, RefreshToken, Role, RoleName, Session, User
 from inventory_app.models import (
     AlertStatus,
     Branch,
@@ -71,6 +71,16 @@ def build_refresh_tokens(n: int) -> None:
     expiry = timezone.now() + timedelta(days=7)
     RefreshToken.objects.bulk_create(
         [RefreshToken(user=u, token=uuid.uuid4().hex * 2, expires_at=expiry) for u in build_users(n)]
+    )
+
+
+def build_sessions(n: int) -> None:
+    users = build_users(max(1, n // 3))
+    Session.objects.bulk_create(
+        [
+            Session(user=users[i % len(users)], user_agent=f"agent {i}", ip_address=f"192.0.2.{i % 250}")
+            for i in range(n)
+        ]
     )
 
 
@@ -207,6 +217,7 @@ BUILDERS: dict[type, Callable[[int], object]] = {
     Role: build_roles,
     User: build_users,
     RefreshToken: build_refresh_tokens,
+    Session: build_sessions,
     Branch: build_branches,
     Category: build_categories,
     InventoryItem: build_items,

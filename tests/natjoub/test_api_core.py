@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from tests.helpers import assert_error, assert_validation
+from tests.helpers import FORBIDDEN, assert_error, assert_validation
 
 pytestmark = [pytest.mark.urls("tests.natjoub.probe_urls"), pytest.mark.django_db]
 
@@ -255,3 +255,13 @@ def test_an_action_missing_from_the_permission_map_is_denied(admin_client):
     assert admin_client.get("/api/v1/partly-declared").status_code == 200
     response = admin_client.get("/api/v1/partly-declared/00000000-0000-4000-8000-000000000000")
     assert_error(response, 403, "FORBIDDEN", "You don't have permission to access this resource")
+
+
+def test_options_is_refused_to_a_caller_who_may_use_no_action(admin_client, customer_client, client):
+    """Finding 11: OPTIONS on a viewset whose map lists actions but no "*" fell back to "any
+    authenticated user"; it now needs the permissions of one of the listed actions."""
+    assert admin_client.get("/api/v1/admin-list").status_code == 200
+    assert_error(customer_client.get("/api/v1/admin-list"), 403, *FORBIDDEN)
+    assert admin_client.options("/api/v1/admin-list").status_code == 200
+    assert_error(customer_client.options("/api/v1/admin-list"), 403, *FORBIDDEN)
+    assert client.options("/api/v1/admin-list").status_code == 401

@@ -56,6 +56,11 @@ SETTINGS_ENV_VARS = [
     "RATE_LIMIT_API_PER_MINUTE",
     "TRUSTED_PROXY_COUNT",
     "DJANGO_SECRET_KEY",
+    # docs/api.md §32
+    "ALLOWED_HOSTS",
+    "RATE_LIMIT_LOGIN_FAILURES",
+    "SESSION_COOKIE_AGE_SECONDS",
+    "SESSION_IDLE_TIMEOUT_SECONDS",
 ]
 # Process-level variables (PORT is in section 20 too): read by the settings or by the `serve` command,
 # i.e. somewhere in the project's packages.

@@ -123,10 +123,21 @@ def test_metrics_use_route_templates(client):
 
 @pytest.mark.django_db
 def test_cors_echoes_origin_with_credentials(client):
-    response = client.get("/health", HTTP_ORIGIN="https://shop.example")
+    response = client.get("/api/v1/inventory/items", HTTP_ORIGIN="https://shop.example")
     assert response["Access-Control-Allow-Origin"] == "https://shop.example"
     assert response["Access-Control-Allow-Credentials"] == "true"
     assert "origin" in response["Vary"].lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/admin/", "/health", "/metrics", "/"])
+def test_cors_headers_only_on_api_paths(client, path):
+    """Finding 5: the admin site (cookie sessions) answered any origin with credentials."""
+    response = client.get(path, HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in response
+    assert "Access-Control-Allow-Credentials" not in response
+    preflight = client.options(path, HTTP_ORIGIN="https://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "Access-Control-Allow-Origin" not in preflight
 
 
 @pytest.mark.django_db
@@ -148,8 +159,9 @@ def test_cors_preflight_answers_200_without_auth(client):
 @pytest.mark.django_db
 @override_settings(CORS_ALLOWED_ORIGINS=["https://allowed.example"], CORS_ALLOW_ALL_ORIGINS=False)
 def test_cors_restricted_to_configured_origins(client):
-    assert client.get("/health", HTTP_ORIGIN="https://allowed.example")["Access-Control-Allow-Origin"]
-    assert "Access-Control-Allow-Origin" not in client.get("/health", HTTP_ORIGIN="https://other.example")
+    url = "/api/v1/inventory/items"
+    assert client.get(url, HTTP_ORIGIN="https://allowed.example")["Access-Control-Allow-Origin"]
+    assert "Access-Control-Allow-Origin" not in client.get(url, HTTP_ORIGIN="https://other.example")
 
 
 @pytest.mark.django_db

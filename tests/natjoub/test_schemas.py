@@ -41,6 +41,7 @@ def test_every_app_table_is_in_its_schema_and_none_in_public():
         "users",
         "credentials",
         "refresh_tokens",
+        "sessions",
         "token_blacklist",
         "password_reset_tokens",
     }

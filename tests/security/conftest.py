@@ -18,7 +18,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from auth_app.models import RoleName
+from auth_app.models import RoleName, Session
 from inventory_app.models import (
     AlertStatus,
     MovementType,
@@ -89,6 +89,7 @@ class World:
     item: Any
     movement: Any
     reservation: Any
+    session: Any  # a sign-in of other_customer (docs/api.md §30)
     transfer: Any  # IN_TRANSIT, of ``transfer_item``, branch -> other_branch
     alert: Any  # OPEN, ``transfer_item`` at branch
 
@@ -108,6 +109,7 @@ class World:
             "/items/": self.item,
             "/movements/": self.movement,
             "/reservations/": self.reservation,
+            "/auth/sessions/": self.session,
             "/transfers/": self.transfer,
             "/stock-alerts/": self.alert,
         }
@@ -152,20 +154,11 @@ def world(db) -> World:
     )
     alert = StockAlert.objects.get(inventory_item=transfer_item, branch=branch, status=AlertStatus.OPEN)
     clients = {role: bearer_client(user) for role, user in users.items()}
+    session = Session.objects.create(user=other_customer, user_agent="world", ip_address="192.0.2.1")
     return World(
-        users,
-        clients,
-        other_customer,
-        other_seller,
-        branch,
-        other_branch,
-        category,
-        item,
-        movement,
-        reservation,
-        transfer,
-        alert,
-    )
+        users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation,
+        session, transfer, alert,
+    )  # fmt: skip
 
 
 # -- database dumps ---------------------------------------------------------------------------

@@ -71,7 +71,7 @@ INVALID_ROLE_PARAMS = {("GET /api/v1/admin/auth/users", "role")}
 
 def test_every_list_route_has_query_parameters_covered():
     lists = {op.key for op in OPERATIONS if "limit" in op.query}
-    assert len(lists) == 13  # docs/api.md §2.1: the nine list endpoints, and §26-§29a's four
+    assert len(lists) == 16  # docs/api.md §2.1: the nine list endpoints, §26-§29a's four, §30's session list per role
     assert len(LIST_PARAMS) >= 39
 
 

@@ -40,7 +40,14 @@ ROLE_TABLE: dict[str, frozenset] = {
     **{
         f"{method} /api/v1/{group}/auth/{name}": roles
         for group, roles in (("admin", ADMIN), ("seller", SELLER), ("customer", CUSTOMER))
-        for method, name in (("GET", "profile"), ("PUT", "profile"), ("POST", "logout"))
+        for method, name in (
+            ("GET", "profile"),
+            ("PUT", "profile"),
+            ("POST", "logout"),
+            ("GET", "sessions"),  # docs/api.md §30
+            ("DELETE", "sessions/{id}"),
+            ("POST", "sessions/revoke-others"),
+        )
     },
     "GET /api/v1/admin/auth/users": ADMIN,
     "PUT /api/v1/admin/auth/users/{id}/status": ADMIN,
@@ -98,7 +105,7 @@ def test_table_covers_every_operation():
     keys = {op.key for op in OPERATIONS}
     assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
     assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
-    assert len(OPERATIONS) == 58  # docs/api.md §0 rows 7-47 (the second method of six rows) and §26-§29a
+    assert len(OPERATIONS) == 67  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9
 
 
 def test_schema_operations_are_the_url_conf():

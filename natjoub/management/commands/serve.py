@@ -48,7 +48,8 @@ def _stop_signals_interrupt():
 
 class Command(BaseCommand):
     help = (
-        "Apply migrations (and the cache table), seed the demo data, then serve the API with granian "
+        "Apply migrations (and the cache table), seed the demo data (never in production), then serve the API "
+        "with granian "
         "(WSGI) on 0.0.0.0:PORT until SIGINT/SIGTERM, which stop it within 10 s (exit status 0). "
         "A port already in use is an error. Worker processes: WEB_WORKERS (default 2); threads per "
         "worker: WEB_THREADS (default 4)."
@@ -60,7 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
         parser.add_argument("--no-migrate", action="store_true", help="skip migrate/createcachetable")
-        parser.add_argument("--no-seed", action="store_true", help="skip the demo data (seed_demo)")
+        parser.add_argument(
+            "--no-seed", action="store_true", help="skip the demo data (seed_demo); production never seeds"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -85,13 +88,18 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("createcachetable", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Database migrated."))
-        if not options["no_seed"] and "seed_demo" in get_commands():
+        if self._seeds(options):
             call_command("seed_demo", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Demo data ready."))
         for connection in connections.all():
             connection.close()
             if hasattr(connection, "close_pool"):
                 connection.close_pool()  # no pool threads left in this process
+
+    @staticmethod
+    def _seeds(options) -> bool:
+        """Demo accounts with published passwords never enter a production database (docs/api.md §32)."""
+        return not options["no_seed"] and not settings.PRODUCTION and "seed_demo" in get_commands()
 
     def _serve(self, options) -> supervisor.Outcome:
         metrics_dir, created = self._metrics_dir()
@@ -136,7 +144,7 @@ class Command(BaseCommand):
             f"  Admin:     {base}/admin/",
             f"  Health:    {base}/health/ready   Metrics: {base}/metrics",
         ]
-        if "seed_demo" in get_commands():
+        if not settings.PRODUCTION and "seed_demo" in get_commands():
             lines.append("  Demo sign-ins (e-mail / password):")
             lines += [f"    {role:<9} {email} / {password}" for role, email, password in DEMO_SIGN_INS]
         self.stdout.write("\n".join(lines))
