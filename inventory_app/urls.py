@@ -16,15 +16,15 @@ router.register("stock-alerts", views.StockAlertViewSet, basename="stock-alert")
 
 urlpatterns = [
     # the literal branches/mine takes precedence over branches/{id}
-    re_path(r"^branches/mine/?$", views.BranchAccessViewSet.as_view({"get": "mine"}), name="branches-mine"),
+    re_path(r"^branches/mine/?$", views.MyBranchesViewSet.as_view({"get": "mine"}), name="branches-mine"),
     re_path(
         r"^branches/(?P<pk>[^/]+)/staff/?$",
-        views.BranchAccessViewSet.as_view({"get": "staff"}),
+        views.BranchStaffViewSet.as_view({"get": "staff"}),
         name="branch-staff",
     ),
     re_path(
         r"^branches/(?P<pk>[^/]+)/staff/(?P<user_id>[^/]+)/?$",
-        views.BranchAccessViewSet.as_view({"put": "assign", "delete": "remove"}),
+        views.BranchStaffViewSet.as_view({"put": "assign", "delete": "remove"}),
         name="branch-staff-member",
     ),
     re_path(

@@ -6,17 +6,18 @@
 * ``assignments``: branch staff and the caller's own branches.
 """
 
-from inventory_app.views.assignments import BranchAccessViewSet
+from inventory_app.views.assignments import BranchStaffViewSet, MyBranchesViewSet
 from inventory_app.views.catalog import BranchViewSet, CategoryViewSet, ItemViewSet
 from inventory_app.views.stock import MovementViewSet, ReservationViewSet, StockLevelViewSet
 from inventory_app.views.transfers import StockAlertViewSet, TransferViewSet
 
 __all__ = [
-    "BranchAccessViewSet",
+    "BranchStaffViewSet",
     "BranchViewSet",
     "CategoryViewSet",
     "ItemViewSet",
     "MovementViewSet",
+    "MyBranchesViewSet",
     "ReservationViewSet",
     "StockAlertViewSet",
     "StockLevelViewSet",

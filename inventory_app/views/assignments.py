@@ -34,17 +34,11 @@ class PaginatedMineBranchList(serializers.Serializer):
     meta = MineMeta()
 
 
-class BranchAccessViewSet(ScopedViewSet):
-    """``branches/mine`` (admin, seller) and ``branches/{id}/staff[/{userId}]`` (admin)."""
+class MyBranchesViewSet(ScopedViewSet):
+    """``branches/mine`` (admin, seller): the branches the caller may act on."""
 
-    permission_map = {"mine": [IsAdminOrSeller], "staff": [IsAdmin], "assign": [IsAdmin], "remove": [IsAdmin]}
-    error_map = {
-        "staff": (BranchNotFound,),
-        "assign": (BranchNotFound, UserNotFound, InvalidAssignment),
-        "remove": (AssignmentNotFound,),
-    }
-    uuid_kwargs = ("pk", "user_id")
-    serializer_class = BranchAssignmentOutput
+    permission_map = {"mine": [IsAdminOrSeller]}
+    serializer_class = BranchOutput
 
     @extend_schema(
         summary="The branches the caller may act on (meta.scoped: the caller is a scoped seller)",
@@ -60,6 +54,19 @@ class BranchAccessViewSet(ScopedViewSet):
         response = self.scoped_list(queryset, BranchOutput, "Branches retrieved successfully")
         response.data["meta"]["scoped"] = scoped
         return response
+
+
+class BranchStaffViewSet(ScopedViewSet):
+    """``branches/{id}/staff[/{userId}]`` (admin): sellers' branch assignments."""
+
+    permission_map = {"staff": [IsAdmin], "assign": [IsAdmin], "remove": [IsAdmin]}
+    error_map = {
+        "staff": (BranchNotFound,),
+        "assign": (BranchNotFound, UserNotFound, InvalidAssignment),
+        "remove": (AssignmentNotFound,),
+    }
+    uuid_kwargs = ("pk", "user_id")
+    serializer_class = BranchAssignmentOutput
 
     @extend_schema(summary="Sellers assigned to a branch", responses=BranchAssignmentOutput(many=True))
     def staff(self, request, pk):

@@ -112,3 +112,10 @@ def test_assignment_services(branch, seller, customer_user):
     services.assignment_delete(branch_id=branch.pk, user_id=seller.pk)
     with pytest.raises(AssignmentNotFound):
         services.assignment_delete(branch_id=branch.pk, user_id=seller.pk)
+
+
+def test_options_describes_the_staff_routes_to_admins_only(admin_client, seller_client, branch, seller):
+    assert admin_client.options(staff_url(branch)).status_code == 200
+    assert seller_client.options(staff_url(branch)).status_code == 403
+    assert seller_client.options(staff_url(branch, seller)).status_code == 403
+    assert seller_client.options(f"{BASE}/branches/mine").status_code == 200
