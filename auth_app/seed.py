@@ -1,4 +1,4 @@
-"""Demo accounts of docs/api.md §23 (idempotent; matched by fixed id). Used by `manage.py seed_demo`."""
+"""Demo accounts of docs/api.md §23 and §34 (idempotent; matched by fixed id). Used by `manage.py seed_demo`."""
 
 from __future__ import annotations
 
@@ -23,12 +23,15 @@ DEMO_USERS = [
      "seller@example.com", "seller1", "0987654321", "seller123"),
     ("cccccccc-cccc-cccc-cccc-cccccccccccc", "Alice", "Customer", dt.date(2005, 3, 15), "female", RoleName.CUSTOMER,
      "customer1@example.com", "customer1", "0112233445", "customer123"),
+    # §34: a second seller (the inventory seed assigns her to ST-DT only)
+    ("dddddddd-dddd-dddd-dddd-dddddddddddd", "Dara", "Seller", dt.date(1996, 7, 20), "female", RoleName.SELLER,
+     "seller2@example.com", "seller2", "0987654322", "seller123"),
 ]  # fmt: skip
 
 
 @transaction.atomic
 def seed_demo_users() -> tuple[int, User]:
-    """Create the roles and the three demo users where missing. Returns (users created, admin).
+    """Create the roles and the demo users where missing. Returns (users created, admin).
 
     Seeded passwords and phone numbers deliberately bypass the registration rules (§23).
     """

@@ -173,12 +173,13 @@ SIGNED_SUM_DRIFT = """
 WITH deltas AS (
     SELECT inventory_item_id AS item, to_branch_id AS branch, quantity AS delta
       FROM inventory_schema.stock_movements
-     WHERE to_branch_id IS NOT NULL AND movement_type IN ('IN', 'RETURN', 'TRANSFER', 'ADJUSTMENT')
+     WHERE to_branch_id IS NOT NULL AND movement_type IN ('IN', 'RETURN', 'TRANSFER', 'ADJUSTMENT', 'TRANSFER_IN')
     UNION ALL
     SELECT inventory_item_id, from_branch_id, -quantity
       FROM inventory_schema.stock_movements
      WHERE from_branch_id IS NOT NULL
-       AND (movement_type IN ('OUT', 'TRANSFER') OR (movement_type = 'ADJUSTMENT' AND to_branch_id IS NULL))
+       AND (movement_type IN ('OUT', 'TRANSFER', 'TRANSFER_OUT')
+            OR (movement_type = 'ADJUSTMENT' AND to_branch_id IS NULL))
 ), sums AS (SELECT item, branch, sum(delta) AS total FROM deltas GROUP BY item, branch)
 SELECT coalesce(s.inventory_item_id, d.item)::text, coalesce(s.branch_id, d.branch)::text,
        s.quantity, d.total

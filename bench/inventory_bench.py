@@ -94,9 +94,9 @@ GENERATE = [
     """
     INSERT INTO inventory_schema.stock_movements
         (id, inventory_item_id, from_branch_id, to_branch_id, movement_type, quantity, reference_number, notes,
-         created_at)
+         created_at, to_balance_after)
     SELECT gen_random_uuid(), s.inventory_item_id, NULL, s.branch_id, 'IN', s.quantity, 'OPENING-BALANCE',
-           'Opening balance', now()
+           'Opening balance', now(), s.quantity
     FROM inventory_schema.stock_levels s JOIN bench_branches b ON b.id = s.branch_id
     """,
     # rows the load targets: n = 1..4 hot, n = 5..2004 cold (pgbench picks them by n)

@@ -8,6 +8,7 @@ Runs, each as a subprocess with a time limit, the benchmarks that exist:
 * bench/auth_bench.py     login etc. vs raw bcrypt (the auth helper's script);
 * bench/inventory_bench.py movements etc. vs pgbench (the inventory helper's script);
 * bench/mixed_load.py     mixed reads/writes at 8/32/64 clients vs the /health/live ceiling;
+* bench/transfer_bench.py 20-line transfer dispatch vs 20 OUTs; movement POST with vs without alerts;
 
 then reads their results (bench/results/<name>.json when the script writes one, else the tables
 and "ratio" lines of bench/results/<name>.md), prints ONE table (req/s, p50/p99, error rate and
@@ -40,6 +41,7 @@ SUITE = [
     ("auth", "auth_bench.py", "auth", 300, "login vs raw bcrypt"),
     ("inventory", "inventory_bench.py", "inventory", 600, "movements vs pgbench"),
     ("mixed", "mixed_load.py", "mixed", 300, "mixed vs /health/live ceiling at the same concurrency"),
+    ("transfer", "transfer_bench.py", "transfer", 600, "units/s dispatch vs OUTs; movements with vs without alerts"),
 ]
 
 

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class InventoryAppConfig(AppConfig):
-    """Branches, categories, items, the stock ledger and reservations (inventory_schema)."""
+    """Branches, categories, items, the stock ledger, reservations, transfers, branch assignments and
+    stock alerts (inventory_schema)."""
 
     name = "inventory_app"
     verbose_name = "Inventory"
@@ -10,11 +11,12 @@ class InventoryAppConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory_app import dashboard, housekeeping
-        from inventory_app.metrics import LOW_STOCK_COLLECTOR
+        from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
         from natjoub.metrics import register_scrape_collector
         from natjoub.registry import dashboard_panels, maintenance_jobs
 
         register_scrape_collector(LOW_STOCK_COLLECTOR)
+        register_scrape_collector(OPEN_ALERTS_COLLECTOR)
         for panel in dashboard.PANELS:
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from inventory_app import selectors
-from inventory_app.models import MovementType, ReservationStatus
+from inventory_app.models import AlertStatus, MovementType, ReservationStatus, TransferStatus
 from natjoub.registry import DashboardPanel
 
 ROWS = 10
@@ -50,10 +50,29 @@ def recent_movements(request) -> dict:
     return {"rows": list(selectors.movements_recent(limit=ROWS)), "url": changelist_url("stockmovement")}
 
 
+def open_alerts(request) -> dict:
+    return {
+        "count": selectors.open_alerts_count(),
+        "rows": list(selectors.open_alerts_recent(limit=ROWS)),
+        "url": changelist_url("stockalert", status__exact=AlertStatus.OPEN),
+    }
+
+
+def transfers_in_transit(request) -> dict:
+    return {
+        "rows": list(selectors.transfers_in_transit(limit=ROWS)),
+        "url": changelist_url("stocktransfer", status__exact=TransferStatus.IN_TRANSIT),
+    }
+
+
 PANELS = (
     DashboardPanel("movements_today", "Movements today", "admin/inventory_app/panels/movements_today.html",
                    movements_today, order=10),
+    DashboardPanel("open_alerts", "Open stock alerts", "admin/inventory_app/panels/open_alerts.html", open_alerts,
+                   order=15),
     DashboardPanel("low_stock", "Low stock", "admin/inventory_app/panels/low_stock.html", low_stock, order=20),
+    DashboardPanel("transfers_in_transit", "Transfers in transit",
+                   "admin/inventory_app/panels/transfers_in_transit.html", transfers_in_transit, order=35),
     DashboardPanel("expiring_reservations", "Reservations expiring within the hour",
                    "admin/inventory_app/panels/expiring_reservations.html", expiring_reservations, order=30),
     DashboardPanel("recent_movements", "Last 10 movements", "admin/inventory_app/panels/recent_movements.html",

@@ -44,6 +44,39 @@ class ReservationNotFound(ReferencedRowMissing):
     template = "Reservation not found with id: {reservation_id}"
 
 
+class TransferNotFound(ReferencedRowMissing):
+    code = ErrorCode.TRANSFER_NOT_FOUND
+    template = "Transfer not found with id: {transfer_id}"
+
+
+class StockAlertNotFound(ReferencedRowMissing):
+    code = ErrorCode.STOCK_ALERT_NOT_FOUND
+    template = "Stock alert not found with id: {alert_id}"
+
+
+class AssignmentNotFound(ReferencedRowMissing):
+    code = ErrorCode.ASSIGNMENT_NOT_FOUND
+    template = "Assignment not found"
+
+
+class UserNotFound(ReferencedRowMissing):
+    """The user a branch assignment names by path (the same code and text as the accounts API)."""
+
+    code = ErrorCode.USER_NOT_FOUND
+    template = "User not found"
+
+
+class TransferItemNotFound(ItemNotFound):
+    """An item a transfer line names: 400, ``details`` ``{"inventoryItemId": id}``."""
+
+    def __init__(self, *, item_id) -> None:
+        super().__init__(item_id=item_id, referenced_by="inventory_item_id")
+
+    @property
+    def details(self) -> dict:
+        return {"inventory_item_id": self.data["item_id"]}
+
+
 # -- the movement branch rules of §12 (400 INVALID_MOVEMENT) ----------------------------------
 class InvalidMovement(ApplicationError):
     code = ErrorCode.INVALID_MOVEMENT
@@ -67,6 +100,10 @@ class SameBranch(InvalidMovement):
 
 class BranchRequired(InvalidMovement):
     template = "FROM or TO branch required for ADJUSTMENT"
+
+
+class InvalidAssignment(ApplicationError):
+    code, template = ErrorCode.INVALID_ASSIGNMENT, "Only sellers can be assigned to branches"
 
 
 class CategoryCycle(ApplicationError):
@@ -104,6 +141,24 @@ class InsufficientStock(ApplicationError):
     keep_changes = True
 
 
+class TransferInsufficientStock(InsufficientStock):
+    """The first short line of a transfer, in request order."""
+
+    details_keys = ("inventory_item_id", "available", "requested")
+
+
 class ReservationNotActive(ApplicationError):
     code, status, template = ErrorCode.RESERVATION_NOT_ACTIVE, 409, "Reservation is not active (status: {status})"
     keep_changes = True
+
+
+class TransferNotInTransit(ApplicationError):
+    code, status, template = ErrorCode.TRANSFER_NOT_IN_TRANSIT, 409, "Transfer is not in transit (status: {status})"
+
+
+# -- seller scoping (docs/api.md §26) ---------------------------------------------------------
+class BranchAccessDenied(ApplicationError):
+    """A scoped seller named or addressed a branch it is not assigned to."""
+
+    code, status, template = ErrorCode.BRANCH_ACCESS_DENIED, 403, "You are not assigned to this branch"
+    details_keys = ("branch_id",)

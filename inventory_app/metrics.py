@@ -1,5 +1,6 @@
-"""Inventory metrics (docs/api.md §17.2). Counters are incremented on commit; the low-stock gauge
-is computed at scrape time (registered in ``InventoryAppConfig.ready``)."""
+"""Inventory metrics (docs/api.md §17.2, §29a). Counters are incremented on commit; the low-stock
+and open-alerts gauges are computed at scrape time (registered in ``InventoryAppConfig.ready``), so
+every process of the service reports the same, current value."""
 
 from __future__ import annotations
 
@@ -37,3 +38,24 @@ class LowStockCollector:
 
 
 LOW_STOCK_COLLECTOR = LowStockCollector()
+
+
+class OpenAlertsCollector:
+    """``natjoub_stock_alerts_open``: stock alerts currently OPEN (docs/api.md §29a)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from inventory_app.selectors import open_alerts_count
+
+        try:
+            count = open_alerts_count()
+        except DatabaseError:
+            logger.warning("natjoub_stock_alerts_open skipped: database unavailable")
+            return
+        gauge = GaugeMetricFamily(
+            "natjoub_stock_alerts_open", "Stock alerts currently open (low stock per item and branch)"
+        )
+        gauge.add_metric([], count)
+        yield gauge
+
+
+OPEN_ALERTS_COLLECTOR = OpenAlertsCollector()

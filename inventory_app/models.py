@@ -7,9 +7,11 @@ movements.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from inventory_app.scoping import BranchScopedQuerySet
 from natjoub.db.models import CreatedAtModel, TimestampedModel, UUIDModel
 
 
@@ -80,6 +82,9 @@ class InventoryItem(TimestampedModel):
 class StockLevel(UUIDModel):
     """Units of one item at one branch; ``reserved_quantity`` is held by ACTIVE reservations."""
 
+    objects = BranchScopedQuerySet.as_manager()
+    scope_branch_fields = ("branch",)
+
     inventory_item = models.ForeignKey(InventoryItem, on_delete=models.CASCADE, related_name="stock_levels")
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="stock_levels")
     quantity = models.IntegerField(default=0)
@@ -122,10 +127,29 @@ class MovementType(models.TextChoices):
     TRANSFER = "TRANSFER", "Transfer"
     ADJUSTMENT = "ADJUSTMENT", "Adjustment"
     RETURN = "RETURN", "Return"
+    # recorded only by two-step transfers (docs/api.md §27)
+    TRANSFER_OUT = "TRANSFER_OUT", "Transfer out"
+    TRANSFER_IN = "TRANSFER_IN", "Transfer in"
+
+
+# What POST /movements and the back office's "Record movement" accept (docs/api.md §12, §25).
+RECORDABLE_TYPES = (
+    MovementType.IN,
+    MovementType.OUT,
+    MovementType.TRANSFER,
+    MovementType.ADJUSTMENT,
+    MovementType.RETURN,
+)
 
 
 class StockMovement(CreatedAtModel):
-    """One ledger entry. Never updated or deleted."""
+    """One ledger entry. Never updated or deleted.
+
+    ``from_balance_after`` / ``to_balance_after``: the quantity of the from / to stock row right
+    after this movement, or null where the movement did not change that side (docs/api.md §28)."""
+
+    objects = BranchScopedQuerySet.as_manager()
+    scope_branch_fields = ("from_branch", "to_branch")
 
     inventory_item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="movements")
     from_branch = models.ForeignKey(
@@ -140,6 +164,11 @@ class StockMovement(CreatedAtModel):
     reference_number = models.CharField(max_length=100, null=True, blank=True, db_index=True)
     notes = models.TextField(null=True, blank=True)
     performed_by = models.UUIDField(null=True, blank=True)
+    transfer = models.ForeignKey(
+        "StockTransfer", on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    from_balance_after = models.IntegerField(null=True, blank=True)
+    to_balance_after = models.IntegerField(null=True, blank=True)
 
     class Meta:
         db_table = '"inventory_schema"."stock_movements"'
@@ -171,6 +200,9 @@ class ReservationStatus(models.TextChoices):
 
 class StockReservation(TimestampedModel):
     """Units of an (item, branch) held for a while; committing records an OUT movement."""
+
+    objects = BranchScopedQuerySet.as_manager()
+    scope_branch_fields = ("branch",)
 
     inventory_item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="reservations")
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="reservations")
@@ -205,3 +237,159 @@ class StockReservation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.status} {self.quantity} of {self.inventory_item_id}@{self.branch_id}"
+
+
+# -- branch assignments (docs/api.md §26) -----------------------------------------------------
+class BranchAssignment(CreatedAtModel):
+    """A seller assigned to a branch. A seller with at least one assignment is *scoped*: it sees
+    and changes stock only at its assigned branches (inventory_app.scoping)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="branch_assignments")
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="assignments")
+    created_by = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"inventory_schema"."branch_assignments"'
+        ordering = ["branch", "user", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "branch"],
+                name="branch_assignments_user_branch_uniq",
+                violation_error_message="This seller is already assigned to this branch",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.branch_id}"
+
+
+# -- two-step transfers (docs/api.md §27) -----------------------------------------------------
+class TransferStatus(models.TextChoices):
+    IN_TRANSIT = "IN_TRANSIT", "In transit"
+    RECEIVED = "RECEIVED", "Received"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class StockTransfer(TimestampedModel):
+    """Stock of one or more items on its way from one branch to another. Dispatch records a
+    TRANSFER_OUT per line; receive (possibly short) or cancel records the TRANSFER_INs."""
+
+    objects = BranchScopedQuerySet.as_manager()
+    scope_branch_fields = ("from_branch", "to_branch")
+
+    from_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="outgoing_transfers")
+    to_branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="incoming_transfers")
+    status = models.CharField(max_length=20, choices=TransferStatus.choices, default=TransferStatus.IN_TRANSIT)
+    reference_number = models.CharField(max_length=100, null=True, blank=True)
+    notes = models.TextField(null=True, blank=True)
+    dispatched_by = models.UUIDField(null=True, blank=True)
+    received_by = models.UUIDField(null=True, blank=True)
+    cancelled_by = models.UUIDField(null=True, blank=True)
+    dispatched_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"inventory_schema"."stock_transfers"'
+        ordering = ["-dispatched_at", "-id"]
+        indexes = [models.Index(fields=["dispatched_at"], name="stock_transfers_dispatched_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TransferStatus.values),
+                name="stock_transfers_status_valid",
+                violation_error_message="Must be one of: IN_TRANSIT, RECEIVED, CANCELLED",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_branch=F("to_branch")),
+                name="stock_transfers_branches_differ",
+                violation_error_message="FROM and TO branches must differ",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.pk} ({self.status})"
+
+
+class StockTransferLine(UUIDModel):
+    """One item of a transfer: ``quantity`` shipped, ``received_quantity`` once received."""
+
+    transfer = models.ForeignKey(StockTransfer, on_delete=models.CASCADE, related_name="lines")
+    inventory_item = models.ForeignKey(InventoryItem, on_delete=models.PROTECT, related_name="transfer_lines")
+    quantity = models.IntegerField()
+    received_quantity = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"inventory_schema"."stock_transfer_lines"'
+        ordering = ["transfer", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transfer", "inventory_item"],
+                name="stock_transfer_lines_item_uniq",
+                violation_error_message="Each item may appear only once",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="stock_transfer_lines_quantity_positive",
+                violation_error_message="Must be greater than 0",
+            ),
+            models.CheckConstraint(
+                condition=Q(received_quantity__isnull=True)
+                | (Q(received_quantity__gte=0) & Q(received_quantity__lte=F("quantity"))),
+                name="stock_transfer_lines_received_within_quantity",
+                violation_error_message="Received quantity must be between 0 and the quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of {self.inventory_item_id}"
+
+    @property
+    def short_quantity(self) -> int | None:
+        return None if self.received_quantity is None else self.quantity - self.received_quantity
+
+
+# -- stock alerts (docs/api.md §29a) ----------------------------------------------------------
+class AlertStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    RESOLVED = "RESOLVED", "Resolved"
+
+
+class StockAlert(UUIDModel):
+    """An (item, branch) whose available quantity reached its reorder level. Opened and resolved
+    in the transaction of the change that causes it (inventory_app.services.alerts); at most one
+    OPEN per (item, branch), enforced by a partial unique index."""
+
+    objects = BranchScopedQuerySet.as_manager()
+    scope_branch_fields = ("branch",)
+
+    inventory_item = models.ForeignKey(InventoryItem, on_delete=models.CASCADE, related_name="stock_alerts")
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="stock_alerts")
+    status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    available_at_open = models.IntegerField()
+    reorder_level_at_open = models.IntegerField()
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = '"inventory_schema"."stock_alerts"'
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["opened_at"], name="stock_alerts_opened_idx"),
+            models.Index(fields=["inventory_item", "branch"], name="stock_alerts_item_branch_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inventory_item", "branch"],
+                condition=Q(status="OPEN"),
+                name="stock_alerts_one_open_uniq",
+                violation_error_message="This item already has an open alert at this branch",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AlertStatus.values),
+                name="stock_alerts_status_valid",
+                violation_error_message="Must be one of: OPEN, RESOLVED",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} alert {self.inventory_item_id}@{self.branch_id}"

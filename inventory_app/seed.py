@@ -1,8 +1,11 @@
-"""Inventory demo data of docs/api.md §23 (idempotent: matched by fixed id, code, name or sku).
+"""Inventory demo data of docs/api.md §23 and §34 (idempotent: matched by fixed id, code, name or sku).
 
-Opening stock is recorded as IN movements (``OPENING-BALANCE``) by the seeded admin, and every
-seeded reserved quantity is backed by an ACTIVE ``DEMO-SEED`` reservation expiring in a year, so
-the ledger and reservation invariants hold from the start."""
+Opening stock is recorded as IN movements (``OPENING-BALANCE``, their balance the quantity) by the
+seeded admin, and every seeded reserved quantity is backed by an ACTIVE ``DEMO-SEED`` reservation
+expiring in a year, so the ledger, balance and reservation invariants hold from the start. The
+second demo seller is assigned to ST-DT only; the stock alerts the seeded rows call for are opened
+(no e-mail: nobody is waiting for one at setup). ``transfers=True`` dispatches the optional example
+transfer through the transfer service."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from django.utils import timezone
 
 from inventory_app.models import (
     Branch,
+    BranchAssignment,
     Category,
     InventoryItem,
     MovementType,
@@ -23,7 +27,9 @@ from inventory_app.models import (
     StockLevel,
     StockMovement,
     StockReservation,
+    StockTransfer,
 )
+from inventory_app.services import alerts_sync, transfer_dispatch
 
 BRANCHES = [
     # code, name, address, city, phone, email, manager
@@ -100,6 +106,9 @@ STOCK = [
 OPENING_REFERENCE, OPENING_NOTES = "OPENING-BALANCE", "Opening balance"
 RESERVATION_REFERENCE = "DEMO-SEED"
 RESERVATION_LIFETIME = timedelta(days=365)
+# §34: the second demo seller (auth_app.seed creates her) works at the downtown store only.
+ASSIGNMENTS = [("dddddddd-dddd-dddd-dddd-dddddddddddd", "ST-DT")]
+DEMO_TRANSFER = {"from": "BR-NORTH", "to": "BR-SR", "sku": "OFFC-NBK-001", "quantity": 5, "reference": "DEMO-TRANSFER"}
 
 
 @dataclass
@@ -110,6 +119,9 @@ class SeedReport:
     stock_levels: int = 0
     movements: int = 0
     reservations: int = 0
+    assignments: int = 0
+    alerts: int = 0
+    transfers: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -119,6 +131,9 @@ class SeedReport:
             f"Stock levels created: {self.stock_levels}",
             f"Opening-balance movements created: {self.movements}",
             f"Reservations created: {self.reservations}",
+            f"Branch assignments created: {self.assignments}",
+            f"Stock alerts opened: {self.alerts}",
+            f"Transfers dispatched: {self.transfers}",
         ]
 
 
@@ -144,8 +159,8 @@ def _categories(report: SeedReport) -> dict[str, Category]:
 
 
 @transaction.atomic
-def seed_inventory(*, admin_id: uuid.UUID | None) -> SeedReport:
-    """Create what is missing of §23's inventory data; never duplicate."""
+def seed_inventory(*, admin_id: uuid.UUID | None, transfers: bool = False) -> SeedReport:
+    """Create what is missing of §23's and §34's inventory data; never duplicate."""
     report = SeedReport()
     now = timezone.now()
     branches: dict[str, Branch] = {}
@@ -202,6 +217,7 @@ def seed_inventory(*, admin_id: uuid.UUID | None) -> SeedReport:
             notes=OPENING_NOTES,
             performed_by=admin_id,
             created_at=now,
+            to_balance_after=quantity,
         )
         report.stock_levels += 1
         report.movements += 1
@@ -217,4 +233,32 @@ def seed_inventory(*, admin_id: uuid.UUID | None) -> SeedReport:
                 created_at=now,
             )
             report.reservations += 1
+    report.assignments = _assignments(branches, admin_id)
+    report.alerts = len(alerts_sync(notify=False))  # every stock row
+    if transfers:
+        report.transfers = _demo_transfer(branches, items, admin_id)
     return report
+
+
+def _assignments(branches: dict[str, Branch], admin_id: uuid.UUID | None) -> int:
+    created = 0
+    for user_id, code in ASSIGNMENTS:
+        _, made = BranchAssignment.objects.get_or_create(
+            user_id=user_id, branch=branches[code], defaults={"created_by": admin_id}
+        )
+        created += made
+    return created
+
+
+def _demo_transfer(branches: dict[str, Branch], items: dict[str, InventoryItem], admin_id: uuid.UUID | None) -> int:
+    """The optional example transfer of §34 (once: matched by its reference number)."""
+    if StockTransfer.objects.filter(reference_number=DEMO_TRANSFER["reference"]).exists():
+        return 0
+    transfer_dispatch(
+        from_branch_id=branches[DEMO_TRANSFER["from"]].pk,
+        to_branch_id=branches[DEMO_TRANSFER["to"]].pk,
+        lines=[{"inventory_item_id": items[DEMO_TRANSFER["sku"]].pk, "quantity": DEMO_TRANSFER["quantity"]}],
+        dispatched_by=admin_id,
+        reference_number=DEMO_TRANSFER["reference"],
+    )
+    return 1

@@ -11,8 +11,22 @@ router.register("categories", views.CategoryViewSet, basename="category")  # cat
 router.register("items", views.ItemViewSet, basename="item")
 router.register("movements", views.MovementViewSet, basename="movement")
 router.register("reservations", views.ReservationViewSet, basename="reservation")
+router.register("transfers", views.TransferViewSet, basename="transfer")
+router.register("stock-alerts", views.StockAlertViewSet, basename="stock-alert")
 
 urlpatterns = [
+    # the literal branches/mine takes precedence over branches/{id}
+    re_path(r"^branches/mine/?$", views.MyBranchesViewSet.as_view({"get": "mine"}), name="branches-mine"),
+    re_path(
+        r"^branches/(?P<pk>[^/]+)/staff/?$",
+        views.BranchStaffViewSet.as_view({"get": "staff"}),
+        name="branch-staff",
+    ),
+    re_path(
+        r"^branches/(?P<pk>[^/]+)/staff/(?P<user_id>[^/]+)/?$",
+        views.BranchStaffViewSet.as_view({"put": "assign", "delete": "remove"}),
+        name="branch-staff-member",
+    ),
     re_path(
         r"^stock-levels/branch/(?P<branch_id>[^/]+)/?$",
         views.StockLevelViewSet.as_view({"get": "by_branch"}),

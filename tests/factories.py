@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 
 from auth_app.models import Credential, Role, RoleName, User
 from inventory_app.models import Branch, Category, InventoryItem, MovementType, StockLevel, StockMovement
+from inventory_app.services.alerts import alerts_sync
 
 ROLE_IDS = {
     RoleName.ADMIN: "11111111-1111-1111-1111-111111111111",
@@ -112,9 +113,11 @@ class InventoryItemFactory(factory.django.DjangoModelFactory):
 
 
 class StockLevelFactory(factory.django.DjangoModelFactory):
-    """A stock row; when it is saved with a quantity, its opening IN movement is written too, so
-    that quantity = signed sum of the movements of its (item, branch), as the services keep it.
-    (``build()`` writes nothing: a built row is the caller's to save, ledger included.)"""
+    """A stock row; when it is saved with a quantity, its opening IN movement is written too (its
+    ``to_balance_after`` the quantity), so that quantity = signed sum of the movements of its
+    (item, branch) and the balance chain holds, as the services keep them; and the stock alert the
+    row calls for is opened (without e-mail). (``build()`` writes nothing: a built row is the
+    caller's to save, ledger included.)"""
 
     class Meta:
         model = StockLevel
@@ -133,7 +136,9 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
                 to_branch=row.branch,
                 movement_type=MovementType.IN,
                 quantity=row.quantity,
+                to_balance_after=row.quantity,
             )
+        alerts_sync(pairs=[(row.inventory_item_id, row.branch_id)], notify=False)
         return row
 
 

@@ -1,4 +1,4 @@
-"""seed_demo: docs/api.md §23, idempotent, invariants hold from the start."""
+"""seed_demo: docs/api.md §23 and §34, idempotent, invariants hold from the start."""
 
 import pytest
 from django.core.management import call_command
@@ -6,12 +6,17 @@ from django.core.management import call_command
 from auth_app.models import User
 from inventory_app.models import (
     Branch,
+    BranchAssignment,
     Category,
     InventoryItem,
+    MovementType,
     ReservationStatus,
+    StockAlert,
     StockLevel,
     StockMovement,
     StockReservation,
+    StockTransfer,
+    TransferStatus,
 )
 from tests.conftest import bearer_client
 
@@ -42,7 +47,7 @@ def test_seed_twice(capsys):
     assert "Stock levels created: 13" in first_out
     first = counts()
     assert first == {
-        "User": 3,
+        "User": 4,
         "Branch": 4,
         "Category": 10,
         "InventoryItem": 14,
@@ -86,6 +91,71 @@ def test_derived_facts():
         assert (reservation.status, reservation.reference_number) == (ReservationStatus.ACTIVE, "DEMO-SEED")
     pen = StockLevel.objects.get(inventory_item__sku="OFFC-PEN-001")
     assert (pen.quantity, pen.reserved_quantity, pen.last_counted_at is not None) == (500, 50, True)
+
+
+SELLER2 = "dddddddd-dddd-dddd-dddd-dddddddddddd"
+
+
+def test_second_seller_is_scoped_to_the_downtown_store(capsys):
+    """§34: seller2 works at ST-DT only; seller1 stays unassigned (every branch)."""
+    call_command("seed_demo")
+    assert "Branch assignments created: 1" in capsys.readouterr().out
+    seller2 = User.objects.get(pk=SELLER2)
+    assert (seller2.first_name, seller2.last_name, str(seller2.dob), seller2.gender) == (
+        "Dara", "Seller", "1996-07-20", "female",
+    )  # fmt: skip
+    assert (seller2.credentials.email, seller2.credentials.username, seller2.credentials.phone_number) == (
+        "seller2@example.com", "seller2", "0987654322",
+    )  # fmt: skip
+    assert (seller2.credentials.is_verified, seller2.is_active, seller2.role.name) == (True, True, "seller")
+    assert seller2.check_password("seller123")
+    assert list(BranchAssignment.objects.values_list("user_id", "branch__code")) == [(seller2.pk, "ST-DT")]
+    mine = bearer_client(seller2).get("/api/v1/inventory/branches/mine").json()
+    assert ([b["code"] for b in mine["data"]], mine["meta"]["scoped"]) == (["ST-DT"], True)
+    seller1 = User.objects.get(credentials__email="seller@example.com")
+    mine = bearer_client(seller1).get("/api/v1/inventory/branches/mine").json()
+    assert (len(mine["data"]), mine["meta"]["scoped"]) == (4, False)
+    call_command("seed_demo")
+    assert "Branch assignments created: 0" in capsys.readouterr().out
+    assert BranchAssignment.objects.count() == 1
+
+
+def test_fresh_seed_opens_the_alerts_its_stock_calls_for(capsys):
+    """§34: alerts for the seeded rows at or below their reorder level (none on the §23 data), and
+    every balance is the row's quantity."""
+    call_command("seed_demo")
+    assert "Stock alerts opened: 0" in capsys.readouterr().out
+    assert not StockAlert.objects.exists()
+    for movement in StockMovement.objects.select_related("inventory_item", "to_branch"):
+        row = StockLevel.objects.get(inventory_item=movement.inventory_item, branch=movement.to_branch)
+        assert (movement.to_balance_after, movement.from_balance_after) == (row.quantity, None)
+    # the rule, not the data: lower a seeded row below its level and seed again
+    pen = StockLevel.objects.get(inventory_item__sku="OFFC-PEN-001", branch__code="WH-MAIN")
+    InventoryItem.objects.filter(sku="OFFC-PEN-001").update(reorder_level=460)  # available 450
+    call_command("seed_demo")
+    assert "Stock alerts opened: 1" in capsys.readouterr().out
+    alert = StockAlert.objects.get()
+    assert (alert.inventory_item_id, alert.branch_id, alert.status) == (pen.inventory_item_id, pen.branch_id, "OPEN")
+    assert (alert.available_at_open, alert.reorder_level_at_open) == (450, 460)
+
+
+def test_transfers_flag_dispatches_the_example_transfer_once(capsys):
+    call_command("seed_demo")
+    assert not StockTransfer.objects.exists()  # no demo transfer by default: §23's rows stay as they are
+    call_command("seed_demo", "--transfers")
+    assert "Transfers dispatched: 1" in capsys.readouterr().out
+    transfer = StockTransfer.objects.select_related("from_branch", "to_branch").get()
+    assert (transfer.from_branch.code, transfer.to_branch.code, transfer.status, transfer.reference_number) == (
+        "BR-NORTH", "BR-SR", TransferStatus.IN_TRANSIT, "DEMO-TRANSFER",
+    )  # fmt: skip
+    assert list(transfer.lines.values_list("inventory_item__sku", "quantity")) == [("OFFC-NBK-001", 5)]
+    out = StockMovement.objects.get(movement_type=MovementType.TRANSFER_OUT)
+    assert (out.quantity, out.from_balance_after, out.transfer_id) == (5, 45, transfer.pk)
+    assert StockLevel.objects.get(inventory_item__sku="OFFC-NBK-001", branch__code="BR-NORTH").quantity == 45
+    call_command("seed_demo", "--transfers")
+    assert "Transfers dispatched: 0" in capsys.readouterr().out
+    assert StockTransfer.objects.count() == 1
+    call_command("reconcile_stock")
 
 
 # -- finding 2: no demo accounts in production (docs/api.md §32) ------------------------------------

@@ -11,6 +11,7 @@ from django.db.models import Func
 from django.utils.html import format_html
 
 from inventory_app import hierarchy, selectors, services
+from inventory_app.admin.assignments import BranchStaffInline
 from inventory_app.admin.mixins import CsvExportMixin, ServiceDeleteMixin, ServiceSaveMixin
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import Branch, Category, InventoryItem, StockLevel
@@ -24,6 +25,7 @@ class BranchAdmin(ServiceSaveMixin, ServiceDeleteMixin, admin.ModelAdmin):
     search_fields = ("code", "name", "city")
     readonly_fields = ("created_at", "updated_at")
     ordering = ("created_at", "id")
+    inlines = (BranchStaffInline,)
 
     @staticmethod
     def delete_service(pk):

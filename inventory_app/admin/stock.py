@@ -45,6 +45,8 @@ class StockMovementAdmin(CsvExportMixin, ReadOnlyAdmin):
         "to_branch",
         "reference_number",
         "performed_by",
+        "from_balance_after",
+        "to_balance_after",
     )
     list_filter = ("movement_type", "created_at", "from_branch", "to_branch")
     search_fields = ("inventory_item__sku", "inventory_item__name", "reference_number", "notes")

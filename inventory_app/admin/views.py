@@ -22,14 +22,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from inventory_app.models import Branch, InventoryItem, MovementType
+from inventory_app.models import RECORDABLE_TYPES, Branch, InventoryItem, MovementType
 from inventory_app.services.stock import movement_create
 from natjoub.api.errors import ApplicationError
 
 
 class RecordMovementForm(forms.Form):
     inventory_item = forms.ModelChoiceField(queryset=InventoryItem.objects.order_by("sku"), label="Item")
-    movement_type = forms.ChoiceField(choices=MovementType.choices)
+    movement_type = forms.ChoiceField(choices=[(t.value, t.label) for t in MovementType if t in RECORDABLE_TYPES])
     quantity = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     from_branch = forms.ModelChoiceField(queryset=Branch.objects.order_by("code"), required=False)
     to_branch = forms.ModelChoiceField(queryset=Branch.objects.order_by("code"), required=False)

@@ -1,5 +1,13 @@
-"""Inventory writes (``<entity>_<action>``, keyword-only arguments, one transaction each)."""
+"""Inventory writes (``<entity>_<action>``, keyword-only arguments, one transaction each).
 
+* ``catalog``: branches, categories, items;
+* ``stock``: movements and reservations; ``transfers``: two-step transfers;
+* ``ledger``: the steps every stock write shares; ``alerts``: stock alerts and their e-mail;
+* ``assignments``: sellers' branch assignments; ``maintenance``: ``reconcile_stock``.
+"""
+
+from inventory_app.services.alerts import alerts_sync
+from inventory_app.services.assignments import assignment_create, assignment_delete
 from inventory_app.services.catalog import (
     branch_create,
     branch_delete,
@@ -11,6 +19,7 @@ from inventory_app.services.catalog import (
     item_delete,
     item_update,
 )
+from inventory_app.services.ledger import named_rows_check
 from inventory_app.services.maintenance import stock_reconcile
 from inventory_app.services.stock import (
     movement_create,
@@ -20,8 +29,12 @@ from inventory_app.services.stock import (
     reservation_release,
     reservations_release_expired,
 )
+from inventory_app.services.transfers import transfer_cancel, transfer_dispatch, transfer_receive
 
 __all__ = [
+    "alerts_sync",
+    "assignment_create",
+    "assignment_delete",
     "branch_create",
     "branch_delete",
     "branch_update",
@@ -33,9 +46,13 @@ __all__ = [
     "item_update",
     "movement_create",
     "movement_effect",
+    "named_rows_check",
     "reservation_commit",
     "reservation_create",
     "reservation_release",
     "reservations_release_expired",
     "stock_reconcile",
+    "transfer_cancel",
+    "transfer_dispatch",
+    "transfer_receive",
 ]

@@ -21,6 +21,7 @@ from inventory_app.exceptions import (
     ItemNotFound,
 )
 from inventory_app.models import Branch, Category, InventoryItem
+from inventory_app.services.alerts import alerts_sync
 from natjoub.db.locks import advisory_xact_lock
 
 BRANCH_FIELDS = ("name", "address", "city", "country", "phone_number", "email", "manager_name", "is_active")
@@ -38,6 +39,7 @@ ITEM_FIELDS = (
 )
 CATEGORY_FIELDS = ("name", "description", "is_active")
 CATEGORY_TREE_LOCK = "inventory.category_tree"
+ITEM_ALERT_FIELDS = {"reorder_level", "is_active"}  # they decide which of the item's rows are low (§29a)
 
 
 def _locked(model: type[Model], pk: uuid.UUID, error: Exception):
@@ -84,6 +86,8 @@ def branch_update(*, branch_id: uuid.UUID, changes: dict[str, Any]) -> Branch:
     branch = _locked(Branch, branch_id, BranchNotFound(branch_id=branch_id))
     fields = _apply(branch, changes, BRANCH_FIELDS)
     branch.save(update_fields=[*fields, "updated_at"])
+    if "is_active" in fields:  # an inactive branch has no open alerts (docs/api.md §29a)
+        alerts_sync(branch_id=branch.pk)
     return branch
 
 
@@ -192,6 +196,8 @@ def item_update(*, item_id: uuid.UUID, changes: dict[str, Any]) -> InventoryItem
             _category_must_exist(changes.get("category_id"))
             fields = _apply(item, changes, ITEM_FIELDS)
             item.save(update_fields=[*fields, "updated_at"])
+            if ITEM_ALERT_FIELDS.intersection(fields):
+                alerts_sync(inventory_item_id=item.pk)
     except IntegrityError:  # the category was deleted meanwhile
         _category_must_exist(changes.get("category_id"))
         raise

@@ -1,4 +1,4 @@
-"""Housekeeping: ledger reconciliation (``reconcile_stock``)."""
+"""Housekeeping: ledger reconciliation (``reconcile_stock``, docs/api.md §12, §14.4, §28)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from inventory_app.models import (
     StockMovement,
     StockReservation,
 )
+from inventory_app.services.alerts import alerts_sync
 
 STOCK = StockLevel._meta.db_table
 MOVEMENTS = StockMovement._meta.db_table
@@ -21,20 +22,43 @@ RESERVATIONS = StockReservation._meta.db_table
 RECONCILE_REFERENCE = "RECONCILE"
 
 
-# Signed ledger per (item, branch), matching the effects of §12: increases go to ``to`` for IN,
-# RETURN, TRANSFER and ADJUSTMENT; decreases come from ``from`` for OUT, TRANSFER and an
-# ADJUSTMENT without ``to``. Unused branch fields have no effect.
-LEDGER_SQL = f"""
-    SELECT inventory_item_id, branch_id, SUM(q) AS q FROM (
-        SELECT inventory_item_id, to_branch_id AS branch_id, quantity::bigint AS q FROM {MOVEMENTS}
-        WHERE to_branch_id IS NOT NULL AND movement_type IN ('IN', 'RETURN', 'TRANSFER', 'ADJUSTMENT')
-        UNION ALL
-        SELECT inventory_item_id, from_branch_id, -quantity::bigint FROM {MOVEMENTS}
-        WHERE from_branch_id IS NOT NULL
-          AND (movement_type IN ('OUT', 'TRANSFER') OR (movement_type = 'ADJUSTMENT' AND to_branch_id IS NULL))
-    ) signed
-    GROUP BY inventory_item_id, branch_id
+# The sides of the ledger: one row per (movement, stock row it changed), with the signed change and
+# the balance the movement recorded there, matching the effects of §12 and §27: increases go to
+# ``to`` for IN, RETURN, TRANSFER, TRANSFER_IN and ADJUSTMENT; decreases come from ``from`` for OUT,
+# TRANSFER, TRANSFER_OUT and an ADJUSTMENT without ``to``. Unused branch fields have no effect.
+SIDES_SQL = f"""
+    SELECT id, created_at, inventory_item_id, to_branch_id AS branch_id, quantity::bigint AS delta,
+           to_balance_after AS recorded
+    FROM {MOVEMENTS}
+    WHERE to_branch_id IS NOT NULL
+      AND movement_type IN ('IN', 'RETURN', 'TRANSFER', 'TRANSFER_IN', 'ADJUSTMENT')
+    UNION ALL
+    SELECT id, created_at, inventory_item_id, from_branch_id, -quantity::bigint, from_balance_after
+    FROM {MOVEMENTS}
+    WHERE from_branch_id IS NOT NULL
+      AND (movement_type IN ('OUT', 'TRANSFER', 'TRANSFER_OUT')
+           OR (movement_type = 'ADJUSTMENT' AND to_branch_id IS NULL))
 """  # noqa: S608 - table names from model metadata
+
+# Signed ledger per (item, branch).
+LEDGER_SQL = f"""
+    SELECT inventory_item_id, branch_id, SUM(delta) AS q FROM ({SIDES_SQL}) sides
+    GROUP BY inventory_item_id, branch_id
+"""  # noqa: S608
+
+# Per (item, branch), the first movement in ledger order (created_at, id) whose recorded balance
+# is not the running sum of the ledger up to it (docs/api.md §28).
+BALANCE_DRIFT_SQL = f"""
+    WITH running AS (
+        SELECT inventory_item_id, branch_id, id, created_at, recorded,
+               SUM(delta) OVER (PARTITION BY inventory_item_id, branch_id ORDER BY created_at, id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS expected
+        FROM ({SIDES_SQL}) sides
+    )
+    SELECT DISTINCT ON (inventory_item_id, branch_id) inventory_item_id, branch_id, recorded, expected
+    FROM running WHERE recorded IS DISTINCT FROM expected
+    ORDER BY inventory_item_id, branch_id, created_at, id
+"""  # noqa: S608
 
 QUANTITY_DRIFT_SQL = f"""
     WITH ledger AS ({LEDGER_SQL})
@@ -62,11 +86,11 @@ RESERVED_DRIFT_SQL = f"""
 
 @dataclass(frozen=True)
 class Drift:
-    kind: str  # "quantity" or "reserved"
+    kind: str  # "quantity", "reserved" or "balance"
     inventory_item_id: uuid.UUID
     branch_id: uuid.UUID
-    stored: int  # stock_levels.quantity / reserved_quantity
-    expected: int  # the ledger's sum / the sum of ACTIVE reservations
+    stored: int | None  # stock_levels.quantity / reserved_quantity / the balance a movement recorded
+    expected: int  # the ledger's sum / the sum of ACTIVE reservations / the ledger's sum up to it
     fixed: bool = False
 
 
@@ -77,11 +101,19 @@ def _rows(sql: str, params=None) -> list[tuple]:
 
 
 def stock_drift() -> list[Drift]:
-    """Every (item, branch) whose quantity differs from its ledger or whose reserved quantity
-    differs from the sum of its ACTIVE reservations (one snapshot: a single transaction at
-    REPEATABLE READ would be stricter; each query is consistent on its own)."""
-    drift = [Drift("quantity", *row) for row in _rows(QUANTITY_DRIFT_SQL)]
-    drift += [Drift("reserved", *row) for row in _rows(RESERVED_DRIFT_SQL)]
+    """Every (item, branch) whose quantity differs from its ledger, whose reserved quantity
+    differs from the sum of its ACTIVE reservations, or whose ledger balances break the chain.
+    Together they prove that the balance after each row's latest movement is its quantity. One
+    snapshot: the queries run in one REPEATABLE READ transaction (concurrent writes are not seen
+    half-way) unless the caller already runs a transaction."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        drift = [Drift("quantity", *row) for row in _rows(QUANTITY_DRIFT_SQL)]
+        drift += [Drift("reserved", *row) for row in _rows(RESERVED_DRIFT_SQL)]
+        drift += [Drift("balance", *row) for row in _rows(BALANCE_DRIFT_SQL)]
     return drift
 
 
@@ -111,7 +143,12 @@ def _fix(drift: Drift) -> bool:
                 quantity=abs(difference),
                 reference_number=RECONCILE_REFERENCE,
                 notes=f"Reconciliation: quantity {quantity}, ledger {ledger}",
+                to_balance_after=quantity if difference > 0 else None,
+                from_balance_after=quantity if difference < 0 else None,
             )
+            return True
+        if drift.kind == "balance":
+            _recompute_balances(drift.inventory_item_id, drift.branch_id)
             return True
         active = StockReservation.objects.filter(
             inventory_item_id=drift.inventory_item_id, branch_id=drift.branch_id, status=ReservationStatus.ACTIVE
@@ -121,13 +158,39 @@ def _fix(drift: Drift) -> bool:
             return False  # cannot be represented on the row; needs a person
         row.reserved_quantity = expected
         row.save(update_fields=["reserved_quantity", "updated_at"])
+        alerts_sync(pairs=[(drift.inventory_item_id, drift.branch_id)])  # the available quantity changed
         return True
 
 
+def _recompute_balances(item_id: uuid.UUID, branch_id: uuid.UUID) -> None:
+    """Rewrite the recorded balances of one (item, branch) from its ledger, in ledger order. The
+    balances are derived from the movements (their quantities and types stay as they are); the
+    caller holds the stock row lock, so no movement of this pair is appended meanwhile."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH running AS (
+                SELECT id, branch_id, delta,
+                       SUM(delta) OVER (ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS b
+                FROM ({SIDES_SQL}) sides WHERE inventory_item_id = %s AND branch_id = %s
+            )
+            UPDATE {MOVEMENTS} m
+            SET to_balance_after = CASE WHEN r.delta > 0 THEN r.b ELSE m.to_balance_after END,
+                from_balance_after = CASE WHEN r.delta < 0 THEN r.b ELSE m.from_balance_after END
+            FROM running r WHERE r.id = m.id
+            """,  # noqa: S608 - table names from model metadata
+            [item_id, branch_id],
+        )
+
+
 def stock_reconcile(*, fix: bool = False) -> list[Drift]:
-    """Report drift; with ``fix`` repair it (quantity: an ADJUSTMENT movement; reserved: the
-    row's reserved quantity is set to its ACTIVE reservations when that fits)."""
+    """Report drift; with ``fix`` repair it (quantity: an ADJUSTMENT movement whose balance is the
+    stored quantity; reserved: the row's reserved quantity is set to its ACTIVE reservations when
+    that fits; balance: the pair's recorded balances are recomputed from its ledger). Quantity
+    drift is repaired first, so a recomputed chain ends at the stored quantity."""
     drift = stock_drift()
     if not fix:
         return drift
+    order = {"quantity": 0, "reserved": 1, "balance": 2}
+    drift.sort(key=lambda d: order[d.kind])
     return [Drift(d.kind, d.inventory_item_id, d.branch_id, d.stored, d.expected, fixed=_fix(d)) for d in drift]

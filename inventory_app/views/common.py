@@ -1,11 +1,16 @@
-"""What the inventory viewsets share: role tables and OpenAPI parameter helpers."""
+"""What the inventory viewsets share: role tables, OpenAPI parameter helpers, the scoped base."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from auth_app.permissions import AnyRole, IsAdmin, IsAdminOrSeller
+from inventory_app.scoping import BranchScope
+from natjoub.api.idempotency import META_KEY
+from natjoub.api.views import ApiViewSet
 
 READ_ANY_WRITE_ADMIN = {
     "list": [AnyRole],
@@ -28,3 +33,31 @@ DELETED = {200: OpenApiResponse(description="Deleted; `data` is null")}
 
 def query_param(name: str, kind=OpenApiTypes.STR, description: str = "", enum=None) -> OpenApiParameter:
     return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description, enum=enum)
+
+
+class ScopedViewSet(ApiViewSet):
+    """Stock viewsets: ``self.scope`` is the caller's branch scope (docs/api.md §26), passed to
+    every selector and service of the stock routes."""
+
+    @cached_property
+    def scope(self) -> BranchScope:
+        return BranchScope.of_request(self.request)
+
+    def checked_query(self, parse) -> dict:
+        """Parse a list's filters and paging and report their 400 first: a filter's 403 (a
+        branch outside the scope) is a business rule, checked after validation."""
+        query = self.query()
+        arguments = parse(query)
+        self.paginator.read_params(query)
+        query.raise_errors()
+        self._query = query
+        return arguments
+
+    def scoped_list(self, queryset, serializer_class, message: str):
+        return self.list_response(queryset, serializer_class, message, self._query)
+
+    @staticmethod
+    def has_key(request) -> bool:
+        """An ``Idempotency-Key`` was sent (the guard of an idempotent create then checks scoping
+        before the key is looked up; without one, the service's own statements check it)."""
+        return request.META.get(META_KEY) is not None

@@ -1,4 +1,5 @@
-"""The stock ledger: movements, stock levels and reservations (docs/api.md, "Stock")."""
+"""The stock ledger: movements, stock levels and reservations (docs/api.md §12–§15), scoped to the
+caller's branches (§26): every selector and service gets ``self.scope``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rest_framework.decorators import action
 
 from inventory_app import query_params, selectors, services
 from inventory_app.exceptions import (
+    BranchAccessDenied,
     BranchNotFound,
     InsufficientStock,
     InvalidMovement,
@@ -23,10 +25,12 @@ from inventory_app.serializers import (
     ReservationOutput,
     StockLevelOutput,
 )
-from inventory_app.views.common import STAFF_ONLY, query_param
+from inventory_app.views.common import STAFF_ONLY, ScopedViewSet, query_param
 from natjoub.api.errors import IdempotencyKeyReused, Referenced
 from natjoub.api.idempotency import idempotent
-from natjoub.api.views import ApiViewSet, no_body
+from natjoub.api.views import no_body
+
+MOVEMENT_TYPES = ["IN", "OUT", "TRANSFER", "ADJUSTMENT", "RETURN", "TRANSFER_OUT", "TRANSFER_IN"]
 
 
 # -- movements --------------------------------------------------------------------------------
@@ -36,7 +40,7 @@ from natjoub.api.views import ApiViewSet, no_body
         parameters=[
             query_param("inventoryItemId", OpenApiTypes.UUID),
             query_param("branchId", OpenApiTypes.UUID, "Matches the FROM or the TO branch"),
-            query_param("movementType", enum=["IN", "OUT", "TRANSFER", "ADJUSTMENT", "RETURN"]),
+            query_param("movementType", enum=MOVEMENT_TYPES),
             query_param("referenceNumber", description="Exact match"),
             query_param("createdAfter", OpenApiTypes.DATETIME, "createdAt >= value"),
             query_param("createdBefore", OpenApiTypes.DATETIME, "createdAt < value"),
@@ -48,13 +52,14 @@ from natjoub.api.views import ApiViewSet, no_body
     ),
     retrieve=extend_schema(summary="Get a stock movement", responses=MovementOutput),
 )
-class MovementViewSet(ApiViewSet):
+class MovementViewSet(ScopedViewSet):
     permission_map = STAFF_ONLY
     error_map = {
         "create": (
             InvalidMovement,
             Referenced(ItemNotFound),
             Referenced(BranchNotFound),
+            BranchAccessDenied,
             IdempotencyKeyReused,
             InsufficientStock,
         ),
@@ -63,29 +68,42 @@ class MovementViewSet(ApiViewSet):
     serializer_class = MovementOutput
 
     def list(self, request):
-        query = self.query()
-        queryset = selectors.movement_list(**query_params.movement_filters(query))
-        return self.list_response(queryset, MovementOutput, "Stock movements retrieved successfully", query)
+        filters = self.checked_query(query_params.movement_filters)
+        queryset = selectors.movement_list(**filters, scope=self.scope)
+        return self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully")
 
-    @idempotent(body=MovementCreateInput, output=MovementOutput)
+    def check_scope(self, request, data):
+        """Before an Idempotency-Key is looked up: the checks of §12 up to scoping, in order."""
+        if self.has_key(request) and not self.scope.unrestricted:
+            from_id, to_id = data.get("from_branch_id"), data.get("to_branch_id")
+            services.movement_effect(data["movement_type"], from_id, to_id)
+            services.named_rows_check(
+                self.scope,
+                inventory_item_id=data["inventory_item_id"],
+                branches=[("from_branch_id", from_id), ("to_branch_id", to_id)],
+            )
+
+    @idempotent(body=MovementCreateInput, output=MovementOutput, guard="check_scope")
     def create(self, request, data):
-        movement = services.movement_create(**data, performed_by=request.user.pk)
+        movement = services.movement_create(**data, performed_by=request.user.pk, scope=self.scope)
         return self.respond(MovementOutput(movement).data, "Stock movement recorded successfully", 201)
 
     def retrieve(self, request, pk):
-        return self.respond(MovementOutput(selectors.movement_get(pk)).data, "Stock movement retrieved successfully")
+        movement = selectors.movement_get(pk, scope=self.scope)
+        return self.respond(MovementOutput(movement).data, "Stock movement retrieved successfully")
 
 
 # -- stock levels -----------------------------------------------------------------------------
-class StockLevelViewSet(ApiViewSet):
+class StockLevelViewSet(ScopedViewSet):
     permission_map = STAFF_ONLY
-    error_map = {"by_branch": (BranchNotFound,)}
+    error_map = {"by_branch": (BranchNotFound, BranchAccessDenied), "low_stock": (BranchAccessDenied,)}
     serializer_class = StockLevelOutput
 
     @extend_schema(summary="Stock levels of a branch", responses=StockLevelOutput(many=True))
     def by_branch(self, request, branch_id):
-        queryset = selectors.stock_levels_by_branch(branch_id=branch_id)
-        return self.list_response(queryset, StockLevelOutput, "Stock levels retrieved successfully")
+        self.checked_query(lambda query: {})
+        queryset = selectors.stock_levels_by_branch(branch_id=branch_id, scope=self.scope)
+        return self.scoped_list(queryset, StockLevelOutput, "Stock levels retrieved successfully")
 
     @extend_schema(
         summary="Stock rows at or below their item's reorder level",
@@ -93,9 +111,9 @@ class StockLevelViewSet(ApiViewSet):
         responses=StockLevelOutput(many=True),
     )
     def low_stock(self, request):
-        query = self.query()
-        queryset = selectors.low_stock_list(**query_params.low_stock_filters(query))
-        return self.list_response(queryset, StockLevelOutput, "Low stock items retrieved successfully", query)
+        filters = self.checked_query(query_params.low_stock_filters)
+        queryset = selectors.low_stock_list(**filters, scope=self.scope)
+        return self.scoped_list(queryset, StockLevelOutput, "Low stock items retrieved successfully")
 
 
 # -- reservations -----------------------------------------------------------------------------
@@ -116,10 +134,16 @@ class StockLevelViewSet(ApiViewSet):
         summary="Commit an active reservation (records an OUT movement)", request=None, responses=ReservationOutput
     ),
 )
-class ReservationViewSet(ApiViewSet):
+class ReservationViewSet(ScopedViewSet):
     permission_map = STAFF_ONLY
     error_map = {
-        "create": (Referenced(ItemNotFound), Referenced(BranchNotFound), IdempotencyKeyReused, InsufficientStock),
+        "create": (
+            Referenced(ItemNotFound),
+            Referenced(BranchNotFound),
+            BranchAccessDenied,
+            IdempotencyKeyReused,
+            InsufficientStock,
+        ),
         "retrieve": (ReservationNotFound,),
         "release": (ReservationNotFound, ReservationNotActive),
         "commit": (ReservationNotFound, ReservationNotActive),
@@ -127,26 +151,34 @@ class ReservationViewSet(ApiViewSet):
     serializer_class = ReservationOutput
 
     def list(self, request):
-        query = self.query()
-        queryset = selectors.reservation_list(**query_params.reservation_filters(query))
-        return self.list_response(queryset, ReservationOutput, "Reservations retrieved successfully", query)
+        filters = self.checked_query(query_params.reservation_filters)
+        queryset = selectors.reservation_list(**filters, scope=self.scope)
+        return self.scoped_list(queryset, ReservationOutput, "Reservations retrieved successfully")
 
-    @idempotent(body=ReservationCreateInput, output=ReservationOutput)
+    def check_scope(self, request, data):
+        """Before an Idempotency-Key is looked up: item, branch, then the caller's assignment."""
+        if self.has_key(request) and not self.scope.unrestricted:
+            services.named_rows_check(
+                self.scope, inventory_item_id=data["inventory_item_id"], branches=[("branch_id", data["branch_id"])]
+            )
+
+    @idempotent(body=ReservationCreateInput, output=ReservationOutput, guard="check_scope")
     def create(self, request, data):
-        reservation = services.reservation_create(**data, created_by=request.user.pk)
+        reservation = services.reservation_create(**data, created_by=request.user.pk, scope=self.scope)
         return self.respond(ReservationOutput(reservation).data, "Reservation created successfully", 201)
 
     def retrieve(self, request, pk):
-        return self.respond(ReservationOutput(selectors.reservation_get(pk)).data, "Reservation retrieved successfully")
+        reservation = selectors.reservation_get(pk, scope=self.scope)
+        return self.respond(ReservationOutput(reservation).data, "Reservation retrieved successfully")
 
     @action(detail=True, methods=["post"])
     @no_body
     def release(self, request, pk):
-        reservation = services.reservation_release(reservation_id=pk)
+        reservation = services.reservation_release(reservation_id=pk, scope=self.scope)
         return self.respond(ReservationOutput(reservation).data, "Reservation released successfully")
 
     @action(detail=True, methods=["post"])
     @no_body
     def commit(self, request, pk):
-        reservation = services.reservation_commit(reservation_id=pk, performed_by=request.user.pk)
+        reservation = services.reservation_commit(reservation_id=pk, performed_by=request.user.pk, scope=self.scope)
         return self.respond(ReservationOutput(reservation).data, "Reservation committed successfully")

@@ -19,6 +19,8 @@ CHANGELISTS = [
     "inventory_app/stocklevel",
     "inventory_app/stockmovement",
     "inventory_app/stockreservation",
+    "inventory_app/stocktransfer",
+    "inventory_app/stockalert",
     "natjoub/idempotencykey",
 ]
 

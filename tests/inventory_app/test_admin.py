@@ -316,10 +316,12 @@ def test_export_movements_of_the_filtered_changelist(staff, movements):
         "to_branch",
         "reference_number",
         "performed_by",
+        "from_balance_after",
+        "to_balance_after",
     ]
     assert len(expected) == 1
     assert rows[1:] == [["" if v is None else str(v) for v in [
-        expected[0].created_at, "OUT", "LAP-1 — Laptop", 2, "WH — Warehouse", None, None, None
+        expected[0].created_at, "OUT", "LAP-1 — Laptop", 2, "WH — Warehouse", None, None, None, 8, None
     ]]]  # fmt: skip
     everything = csv_of(staff.get("/admin/inventory_app/stockmovement/export/"))
     assert len(everything) - 1 == StockMovement.objects.count() == 5

@@ -98,7 +98,8 @@ def test_a_refusal_only_the_service_sees_is_shown_and_nothing_is_saved(staff, db
 
     monkeypatch.setattr(services, "branch_update", refuse)
     url = f"/admin/inventory_app/branch/{branch.pk}/change/"
-    response = staff.post(url, {"name": "Renamed", "code": "BR-1", "is_active": "on"}, follow=True)
+    staff_inline = {"assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0"}  # the branch's sellers
+    response = staff.post(url, {"name": "Renamed", "code": "BR-1", "is_active": "on", **staff_inline}, follow=True)
     assert "Branch with code BR-1 already exists" in messages_of(response)
     assert response.redirect_chain[-1][0].endswith(url)
     branch.refresh_from_db()

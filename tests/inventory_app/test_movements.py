@@ -26,8 +26,12 @@ FIELDS = {
     "notes",
     "performedBy",
     "createdAt",
+    "transferId",  # docs/api.md §25, §28
+    "fromBalanceAfter",
+    "toBalanceAfter",
 }
 TYPES_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN"
+FILTER_TYPES_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN, TRANSFER_OUT, TRANSFER_IN"  # §25
 
 
 def post(client, item, movement_type, quantity, *, src=None, dst=None, **extra):
@@ -224,7 +228,7 @@ def test_list_filters_and_get_one(admin_client, seller_client, item, branch, oth
             },
         ),
         {
-            "movementType": TYPES_MESSAGE,
+            "movementType": FILTER_TYPES_MESSAGE,
             "createdAfter": "Invalid value",
             "createdBefore": "Invalid value",
             "branchId": "Invalid value",

@@ -37,6 +37,18 @@ ROUTES = [
     ("get", f"/reservations/{MISSING}", STAFF),
     ("post", f"/reservations/{MISSING}/release", STAFF),
     ("post", f"/reservations/{MISSING}/commit", STAFF),
+    # docs/api.md §26-§29a
+    ("get", "/branches/mine", STAFF),
+    ("get", f"/branches/{MISSING}/staff", ADMIN),
+    ("put", f"/branches/{MISSING}/staff/{MISSING}", ADMIN),
+    ("delete", f"/branches/{MISSING}/staff/{MISSING}", ADMIN),
+    ("get", "/transfers", STAFF),
+    ("post", "/transfers", STAFF),
+    ("get", f"/transfers/{MISSING}", STAFF),
+    ("post", f"/transfers/{MISSING}/receive", STAFF),
+    ("post", f"/transfers/{MISSING}/cancel", STAFF),
+    ("get", "/stock-alerts", STAFF),
+    ("get", f"/stock-alerts/{MISSING}", STAFF),
 ]
 IDS = [f"{method.upper()} {path.replace(MISSING, '{id}')}" for method, path, _ in ROUTES]
 
@@ -76,6 +88,13 @@ def test_without_valid_token_is_401(api_client, method, path, allowed, authoriza
         ("put", f"/reservations/{MISSING}"),
         ("get", f"/reservations/{MISSING}/commit"),
         ("post", "/stock-levels/low-stock"),
+        ("post", "/branches/mine"),
+        ("get", f"/branches/{MISSING}/staff/{MISSING}"),
+        ("post", f"/branches/{MISSING}/staff"),
+        ("put", f"/transfers/{MISSING}"),
+        ("get", f"/transfers/{MISSING}/receive"),
+        ("post", "/stock-alerts"),
+        ("delete", f"/stock-alerts/{MISSING}"),
     ],
 )
 def test_unsupported_methods_are_405_before_authentication(api_client, db, method, path):
@@ -95,3 +114,11 @@ def test_trailing_slash_is_the_same_route(admin_client):
     assert admin_client.get(f"{BASE}/branches/").status_code == 200
     assert admin_client.get(f"{BASE}/categories/tree/").status_code == 200
     assert admin_client.get(f"{BASE}/stock-levels/low-stock/").status_code == 200
+    assert admin_client.get(f"{BASE}/branches/mine/").status_code == 200
+    assert admin_client.get(f"{BASE}/stock-alerts/").status_code == 200
+
+
+def test_branches_mine_is_not_a_branch_id(admin_client):
+    """The literal route takes precedence over branches/{id} (as categories/tree does)."""
+    assert admin_client.get(f"{BASE}/branches/mine").json()["message"] == "Branches retrieved successfully"
+    assert admin_client.put(f"{BASE}/branches/mine", {}, format="json").status_code == 405

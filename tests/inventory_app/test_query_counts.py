@@ -3,10 +3,17 @@
 Per request: 1 rate-limit counter query (middleware) + 1 bearer-authentication query, then the
 endpoint's own queries (count + page, plus a branch existence check for stock by branch)."""
 
-import pytest
+import json
 
-from inventory_app.models import ReservationStatus, StockReservation
-from tests.factories import make_branch, make_category, make_item, stock
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from auth_app.models import RoleName
+from inventory_app import services
+from inventory_app.models import BranchAssignment, ReservationStatus, StockReservation
+from tests.conftest import bearer_client
+from tests.factories import make_branch, make_category, make_item, make_user, stock
 from tests.inventory_app.conftest import BASE
 
 OVERHEAD = 2  # rate limit + authentication
@@ -64,3 +71,82 @@ def test_category_tree_is_one_query(admin_client, populated, django_assert_num_q
     populated(30)
     with django_assert_num_queries(1 + OVERHEAD):
         assert len(admin_client.get(f"{BASE}/categories/tree").json()["data"][0]["children"]) == 30
+
+
+# -- seller scoping costs no extra query (docs/api.md §26) ------------------------------------
+# Measured on the code before scoping (identical for every caller then): these are the admin's
+# counts, unchanged. A seller's request runs the same statements with the assignment condition
+# inside them; only two checks add one query: an idempotency key's pre-check (scoping runs
+# before the key is looked up) and a low-stock ``branchId`` filter (403 outside the scope).
+ROUTE_COUNTS = {
+    # route: (admin = before, extra for any seller)
+    "POST movements": (9, 0),
+    "POST movements + key": (14, 1),
+    "GET movements": (4, 0),
+    "GET movements/{id}": (3, 0),
+    "GET stock-levels/branch/{id}": (5, 0),
+    "GET low-stock": (4, 0),
+    "GET low-stock?branchId": (4, 1),
+    "POST reservations": (9, 0),
+    "GET reservations/{id}": (3, 0),
+    "POST reservations/{id}/release": (10, 0),
+    "POST reservations/{id}/commit": (11, 0),
+}
+
+
+def _scoped_requests(client, item, branch, key: str) -> dict[str, int]:
+    def count(method, url, body=None, **extra):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.generic(
+                method, url, json.dumps(body) if body else "", content_type="application/json", **extra
+            )
+        assert response.status_code < 300, (url, response.content)
+        return len(queries.captured_queries), response.json()["data"]
+
+    out = {"inventoryItemId": str(item.pk), "movementType": "OUT", "quantity": 1, "fromBranchId": str(branch.pk)}
+    hold = {"inventoryItemId": str(item.pk), "branchId": str(branch.pk), "quantity": 1}
+    n = {}
+    count("POST", f"{BASE}/movements", out)  # warm-up
+    n["POST movements"], _ = count("POST", f"{BASE}/movements", out)
+    n["POST movements + key"], movement = count("POST", f"{BASE}/movements", out, HTTP_IDEMPOTENCY_KEY=key)
+    n["GET movements"], _ = count("GET", f"{BASE}/movements")
+    n["GET movements/{id}"], _ = count("GET", f"{BASE}/movements/{movement['id']}")
+    n["GET stock-levels/branch/{id}"], _ = count("GET", f"{BASE}/stock-levels/branch/{branch.pk}")
+    n["GET low-stock"], _ = count("GET", f"{BASE}/stock-levels/low-stock")
+    n["GET low-stock?branchId"], _ = count("GET", f"{BASE}/stock-levels/low-stock?branchId={branch.pk}")
+    n["POST reservations"], reservation = count("POST", f"{BASE}/reservations", hold)
+    n["GET reservations/{id}"], _ = count("GET", f"{BASE}/reservations/{reservation['id']}")
+    n["POST reservations/{id}/release"], _ = count("POST", f"{BASE}/reservations/{reservation['id']}/release")
+    _, reservation = count("POST", f"{BASE}/reservations", hold)
+    n["POST reservations/{id}/commit"], _ = count("POST", f"{BASE}/reservations/{reservation['id']}/commit")
+    return n
+
+
+@pytest.mark.parametrize("caller", ["admin", "unscoped seller", "scoped seller"])
+def test_scoping_adds_no_query_where_the_request_already_runs_one(db, caller):
+    branch = make_branch("A")
+    item = make_item("I", reorder_level=1)
+    stock(item, branch, 1000)
+    user = make_user(RoleName.ADMIN if caller == "admin" else RoleName.SELLER)
+    if caller == "scoped seller":
+        BranchAssignment.objects.create(user=user, branch=branch)
+        BranchAssignment.objects.create(user=user, branch=make_branch("B"))
+    counts = _scoped_requests(bearer_client(user), item, branch, key=f"k-{caller}")
+    seller = caller != "admin"
+    assert counts == {route: admin + (extra if seller else 0) for route, (admin, extra) in ROUTE_COUNTS.items()}
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_transfer_and_alert_lists_are_constant(seller_client, db, django_assert_num_queries, rows):
+
+    src, dst = make_branch("SRC"), make_branch("DST")
+    BranchAssignment.objects.create(user=seller_client.user, branch=src)  # scoped: the condition is in the SQL
+    for i in range(rows):
+        item = make_item(f"T-{i:03}", reorder_level=50)
+        stock(item, src, 10)  # low: an OPEN alert each
+        lines = [{"inventory_item_id": item.pk, "quantity": 1}]
+        services.transfer_dispatch(from_branch_id=src.pk, to_branch_id=dst.pk, lines=lines, dispatched_by=None)
+    with django_assert_num_queries(3 + OVERHEAD):  # count, page, lines with their items
+        assert len(seller_client.get(f"{BASE}/transfers").json()["data"]) == rows
+    with django_assert_num_queries(2 + OVERHEAD):  # count, page
+        assert len(seller_client.get(f"{BASE}/stock-alerts").json()["data"]) == rows

@@ -25,14 +25,19 @@ from django.utils import timezone
 
 from auth_app.models import Credential, RefreshToken, Role, RoleName, Session, User
 from inventory_app.models import (
+    AlertStatus,
     Branch,
     Category,
     InventoryItem,
     MovementType,
     ReservationStatus,
+    StockAlert,
     StockLevel,
     StockMovement,
     StockReservation,
+    StockTransfer,
+    StockTransferLine,
+    TransferStatus,
 )
 from natjoub.models import IdempotencyKey
 from tests.factories import BranchFactory, CategoryFactory, InventoryItemFactory, make_user
@@ -151,6 +156,52 @@ def build_reservations(n: int) -> None:
     )
 
 
+def build_transfers(n: int) -> None:
+    """Transfers of every status between two branches, each with two lines."""
+    items = build_items(2)
+    src, dst = build_branches(2)
+    now = timezone.now()
+    statuses = [TransferStatus.IN_TRANSIT, TransferStatus.RECEIVED, TransferStatus.CANCELLED]
+    transfers = StockTransfer.objects.bulk_create(
+        [
+            StockTransfer(
+                from_branch=src,
+                to_branch=dst,
+                status=statuses[i % 3],
+                reference_number=f"T-{i}",
+                dispatched_at=now - timedelta(minutes=i),
+                received_at=now if statuses[i % 3] == TransferStatus.RECEIVED else None,
+                cancelled_at=now if statuses[i % 3] == TransferStatus.CANCELLED else None,
+            )
+            for i in range(n)
+        ]
+    )
+    StockTransferLine.objects.bulk_create(
+        [StockTransferLine(transfer=t, inventory_item=item, quantity=3) for t in transfers for item in items]
+    )
+
+
+def build_alerts(n: int) -> None:
+    """Alerts of both statuses over distinct (item, branch) pairs (one OPEN per pair at most)."""
+    branches = build_branches(2)
+    items = InventoryItem.objects.bulk_create(InventoryItemFactory.build_batch(n))
+    now = timezone.now()
+    StockAlert.objects.bulk_create(
+        [
+            StockAlert(
+                inventory_item=item,
+                branch=branches[i % 2],
+                status=AlertStatus.OPEN if i % 2 else AlertStatus.RESOLVED,
+                available_at_open=i % 5,
+                reorder_level_at_open=10,
+                opened_at=now - timedelta(minutes=i),
+                resolved_at=None if i % 2 else now,
+            )
+            for i, item in enumerate(items)
+        ]
+    )
+
+
 def build_idempotency_keys(n: int) -> None:
     IdempotencyKey.objects.bulk_create(
         [
@@ -173,6 +224,8 @@ BUILDERS: dict[type, Callable[[int], object]] = {
     StockLevel: build_stock_levels,
     StockMovement: build_movements,
     StockReservation: build_reservations,
+    StockTransfer: build_transfers,
+    StockAlert: build_alerts,
     IdempotencyKey: build_idempotency_keys,
 }
 
@@ -247,9 +300,11 @@ def test_item_change_page_queries_do_not_grow_with_its_stock_rows(back_office):
 
 
 def dashboard_data(n: int) -> None:
-    """n movements today, low-stock rows, reservations about to expire."""
+    """n movements today, low-stock rows, reservations about to expire, open alerts, transfers."""
     build_movements(n)
     build_reservations(n)
+    build_alerts(n)
+    build_transfers(n)
     low = InventoryItem.objects.bulk_create(InventoryItemFactory.build_batch(n, reorder_level=50))
     branch = build_branches(1)[0]
     StockLevel.objects.bulk_create([StockLevel(inventory_item=it, branch=branch, quantity=1) for it in low])
@@ -266,7 +321,9 @@ def test_dashboard_queries_do_not_grow_with_data(back_office):
     dashboard_data(100)
     response, large = measure(back_office, "/admin/")
     dashboard = panels(response)
-    rows = [len(dashboard[name]["rows"]) for name in ("low_stock", "expiring_reservations", "recent_movements")]
-    assert rows == [10, 10, 10]
+    names = ("low_stock", "expiring_reservations", "recent_movements", "open_alerts", "transfers_in_transit")
+    rows = [len(dashboard[name]["rows"]) for name in names]
+    assert rows == [10, 10, 10, 10, 10]
+    assert dashboard["open_alerts"]["count"] == StockAlert.objects.filter(status=AlertStatus.OPEN).count() == 55
     assert sum(row["count"] for row in dashboard["movements_today"]["rows"]) == 110
     assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])

@@ -19,7 +19,15 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from auth_app.models import RoleName, Session
-from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
+from inventory_app.models import (
+    AlertStatus,
+    MovementType,
+    ReservationStatus,
+    StockAlert,
+    StockMovement,
+    StockReservation,
+)
+from inventory_app.services import transfer_dispatch
 from tests.conftest import bearer_client
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 from tests.helpers import ENVELOPE_KEYS
@@ -47,7 +55,7 @@ def schema_operations() -> tuple[Operation, ...]:
     components = schema.get("components", {}).get("schemas", {})
     operations = []
     for raw_path, methods in schema["paths"].items():
-        path = raw_path.rstrip("/").replace("{branch_id}", "{branchId}")
+        path = raw_path.rstrip("/").replace("{branch_id}", "{branchId}").replace("{user_id}", "{userId}")
         for method, operation in methods.items():
             query = tuple(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
             operations.append(Operation(method.upper(), path, query, _body_properties(operation, components)))
@@ -82,21 +90,28 @@ class World:
     movement: Any
     reservation: Any
     session: Any  # a sign-in of other_customer (docs/api.md §30)
+    transfer: Any  # IN_TRANSIT, of ``transfer_item``, branch -> other_branch
+    alert: Any  # OPEN, ``transfer_item`` at branch
 
     def path_ids(self, path: str) -> dict[str, str]:
         """Real ids for a template's placeholders, so an allowed caller would really act."""
         if "{branchId}" in path:
             return {"branchId": str(self.branch.pk)}
+        if "{userId}" in path:
+            return {"id": str(self.branch.pk), "userId": str(self.other_seller.pk)}
         if "{id}" not in path:
             return {}
         targets = {
             "/admin/auth/users/": self.other_customer,
+            "/staff": self.branch,
             "/branches/": self.other_branch,
             "/categories/": self.category,
             "/items/": self.item,
             "/movements/": self.movement,
             "/reservations/": self.reservation,
             "/auth/sessions/": self.session,
+            "/transfers/": self.transfer,
+            "/stock-alerts/": self.alert,
         }
         for fragment, row in targets.items():
             if fragment in path:
@@ -128,11 +143,21 @@ def world(db) -> World:
         expires_at=timezone.now() + timedelta(hours=1),
         created_by=users["seller"].pk,
     )
+    transfer_item = make_item("MOU-1", "Mouse", category=category, reorder_level=10)
+    stock(transfer_item, branch, 10)
+    transfer = transfer_dispatch(
+        from_branch_id=branch.pk,
+        to_branch_id=other_branch.pk,
+        lines=[{"inventory_item_id": transfer_item.pk, "quantity": 2}],
+        dispatched_by=users["admin"].pk,
+        reference_number="TR-1",
+    )
+    alert = StockAlert.objects.get(inventory_item=transfer_item, branch=branch, status=AlertStatus.OPEN)
     clients = {role: bearer_client(user) for role, user in users.items()}
     session = Session.objects.create(user=other_customer, user_agent="world", ip_address="192.0.2.1")
     return World(
         users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation,
-        session,
+        session, transfer, alert,
     )  # fmt: skip
 
 
@@ -205,7 +230,7 @@ def assert_contract_answer(response, *, allowed_4xx: dict[int, set[str]] | None 
 def assert_valid_list(body: dict) -> None:
     assert isinstance(body["data"], list)
     meta = body["meta"]
-    assert set(meta) == {"total", "limit", "offset", "page", "pageSize", "totalPages"}
+    assert set(meta) - {"scoped"} == {"total", "limit", "offset", "page", "pageSize", "totalPages"}  # §26: mine
     assert len(body["data"]) <= meta["limit"]
 
 

@@ -8,6 +8,8 @@ the contract's 4xx envelope (and then not a single row changed) or a 2xx with a 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from auth_app.models import RoleName
@@ -69,7 +71,7 @@ INVALID_ROLE_PARAMS = {("GET /api/v1/admin/auth/users", "role")}
 
 def test_every_list_route_has_query_parameters_covered():
     lists = {op.key for op in OPERATIONS if "limit" in op.query}
-    assert len(lists) == 12  # docs/api.md §2.1: the nine list endpoints, and §30's session list per role
+    assert len(lists) == 16  # docs/api.md §2.1: the nine list endpoints, §26-§29a's four, §30's session list per role
     assert len(LIST_PARAMS) >= 39
 
 
@@ -195,6 +197,16 @@ def base_body(world, op: Operation) -> dict | None:
             "referenceNumber": "R-9",
             "ttlSeconds": 60,
         },
+        "POST /api/v1/inventory/transfers": {
+            "fromBranchId": str(world.branch.pk),
+            "toBranchId": str(world.other_branch.pk),
+            "lines": [{"inventoryItemId": str(world.item.pk), "quantity": 1}],
+            "referenceNumber": "TR-9",
+            "notes": "restock",
+        },
+        "POST /api/v1/inventory/transfers/{id}/receive": {
+            "lines": [{"inventoryItemId": str(world.transfer.lines.get().inventory_item_id), "receivedQuantity": 1}]
+        },
     }
     return bodies.get(op.key)
 
@@ -205,7 +217,8 @@ SUCCEEDS = {  # base bodies that succeed, so every mutation reaches the database
     "PUT /api/v1/customer/auth/profile", "PUT /api/v1/admin/auth/users/{id}/status",
     "POST /api/v1/inventory/branches", "PUT /api/v1/inventory/branches/{id}", "POST /api/v1/inventory/categories",
     "PUT /api/v1/inventory/categories/{id}", "POST /api/v1/inventory/items", "PUT /api/v1/inventory/items/{id}",
-    "POST /api/v1/inventory/movements", "POST /api/v1/inventory/reservations",
+    "POST /api/v1/inventory/movements", "POST /api/v1/inventory/reservations", "POST /api/v1/inventory/transfers",
+    "POST /api/v1/inventory/transfers/{id}/receive",
 }  # fmt: skip
 BODY_OPS = [op for op in OPERATIONS if op.body]
 MONEY = {"unitPrice"}  # a string in the schema (money), numeric on input
@@ -261,14 +274,17 @@ PATH_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("op", PATH_OPS, ids=[op.key for op in PATH_OPS])
-def test_hostile_path_values(world, op):
+PATH_CASES = [(op, name) for op in PATH_OPS for name in re.findall(r"\{(\w+)\}", op.path)]
+
+
+@pytest.mark.parametrize(("op", "placeholder"), PATH_CASES, ids=[f"{op.key}:{name}" for op, name in PATH_CASES])
+def test_hostile_path_values(world, op, placeholder):
+    """Each path parameter in turn gets the hostile value; the others are real ids."""
     from urllib.parse import quote
 
     client = client_for(world, op)
     for value in PATH_VALUES:
-        placeholder = "{branchId}" if "{branchId}" in op.path else "{id}"
-        url = op.path.replace(placeholder, quote(value, safe=""))
+        url = op.path.format(**{**world.path_ids(op.path), placeholder: quote(value, safe="")})
         with isolated():
             response = send(client, op.method, url, {} if op.method in ("POST", "PUT") else None)
             answer = assert_contract_answer(response, allowed_4xx={400: {"BAD_REQUEST"}, 404: {"NOT_FOUND"}})
@@ -277,7 +293,9 @@ def test_hostile_path_values(world, op):
 
 
 # -- headers ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/api/v1/inventory/movements", "/api/v1/inventory/reservations"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/inventory/movements", "/api/v1/inventory/reservations", "/api/v1/inventory/transfers"]
+)
 def test_hostile_idempotency_keys(world, path):
     op = next(op for op in OPERATIONS if op.key == f"POST {path}")
     before = db_fingerprint()

@@ -21,6 +21,7 @@ from inventory_app.models import (
     StockLevel,
     StockMovement,
     StockReservation,
+    StockTransfer,
 )
 from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import assert_error
@@ -168,6 +169,17 @@ def check_reservation(world, field, value, response):
     assert reservation.expires_at < timezone.now() + timedelta(seconds=61)
 
 
+def check_transfer(world, field, value, response):
+    transfer = _created(StockTransfer, response)
+    assert (transfer.status, transfer.dispatched_by) == ("IN_TRANSIT", world.users[RoleName.SELLER].pk)
+    assert (transfer.received_by, transfer.received_at, transfer.cancelled_at) == (None, None, None)
+    assert str(transfer.pk) != OTHER_ID
+    assert transfer.dispatched_at > timezone.now() - timedelta(minutes=5)
+    assert [(line.quantity, line.received_quantity) for line in transfer.lines.all()] == [(1, None)]
+    movement = StockMovement.objects.get(transfer=transfer)
+    assert (movement.performed_by, movement.from_balance_after) == (world.users[RoleName.SELLER].pk, 49)
+
+
 CREATE_CASES = [
     *[
         ("POST /api/v1/auth/register", None, field, value, check_register)
@@ -218,6 +230,18 @@ CREATE_CASES = [
             "movementId": OTHER_ID,
             "expiresAt": FAR_FUTURE,
             "id": OTHER_ID,
+        }.items()
+    ],
+    *[
+        ("POST /api/v1/inventory/transfers", RoleName.SELLER, field, value, check_transfer)
+        for field, value in {
+            "status": "RECEIVED",
+            "dispatchedBy": OTHER_ID,
+            "receivedBy": OTHER_ID,
+            "receivedAt": LONG_AGO,
+            "dispatchedAt": LONG_AGO,
+            "id": OTHER_ID,
+            "fromBalanceAfter": 999,
         }.items()
     ],
 ]

@@ -75,7 +75,7 @@ def test_offsets_beyond_postgresql_range_are_converted_to_utc(world):
     # 2026-01-01T00:00-23:00 is 2026-01-01T23:00Z: after the movement
     before = client.get("/api/v1/inventory/movements", {"createdBefore": "2026-01-01T00:00:00-23:00"})
     assert before.status_code == 200, before.content
-    assert before.json()["meta"]["total"] == 1
+    assert before.json()["meta"]["total"] == StockMovement.objects.count()
     after = client.get("/api/v1/inventory/movements", {"createdAfter": "2026-01-01T00:00:00-23:00"})
     assert after.json()["meta"]["total"] == 0
 
@@ -124,7 +124,8 @@ def test_reference_number_filter_is_exact_text(world):
     StockMovement.objects.update(reference_number="REF%")
     client = world.clients[RoleName.ADMIN]
     assert client.get("/api/v1/inventory/movements", {"referenceNumber": "REF_"}).json()["meta"]["total"] == 0
-    assert client.get("/api/v1/inventory/movements", {"referenceNumber": "REF%"}).json()["meta"]["total"] == 1
+    total = client.get("/api/v1/inventory/movements", {"referenceNumber": "REF%"}).json()["meta"]["total"]
+    assert total == StockMovement.objects.count() > 0
 
 
 @pytest.mark.parametrize("search", ["' OR 1=1 --", "') OR ('1'='1", '"; DROP TABLE x; --', "%' OR '%'='"])
@@ -133,7 +134,7 @@ def test_sql_text_in_search_matches_nothing_and_drops_nothing(world, search):
     for path in ("/api/v1/inventory/items", "/api/v1/inventory/branches", "/api/v1/admin/auth/users"):
         body = client.get(path, {"search": search}).json()
         assert (body["data"], body["meta"]["total"]) == ([], 0), path
-    assert InventoryItem.objects.count() == 1
+    assert InventoryItem.objects.count() == 2  # the world's laptop and mouse
     assert Branch.objects.count() == 2
 
 

@@ -80,6 +80,18 @@ ROLE_TABLE: dict[str, frozenset] = {
     f"GET {INV}/reservations/{{id}}": STAFF,
     f"POST {INV}/reservations/{{id}}/release": STAFF,
     f"POST {INV}/reservations/{{id}}/commit": STAFF,
+    # docs/api.md §26-§29a
+    f"GET {INV}/branches/mine": STAFF,
+    f"GET {INV}/branches/{{id}}/staff": ADMIN,
+    f"PUT {INV}/branches/{{id}}/staff/{{userId}}": ADMIN,
+    f"DELETE {INV}/branches/{{id}}/staff/{{userId}}": ADMIN,
+    f"GET {INV}/transfers": STAFF,
+    f"POST {INV}/transfers": STAFF,
+    f"GET {INV}/transfers/{{id}}": STAFF,
+    f"POST {INV}/transfers/{{id}}/receive": STAFF,
+    f"POST {INV}/transfers/{{id}}/cancel": STAFF,
+    f"GET {INV}/stock-alerts": STAFF,
+    f"GET {INV}/stock-alerts/{{id}}": STAFF,
 }
 
 OPERATIONS = schema_operations()
@@ -93,7 +105,7 @@ def test_table_covers_every_operation():
     keys = {op.key for op in OPERATIONS}
     assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
     assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
-    assert len(OPERATIONS) == 56  # docs/api.md §0 rows 7-47 (the second method of six rows) and §30's nine
+    assert len(OPERATIONS) == 67  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9
 
 
 def test_schema_operations_are_the_url_conf():
@@ -101,7 +113,7 @@ def test_schema_operations_are_the_url_conf():
     from django.urls import resolve
 
     for op in OPERATIONS:
-        concrete = op.path.replace("{id}", MISSING).replace("{branchId}", MISSING)
+        concrete = op.path.replace("{id}", MISSING).replace("{branchId}", MISSING).replace("{userId}", MISSING)
         resolve(concrete)  # raises Resolver404 for a path that is not routed
 
 

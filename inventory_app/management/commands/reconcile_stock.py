@@ -9,8 +9,9 @@ from inventory_app.services import stock_reconcile
 class Command(BaseCommand):
     help = (
         "Report every (item, branch) whose stock quantity differs from the signed sum of its movements, "
-        "and every stock row whose reserved quantity differs from the sum of its ACTIVE reservations. "
-        "Exits with status 1 when drift is found (unless --fix repaired all of it)."
+        "every stock row whose reserved quantity differs from the sum of its ACTIVE reservations, and every "
+        "(item, branch) whose recorded ledger balances (fromBalanceAfter/toBalanceAfter) are not the running "
+        "sum of its ledger. Exits with status 1 when drift is found (unless --fix repaired all of it)."
     )
 
     def add_arguments(self, parser):
@@ -20,7 +21,8 @@ class Command(BaseCommand):
             help=(
                 "Repair drift: quantity drift gets an ADJUSTMENT movement (reference RECONCILE) that makes the "
                 "ledger match the stored quantity; reserved drift sets the row's reserved quantity to the sum "
-                "of its ACTIVE reservations when that does not exceed the quantity."
+                "of its ACTIVE reservations when that does not exceed the quantity; balance drift recomputes the "
+                "recorded balances of that (item, branch) from its ledger."
             ),
         )
 
@@ -37,8 +39,11 @@ class Command(BaseCommand):
             )
             if d.kind == "quantity":
                 text = f"QUANTITY DRIFT {where}: quantity {d.stored}, ledger {d.expected}"
-            else:
+            elif d.kind == "reserved":
                 text = f"RESERVED DRIFT {where}: reserved {d.stored}, active reservations {d.expected}"
+            else:
+                recorded = "none" if d.stored is None else d.stored
+                text = f"BALANCE DRIFT {where}: a movement recorded balance {recorded}, ledger {d.expected}"
             if fix:
                 text += " -> fixed" if d.fixed else " -> NOT fixed (needs a manual correction)"
             self.stdout.write(self.style.WARNING(text))

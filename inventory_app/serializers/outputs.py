@@ -1,134 +1,12 @@
-"""Input serializers (shape and types only) and read-only output serializers (docs/api.md §8).
-
-Field names are snake_case here; the parser and renderer convert to and from camelCase.
-"""
+"""Read-only output serializers (docs/api.md §8, §26–§29a); the renderer writes camelCase."""
 
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory_app.models import MovementType, ReservationStatus
-from natjoub.api import fields
-from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE, email_problem, phone_problem
-from natjoub.api.fields import StrictMixin
-
-MOVEMENT_TYPE_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN"
-STATUS_MESSAGE = "Must be one of: ACTIVE, RELEASED, COMMITTED, EXPIRED"
-POSITIVE_MESSAGE = "Must be greater than 0"
-NON_NEGATIVE_MESSAGE = "Must be greater than or equal to 0"
-TTL_MESSAGE = "Must be between 1 and 604800"
-MAX_TTL_SECONDS = 604800
-DEFAULT_TTL_SECONDS = 900
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class Choice(StrictMixin, serializers.Field):
-    """A JSON string that must be one of ``choices`` (``message`` otherwise)."""
-
-    def __init__(self, *, choices, message: str, **kw):
-        self.choices, self.message = list(choices), message
-        super().__init__(**kw)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if data not in self.choices:
-            raise serializers.ValidationError(self.message)
-        return data
-
-    def to_representation(self, value):
-        return value
-
-
-def optional_text(max_length: int | None = None, **kw):
-    return fields.Text(max_length=max_length, allow_blank=True, required=False, **kw)
-
-
-# -- branches ---------------------------------------------------------------------------------
-class BranchUpdateInput(fields.InputSerializer):
-    name = fields.Text(max_length=255, required=False)
-    address = optional_text()
-    city = optional_text(100)
-    country = optional_text(100)
-    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=phone_problem, required=False)
-    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=email_problem, required=False)
-    manager_name = optional_text(255)
-    is_active = fields.Boolean(required=False)
-
-
-class BranchCreateInput(fields.InputSerializer):
-    name = fields.Text(max_length=255)
-    code = fields.Text(max_length=50)
-    address = optional_text()
-    city = optional_text(100)
-    country = optional_text(100)
-    phone_number = fields.Text(max_length=20, message=PHONE_MESSAGE, rule=phone_problem, required=False)
-    email = fields.Text(max_length=255, message=EMAIL_MESSAGE, rule=email_problem, required=False)
-    manager_name = optional_text(255)
-
-
-# -- categories -------------------------------------------------------------------------------
-class CategoryCreateInput(fields.InputSerializer):
-    name = fields.Text(max_length=255)
-    description = optional_text()
-    parent_category_id = fields.UUIDValue(required=False)
-
-
-class CategoryUpdateInput(fields.InputSerializer):
-    name = fields.Text(max_length=255, required=False)
-    description = optional_text()
-    parent_category_id = fields.UUIDValue(required=False)
-    is_active = fields.Boolean(required=False)
-
-
-# -- items ------------------------------------------------------------------------------------
-class ItemUpdateInput(fields.InputSerializer):
-    name = fields.Text(max_length=255, required=False)
-    description = optional_text()
-    category_id = fields.UUIDValue(required=False)
-    unit_of_measure = fields.Text(max_length=50, required=False)
-    unit_price = fields.Money(required=False)
-    reorder_level = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE, required=False)
-    reorder_quantity = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE, required=False)
-    barcode = optional_text(255)
-    image_url = optional_text(500)
-    is_active = fields.Boolean(required=False)
-
-
-class ItemCreateInput(fields.InputSerializer):
-    sku = fields.Text(max_length=100)
-    name = fields.Text(max_length=255)
-    description = optional_text()
-    category_id = fields.UUIDValue(required=False)
-    unit_of_measure = fields.Text(max_length=50)
-    unit_price = fields.Money()
-    reorder_level = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE, required=False)
-    reorder_quantity = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE, required=False)
-    barcode = optional_text(255)
-    image_url = optional_text(500)
-
-
-# -- movements and reservations ---------------------------------------------------------------
-class MovementCreateInput(fields.InputSerializer):
-    inventory_item_id = fields.UUIDValue()
-    movement_type = Choice(choices=MovementType.values, message=MOVEMENT_TYPE_MESSAGE)
-    quantity = fields.Integer(min_value=1, range_message=POSITIVE_MESSAGE)
-    from_branch_id = fields.UUIDValue(required=False)
-    to_branch_id = fields.UUIDValue(required=False)
-    unit_price = fields.Money(required=False)
-    reference_number = optional_text(100)
-    notes = optional_text()
-
-
-class ReservationCreateInput(fields.InputSerializer):
-    inventory_item_id = fields.UUIDValue()
-    branch_id = fields.UUIDValue()
-    quantity = fields.Integer(min_value=1, range_message=POSITIVE_MESSAGE)
-    reference_number = optional_text(100)
-    ttl_seconds = fields.Integer(min_value=1, max_value=MAX_TTL_SECONDS, range_message=TTL_MESSAGE, required=False)
+from inventory_app.models import AlertStatus, MovementType, ReservationStatus, TransferStatus
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -228,6 +106,9 @@ class MovementOutput(serializers.Serializer):
     notes = serializers.CharField(read_only=True, allow_null=True)
     performed_by = serializers.UUIDField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+    transfer_id = serializers.UUIDField(read_only=True, allow_null=True)
+    from_balance_after = serializers.IntegerField(read_only=True, allow_null=True)
+    to_balance_after = serializers.IntegerField(read_only=True, allow_null=True)
 
 
 def effective_status(reservation) -> str:
@@ -254,3 +135,59 @@ class ReservationOutput(serializers.Serializer):
     @extend_schema_field({"type": "string", "enum": ReservationStatus.values})
     def get_status(self, obj) -> str:
         return effective_status(obj)
+
+
+class BranchAssignmentOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    branch_id = serializers.UUIDField(read_only=True)
+    user_id = serializers.UUIDField(read_only=True)
+    email = serializers.CharField(source="user.credentials.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    created_by = serializers.UUIDField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class TransferLineOutput(serializers.Serializer):
+    inventory_item_id = serializers.UUIDField(read_only=True)
+    sku = serializers.CharField(source="inventory_item.sku", read_only=True)
+    inventory_item_name = serializers.CharField(source="inventory_item.name", read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    received_quantity = serializers.IntegerField(read_only=True, allow_null=True)
+    short_quantity = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class TransferOutput(serializers.Serializer):
+    """Reads the transfer with its branches and prefetched lines (selectors.transfers_queryset)."""
+
+    id = serializers.UUIDField(read_only=True)
+    from_branch_id = serializers.UUIDField(read_only=True)
+    from_branch_name = serializers.CharField(source="from_branch.name", read_only=True)
+    to_branch_id = serializers.UUIDField(read_only=True)
+    to_branch_name = serializers.CharField(source="to_branch.name", read_only=True)
+    status = serializers.ChoiceField(choices=TransferStatus.values, read_only=True)
+    reference_number = serializers.CharField(read_only=True, allow_null=True)
+    notes = serializers.CharField(read_only=True, allow_null=True)
+    dispatched_by = serializers.UUIDField(read_only=True, allow_null=True)
+    dispatched_at = serializers.DateTimeField(read_only=True)
+    received_by = serializers.UUIDField(read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_by = serializers.UUIDField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    lines = TransferLineOutput(many=True, read_only=True, source="lines.all")
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class StockAlertOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    inventory_item_id = serializers.UUIDField(read_only=True)
+    sku = serializers.CharField(source="inventory_item.sku", read_only=True)
+    inventory_item_name = serializers.CharField(source="inventory_item.name", read_only=True)
+    branch_id = serializers.UUIDField(read_only=True)
+    branch_name = serializers.CharField(source="branch.name", read_only=True)
+    status = serializers.ChoiceField(choices=AlertStatus.values, read_only=True)
+    available_at_open = serializers.IntegerField(read_only=True)
+    reorder_level_at_open = serializers.IntegerField(read_only=True)
+    opened_at = serializers.DateTimeField(read_only=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)

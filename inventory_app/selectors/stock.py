@@ -1,0 +1,204 @@
+"""Reads of the stock ledger: movements, stock levels, low stock, reservations (docs/api.md §12–§14),
+restricted to the caller's branch scope (§26)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from inventory_app.exceptions import (
+    BranchAccessDenied,
+    BranchNotFound,
+    MovementNotFound,
+    ReservationNotFound,
+)
+from inventory_app.models import (
+    Branch,
+    InventoryItem,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+)
+from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.selectors.catalog import codepoint_order
+
+
+# -- movements --------------------------------------------------------------------------------
+def movements_queryset() -> QuerySet[StockMovement]:
+    return StockMovement.objects.select_related("inventory_item", "from_branch", "to_branch").only(
+        *(f.attname for f in StockMovement._meta.concrete_fields),
+        "inventory_item__name",
+        "inventory_item__sku",
+        "from_branch__name",
+        "to_branch__name",
+    )
+
+
+@dataclass(frozen=True)
+class MovementFilters:
+    inventory_item_id: uuid.UUID | None = None
+    branch_id: uuid.UUID | None = None
+    movement_type: str | None = None
+    reference_number: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockMovement]:
+    queryset = movements_queryset().restrict(scope)
+    if filters.inventory_item_id is not None:
+        queryset = queryset.filter(inventory_item_id=filters.inventory_item_id)
+    if filters.branch_id is not None:
+        queryset = queryset.filter(Q(from_branch_id=filters.branch_id) | Q(to_branch_id=filters.branch_id))
+    if filters.movement_type is not None:
+        queryset = queryset.filter(movement_type=filters.movement_type)
+    if filters.reference_number is not None:
+        queryset = queryset.filter(reference_number=filters.reference_number)
+    if filters.created_after is not None:
+        queryset = queryset.filter(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        queryset = queryset.filter(created_at__lt=filters.created_before)
+    return queryset.order_by("-created_at", "-id")
+
+
+def movement_counts_by_type(*, since: datetime) -> dict[str, int]:
+    """Movements recorded since ``since``, per type (types without any are absent)."""
+    rows = (
+        StockMovement.objects.filter(created_at__gte=since)
+        .order_by()
+        .values_list("movement_type")
+        .annotate(n=Count("id"))
+        .values_list("movement_type", "n")
+    )
+    return dict(rows)
+
+
+def movements_recent(*, limit: int) -> QuerySet[StockMovement]:
+    return movements_queryset().order_by("-created_at", "-id")[:limit]
+
+
+def movement_get(movement_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockMovement:
+    movement = movements_queryset().restrict(scope).filter(pk=movement_id).first()
+    if movement is None:
+        raise MovementNotFound(movement_id=movement_id)
+    return movement
+
+
+# -- stock levels -----------------------------------------------------------------------------
+def stock_levels_queryset() -> QuerySet[StockLevel]:
+    return StockLevel.objects.select_related("inventory_item", "branch")
+
+
+def branch_access(branch_id: uuid.UUID, scope: BranchScope) -> None:
+    """The branch exists (404) and the caller may act there (403), in one query."""
+    allowed = Branch.objects.filter(pk=branch_id).annotate(allowed=scope.allows("pk"))
+    found = allowed.values_list("allowed", flat=True).first()
+    if found is None:
+        raise BranchNotFound(branch_id=branch_id)
+    if not found:
+        raise BranchAccessDenied(branch_id=branch_id)
+
+
+def branch_filter_allowed(branch_id: uuid.UUID | None, scope: BranchScope) -> None:
+    """A list filter naming a branch outside a scoped seller's assignments is a 403 (a branch
+    that does not exist is not assigned either). One query, and only for a seller's filter."""
+    if branch_id is None or scope.unrestricted:
+        return
+    allowed, params = scope.allowed_sql("%s::uuid")  # the branch id is the statement's last parameter
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {allowed}", [*params, branch_id])
+        if not cursor.fetchone()[0]:
+            raise BranchAccessDenied(branch_id=branch_id)
+
+
+def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
+    branch_access(branch_id, scope)
+    return stock_levels_queryset().filter(branch_id=branch_id).order_by(codepoint_order("inventory_item__sku"), "id")
+
+
+def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
+    """Active items at active branches whose available quantity is at or below the reorder level.
+
+    The first condition is implied by the second; it lets PostgreSQL range-scan the expression
+    index on ``(quantity - reserved_quantity)`` (migration 0002): a row above the largest active
+    reorder level cannot be low. The bound is read first (an index-only scan, migration 0003) and
+    passed as a value, so the planner estimates the few candidate rows correctly and looks items
+    up by key instead of hashing the whole item table."""
+    max_level = (
+        InventoryItem.objects.filter(is_active=True).order_by("-reorder_level").values_list("reorder_level", flat=True)
+    ).first()
+    if max_level is None:
+        return queryset.none()
+    return queryset.annotate(available=F("quantity") - F("reserved_quantity")).filter(
+        available__lte=max_level,
+        quantity__lte=F("reserved_quantity") + F("inventory_item__reorder_level"),
+        inventory_item__is_active=True,
+        branch__is_active=True,
+    )
+
+
+def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
+    branch_filter_allowed(branch_id, scope)
+    queryset = low_stock_filter(stock_levels_queryset().restrict(scope))
+    if branch_id is not None:
+        queryset = queryset.filter(branch_id=branch_id)
+    return queryset.order_by(codepoint_order("branch__name"), codepoint_order("inventory_item__sku"), "id")
+
+
+def low_stock_count() -> int:
+    """What the low-stock endpoint would return without filters (the gauge, docs/api.md §17.2)."""
+    return low_stock_filter(StockLevel.objects.all()).count()
+
+
+# -- reservations -----------------------------------------------------------------------------
+def reservations_queryset() -> QuerySet[StockReservation]:
+    return StockReservation.objects.select_related("inventory_item").only(
+        *(f.attname for f in StockReservation._meta.concrete_fields), "inventory_item__sku"
+    )
+
+
+def reservation_list(
+    *,
+    status: str | None = None,
+    branch_id: uuid.UUID | None = None,
+    inventory_item_id: uuid.UUID | None = None,
+    scope: BranchScope = EVERYWHERE,
+) -> QuerySet[StockReservation]:
+    queryset = reservations_queryset().restrict(scope)
+    now = timezone.now()
+    if status == ReservationStatus.ACTIVE:
+        queryset = queryset.filter(status=ReservationStatus.ACTIVE, expires_at__gt=now)
+    elif status == ReservationStatus.EXPIRED:
+        queryset = queryset.filter(
+            Q(status=ReservationStatus.EXPIRED) | Q(status=ReservationStatus.ACTIVE, expires_at__lte=now)
+        )
+    elif status is not None:
+        queryset = queryset.filter(status=status)
+    if branch_id is not None:
+        queryset = queryset.filter(branch_id=branch_id)
+    if inventory_item_id is not None:
+        queryset = queryset.filter(inventory_item_id=inventory_item_id)
+    return queryset.order_by("-created_at", "-id")
+
+
+def reservations_expiring(*, within: timedelta, limit: int) -> QuerySet[StockReservation]:
+    """ACTIVE reservations that expire within ``within`` from now, soonest first."""
+    now = timezone.now()
+    return (
+        StockReservation.objects.select_related("inventory_item", "branch")
+        .filter(status=ReservationStatus.ACTIVE, expires_at__gt=now, expires_at__lte=now + within)
+        .order_by("expires_at", "id")[:limit]
+    )
+
+
+def reservation_get(reservation_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockReservation:
+    reservation = reservations_queryset().restrict(scope).filter(pk=reservation_id).first()
+    if reservation is None:
+        raise ReservationNotFound(reservation_id=reservation_id)
+    return reservation

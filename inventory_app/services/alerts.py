@@ -1,0 +1,166 @@
+"""Stock alerts (docs/api.md §29a): opened and resolved in the transaction of the change.
+
+The rule, for a stock row of an active item at an active branch: available ≤ reorder level and no
+OPEN alert → open one; available > reorder level (or the item or branch inactive) and an OPEN
+alert → resolve it. It is one piece of SQL (``alert_ctes``) appended to the statement that writes
+the stock rows (services.stock), or run over the rows of an item or a branch whose reorder level
+or active flag changed. At most one OPEN alert per (item, branch) is guaranteed by a partial
+unique index; the insert uses it (``ON CONFLICT … WHERE status = 'OPEN' DO NOTHING``), so two
+transactions can never both open one.
+
+Opening an alert e-mails every active admin and every active seller assigned to the branch, one
+message per recipient per alert, after commit only (docs/api.md §7: a delivery failure is logged
+and changes nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import connection, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from inventory_app.models import (
+    AlertStatus,
+    Branch,
+    BranchAssignment,
+    InventoryItem,
+    StockAlert,
+    StockLevel,
+)
+
+logger = logging.getLogger("inventory_app.alerts")
+
+STOCK = StockLevel._meta.db_table
+ALERTS = StockAlert._meta.db_table
+ITEMS = InventoryItem._meta.db_table
+BRANCHES = Branch._meta.db_table
+SUBJECT = "Low stock: {sku} at {branch}"
+ADMIN_ROLE = "admin"
+
+
+def alert_ctes(source: str) -> str:
+    """CTEs that open and resolve the alerts of the rows ``source`` yields (a CTE with
+    ``inventory_item_id, branch_id, available``); the statement must select from ``alert_opened``
+    (the ids of the alerts it opened) and bind ``%(now)s``."""
+    return f"""
+    , alert_state AS (
+        SELECT src.inventory_item_id, src.branch_id, src.available, i.reorder_level,
+               (i.is_active AND b.is_active AND src.available <= i.reorder_level) AS low
+        FROM {source} src
+        JOIN {ITEMS} i ON i.id = src.inventory_item_id
+        JOIN {BRANCHES} b ON b.id = src.branch_id
+    ), alert_resolved AS (
+        UPDATE {ALERTS} a SET status = '{AlertStatus.RESOLVED}', resolved_at = %(now)s
+        FROM alert_state st
+        WHERE NOT st.low AND a.status = '{AlertStatus.OPEN}'
+          AND a.inventory_item_id = st.inventory_item_id AND a.branch_id = st.branch_id
+        RETURNING a.id
+    ), alert_opened AS (
+        INSERT INTO {ALERTS}
+            (id, inventory_item_id, branch_id, status, available_at_open, reorder_level_at_open, opened_at)
+        SELECT gen_random_uuid(), st.inventory_item_id, st.branch_id, '{AlertStatus.OPEN}', st.available,
+               st.reorder_level, %(now)s
+        FROM alert_state st WHERE st.low
+        ON CONFLICT (inventory_item_id, branch_id) WHERE status = '{AlertStatus.OPEN}' DO NOTHING
+        RETURNING id
+    )
+    """  # noqa: S608 - table names from model metadata, values bound
+
+
+def alerts_sync(
+    *,
+    inventory_item_id: uuid.UUID | None = None,
+    branch_id: uuid.UUID | None = None,
+    pairs: Iterable[tuple[uuid.UUID, uuid.UUID]] | None = None,
+    now: datetime | None = None,
+    notify: bool = True,
+) -> list[uuid.UUID]:
+    """Open and resolve the alerts of every stock row of an item, of a branch, or of the given
+    (item, branch) pairs, in the caller's transaction; returns the ids of the alerts opened.
+
+    The rows are locked (``FOR UPDATE``, primary-key order) first, so a concurrent stock change of
+    the same rows waits for this transaction (or this one for it) and the rule is evaluated on
+    committed values. Callers hold the item or branch row lock already (item/branch updates), which
+    stock writes take ``FOR KEY SHARE`` before their row locks: the lock order is the same."""
+    conditions, params = [], {"now": now or timezone.now()}
+    if inventory_item_id is not None:
+        conditions.append("s.inventory_item_id = %(item)s")
+        params["item"] = inventory_item_id
+    if branch_id is not None:
+        conditions.append("s.branch_id = %(branch)s")
+        params["branch"] = branch_id
+    if pairs is not None:
+        pairs = list(pairs)
+        if not pairs:
+            return []
+        conditions.append(
+            "(s.inventory_item_id, s.branch_id) IN (SELECT * FROM unnest(%(items)s::uuid[], %(branches)s::uuid[]))"
+        )
+        params["items"] = [item for item, _ in pairs]
+        params["branches"] = [branch for _, branch in pairs]
+    where = " AND ".join(conditions) or "TRUE"
+    sql = f"""
+        WITH locked AS (
+            SELECT s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
+            FROM {STOCK} s WHERE {where} ORDER BY s.id FOR UPDATE
+        ) {alert_ctes("locked")}
+        SELECT id FROM alert_opened
+    """  # noqa: S608 - table names from model metadata, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        opened = [row[0] for row in cursor.fetchall()]
+    if notify:
+        notify_after_commit(opened)
+    return opened
+
+
+# -- e-mail -----------------------------------------------------------------------------------
+def notify_after_commit(alert_ids: list[uuid.UUID]) -> None:
+    if alert_ids:
+        transaction.on_commit(lambda: send_alert_emails(alert_ids))
+
+
+def _recipients(branch_ids: set[uuid.UUID]) -> tuple[list[str], dict[uuid.UUID, list[str]]]:
+    """Every active admin, and per branch every active user assigned to it (sellers)."""
+    users = get_user_model().objects.filter(is_active=True)
+    admins = list(users.filter(role__name=ADMIN_ROLE).order_by("pk").values_list("credentials__email", flat=True))
+    assigned: dict[uuid.UUID, list[str]] = {}
+    rows = (
+        BranchAssignment.objects.filter(branch_id__in=branch_ids, user__is_active=True)
+        .filter(~Q(user__role__name=ADMIN_ROLE))
+        .order_by("user_id")
+        .values_list("branch_id", "user__credentials__email")
+    )
+    for branch_id, email in rows:
+        assigned.setdefault(branch_id, []).append(email)
+    return admins, assigned
+
+
+def send_alert_emails(alert_ids: list[uuid.UUID]) -> int:
+    """One e-mail per recipient per alert; returns how many were handed to the mail transport.
+    A failure is logged and swallowed (the change that opened the alert is committed)."""
+    try:
+        alerts = list(StockAlert.objects.filter(pk__in=alert_ids).select_related("inventory_item", "branch"))
+        admins, assigned = _recipients({alert.branch_id for alert in alerts})
+        messages = []
+        for alert in alerts:
+            subject = SUBJECT.format(sku=alert.inventory_item.sku, branch=alert.branch.name)
+            body = render_to_string("emails/stock_alert.txt", {"alert": alert})
+            recipients = dict.fromkeys([*admins, *assigned.get(alert.branch_id, [])])  # once each, in order
+            messages += [
+                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]) for recipient in recipients
+            ]
+        if messages:
+            return mailers.default.send_messages(messages) or 0
+    except Exception as exc:  # any delivery problem is logged and swallowed (docs/api.md §7)
+        logger.warning("stock alert e-mail delivery failed: %s", type(exc).__name__)
+    return 0

@@ -1,0 +1,246 @@
+"""The steps every stock transaction shares (movements, reservations, transfers).
+
+In order, each write
+1. takes ``FOR KEY SHARE`` on the item and branch rows it names (a concurrent delete waits, and a
+   deleted row is reported as not found instead of failing a foreign key); the branch statement
+   also says, per branch, whether the caller's scope allows it (docs/api.md §26: no extra query),
+2. creates missing stock rows that will be increased with ``INSERT … ON CONFLICT DO NOTHING`` (no
+   row locks are held yet, so waiting for a concurrent creator cannot deadlock); a refused write
+   deletes the rows it created, so it leaves no trace (docs/api.md §25),
+3. locks the affected ``stock_levels`` rows with ``SELECT … FOR UPDATE ORDER BY id``,
+4. expires the due reservations of those rows,
+5. checks availability, then writes the rows with one statement that also opens and resolves
+   their stock alerts (services.alerts) and appends the movements, whose ``*_balance_after`` are
+   the quantities that statement wrote (known here: the rows are locked, docs/api.md §28).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from inventory_app import metrics
+from inventory_app.exceptions import BranchAccessDenied, BranchNotFound, ItemNotFound
+from inventory_app.models import Branch, InventoryItem, ReservationStatus, StockLevel, StockReservation
+from inventory_app.scoping import BranchScope
+from inventory_app.services.alerts import alert_ctes, notify_after_commit
+
+STOCK = StockLevel._meta.db_table
+RESERVATIONS = StockReservation._meta.db_table
+ITEMS = InventoryItem._meta.db_table
+BRANCHES = Branch._meta.db_table
+
+Pair = tuple[uuid.UUID, uuid.UUID]  # (inventory_item_id, branch_id)
+
+
+def lock_items(item_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, InventoryItem]:
+    rows = InventoryItem.objects.raw(
+        f"SELECT id, name, sku FROM {ITEMS} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
+        [list(item_ids)],
+    )
+    return {item.pk: item for item in rows}
+
+
+def lock_branches(branch_ids: Iterable[uuid.UUID], scope: BranchScope) -> dict[uuid.UUID, Branch]:
+    """The branches that exist, each with ``allowed``: may the caller act there (§26)."""
+    allowed, params = scope.allowed_sql("b.id")
+    rows = Branch.objects.raw(
+        f"SELECT b.id, b.name, {allowed} AS allowed FROM {BRANCHES} b "  # noqa: S608 - model metadata
+        "WHERE b.id = ANY(%s) ORDER BY b.id FOR KEY SHARE OF b",
+        [*params, list(branch_ids)],
+    )
+    return {branch.pk: branch for branch in rows}
+
+
+# -- the rows a write names: existence, then the caller's scope (docs/api.md §26) -------------
+Named = list[tuple[str, uuid.UUID | None]]  # (body field, branch id), in the order they are checked
+
+
+def _scoped(named: Named, scoped: tuple[str, ...] | None) -> list[tuple[str, uuid.UUID]]:
+    return [(f, b) for f, b in named if b is not None and (scoped is None or f in scoped)]
+
+
+def item_for_write(item_id: uuid.UUID) -> InventoryItem:
+    item = lock_items([item_id]).get(item_id)
+    if item is None:
+        raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
+    return item
+
+
+def branches_for_write(named: Named, scope: BranchScope, *, scoped: tuple[str, ...] | None = None) -> dict:
+    """Lock the branches a write names: each must exist (in the order given: from first), then
+    those in ``scoped`` (default: all) must be in the caller's scope (403)."""
+    present = [(field, branch_id) for field, branch_id in named if branch_id is not None]
+    branches = lock_branches([branch_id for _, branch_id in present], scope)
+    for field, branch_id in present:
+        if branch_id not in branches:
+            raise BranchNotFound(branch_id=branch_id, referenced_by=field)
+    for _, branch_id in _scoped(named, scoped):
+        if not branches[branch_id].allowed:
+            raise BranchAccessDenied(branch_id=branch_id)
+    return branches
+
+
+def named_rows_check(
+    scope: BranchScope,
+    *,
+    branches: Named,
+    inventory_item_id: uuid.UUID | None = None,
+    scoped: tuple[str, ...] | None = None,
+) -> None:
+    """The checks a stock write makes on the rows its body names, in its order (the item when
+    given, the branches from first, then the caller's assignment to the ``scoped`` ones), as one
+    query. Idempotent creates run it before the key is looked up, so a replay cannot bypass
+    scoping (docs/api.md §26); without a key the service alone makes the same checks, in the
+    statements that lock those rows, and this costs nothing. Unrestricted callers skip it."""
+    if scope.unrestricted:
+        return
+    present = [(field, branch_id) for field, branch_id in branches if branch_id is not None]
+    ids = [branch_id for _, branch_id in present]
+    allowed, allowed_params = scope.allowed_sql("b.id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT (SELECT count(*) FROM {ITEMS} WHERE id = %s),
+                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s)),
+                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s) AND {allowed})
+            """,  # noqa: S608 - table names from model metadata, values bound
+            [inventory_item_id, ids, ids, *allowed_params],
+        )
+        items, existing, permitted = cursor.fetchone()
+    if inventory_item_id is not None and not items:
+        raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
+    for field, branch_id in present:
+        if branch_id not in existing:
+            raise BranchNotFound(branch_id=branch_id, referenced_by=field)
+    for _, branch_id in _scoped(branches, scoped):
+        if branch_id not in permitted:
+            raise BranchAccessDenied(branch_id=branch_id)
+
+
+def ensure_rows(pairs: list[Pair]) -> set[Pair]:
+    """Create the missing stock rows (0/0); returns the pairs this call created."""
+    if not pairs:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {STOCK} (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
+            SELECT gen_random_uuid(), item, branch, 0, 0, now()
+            FROM unnest(%s::uuid[], %s::uuid[]) AS p(item, branch)
+            ON CONFLICT (inventory_item_id, branch_id) DO NOTHING
+            RETURNING inventory_item_id, branch_id
+            """,  # noqa: S608 - table name from model metadata
+            [[item for item, _ in pairs], [branch for _, branch in pairs]],
+        )
+        return set(cursor.fetchall())
+
+
+def discard_rows(pairs: set[Pair]) -> None:
+    """Delete rows ``ensure_rows`` created for a write that is then refused (still 0/0)."""
+    if not pairs:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DELETE FROM {STOCK}
+            WHERE (inventory_item_id, branch_id) IN (SELECT * FROM unnest(%s::uuid[], %s::uuid[]))
+              AND quantity = 0 AND reserved_quantity = 0
+            """,  # noqa: S608 - table name from model metadata
+            [[item for item, _ in pairs], [branch for _, branch in pairs]],
+        )
+
+
+def lock_rows(item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID]) -> dict[Pair, StockLevel]:
+    """Lock the stock rows of these items at these branches, in primary-key order."""
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(inventory_item_id__in=list(item_ids), branch_id__in=list(branch_ids))
+        .order_by("id")
+        .only("id", "inventory_item_id", "branch_id", "quantity", "reserved_quantity")
+    )
+    return {(row.inventory_item_id, row.branch_id): row for row in rows}
+
+
+def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
+    """Expire the due reservations of these locked rows (in memory: ``reserved_quantity``) and
+    return the rows that changed. A row without reserved units has no ACTIVE reservation
+    (reconcile_stock checks that invariant), so it costs no query."""
+    held = {(row.inventory_item_id, row.branch_id): row for row in rows if row.reserved_quantity > 0}
+    if not held:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {RESERVATIONS} SET status = %s, updated_at = %s
+            WHERE (inventory_item_id, branch_id) IN (SELECT * FROM unnest(%s::uuid[], %s::uuid[]))
+              AND status = %s AND expires_at <= %s
+            RETURNING inventory_item_id, branch_id, quantity
+            """,  # noqa: S608 - table name from model metadata
+            [
+                ReservationStatus.EXPIRED,
+                now,
+                [item for item, _ in held],
+                [branch for _, branch in held],
+                ReservationStatus.ACTIVE,
+                now,
+            ],
+        )
+        released = cursor.fetchall()
+    changed = {}
+    for item_id, branch_id, quantity in released:
+        row = held[(item_id, branch_id)]
+        row.reserved_quantity -= quantity
+        changed[row.pk] = row
+    return list(changed.values())
+
+
+def write_rows_sql(*, alerts: bool = True) -> str:
+    """Write locked rows' new values (and ``last_counted_at`` where counted) in one statement that
+    also opens and resolves their alerts; it yields the ids of the alerts it opened."""
+    head = f"""
+        WITH incoming AS (
+            SELECT * FROM unnest(%(ids)s::uuid[], %(quantities)s::int[], %(reserved)s::int[], %(counted)s::bool[])
+                AS v(id, quantity, reserved, counted)
+        ), written AS (
+            UPDATE {STOCK} s
+            SET quantity = v.quantity, reserved_quantity = v.reserved, updated_at = %(now)s,
+                last_counted_at = CASE WHEN v.counted THEN %(now)s ELSE s.last_counted_at END
+            FROM incoming v WHERE s.id = v.id
+            RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
+        )
+    """  # noqa: S608 - table name from model metadata, values bound
+    if not alerts:
+        return head + " SELECT NULL::uuid WHERE FALSE"  # a data-modifying CTE runs all the same
+    return head + alert_ctes("written") + " SELECT id FROM alert_opened"  # noqa: S608 - no values in the text
+
+
+WRITE_ROWS_SQL = write_rows_sql()
+
+
+def write_rows(rows: Iterable[StockLevel], now: datetime, *, counted: Iterable[uuid.UUID] = ()) -> list[uuid.UUID]:
+    """Store the in-memory values of these locked rows; ``counted`` are the ids whose
+    ``last_counted_at`` becomes ``now`` (ADJUSTMENT). Alert e-mails are sent after commit."""
+    rows = list({row.pk: row for row in rows}.values())
+    if not rows:
+        return []
+    counted = set(counted)
+    params = {
+        "ids": [row.pk for row in rows],
+        "quantities": [row.quantity for row in rows],
+        "reserved": [row.reserved_quantity for row in rows],
+        "counted": [row.pk in counted for row in rows],
+        "now": now,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(WRITE_ROWS_SQL, params)
+        opened = [row[0] for row in cursor.fetchall()]
+    notify_after_commit(opened)
+    return opened
+
+
+def count_movements(movement_type: str, count: int = 1) -> None:
+    transaction.on_commit(lambda: metrics.STOCK_MOVEMENTS.labels(movement_type=movement_type).inc(count))
