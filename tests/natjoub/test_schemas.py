@@ -84,7 +84,7 @@ def test_migrating_to_zero_and_back():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'inventory_schema'")
         assert cursor.fetchone() is None
-    call_command("migrate", "inventory_app", verbosity=0)
+    call_command("migrate", verbosity=0)  # every app: the core's later migrations were unapplied too
     assert tables_by_schema()["inventory_schema"] == model_tables("inventory_app") | CORE_TABLES_IN_INVENTORY_SCHEMA
 
 
@@ -120,3 +120,40 @@ def test_check_fires_for_a_model_outside_its_schema():
 
 def test_check_passes_for_the_real_models():
     assert check_app_schemas() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@isolate_apps("inventory_app")
+def test_a_foreign_key_of_a_schema_table_can_be_dropped():
+    """Django makes the constraint IMMEDIATE before dropping it; with a bare name PostgreSQL would
+    look for it on the search path and fail for a table in a mapped schema."""
+
+    class Parent(models.Model):
+        class Meta:
+            app_label = "inventory_app"
+            db_table = '"inventory_schema"."fk_probe_parent"'
+
+    class Child(models.Model):
+        parent = models.ForeignKey(Parent, on_delete=models.CASCADE)
+
+        class Meta:
+            app_label = "inventory_app"
+            db_table = '"inventory_schema"."fk_probe_child"'
+
+    old_field = Child._meta.get_field("parent")
+    new_field = models.ForeignKey(Parent, on_delete=models.CASCADE, db_constraint=False)
+    new_field.set_attributes_from_name("parent")
+    new_field.model = Child
+    with connection.schema_editor() as editor:
+        editor.create_model(Parent)
+        editor.create_model(Child)
+    try:
+        with connection.schema_editor() as editor:
+            editor.alter_field(Child, old_field, new_field)
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, Child._meta.db_table)
+        assert not [name for name, info in constraints.items() if info["foreign_key"]]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Child)
+            editor.delete_model(Parent)

@@ -93,6 +93,18 @@ class DatabaseIntrospection(PgIntrospection):
 
 
 class DatabaseSchemaEditor(PgSchemaEditor):
+    def _delete_fk_sql(self, model, name):
+        """Django sets the constraint IMMEDIATE before dropping it, naming it without a schema:
+        PostgreSQL then looks it up on the search path and fails for a schema table."""
+        schema, _ = split_qualified(model._meta.db_table)
+        if schema is None:
+            return super()._delete_fk_sql(model, name)
+        template = (
+            f"SET CONSTRAINTS {self.quote_name(schema)}.%(name)s IMMEDIATE; "
+            "ALTER TABLE %(table)s DROP CONSTRAINT %(name)s"
+        )
+        return self._delete_constraint_sql(template, model, name)
+
     def alter_db_table(self, model, old_db_table, new_db_table):
         old_schema, old_table = split_qualified(old_db_table)
         new_schema, new_table = split_qualified(new_db_table)
