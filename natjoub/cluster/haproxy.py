@@ -87,12 +87,13 @@ backend nodes
         return b"".join(chunks).decode()
 
     def server_states(self) -> dict[str, str]:
-        """Node name -> ``UP``/``DOWN``/... as HAProxy's health checks see it."""
+        """Node name -> HAProxy's status: ``UP``, ``DOWN``, or a transition such as ``UP 1/2``
+        (still up, one failed check: going down) that is neither settled state."""
         lines = self.command("show stat").splitlines()
         header = lines[0].lstrip("# ").split(",")
         states = {}
         for line in lines[1:]:
             row = dict(zip(header, line.split(","), strict=False))
             if row.get("pxname") == "nodes" and row.get("svname") not in ("BACKEND", "FRONTEND"):
-                states[row["svname"]] = row["status"].split(" ")[0]
+                states[row["svname"]] = row["status"]
         return states

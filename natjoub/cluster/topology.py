@@ -129,13 +129,20 @@ class Topology:
         """Every node stopped, then started again with these settings (same ports)."""
         self.app_settings = dict(app_settings)
         self._parallel(lambda node: node.stop(), self.nodes)
+        # HAProxy must have seen them go: a node restarted between two checks could still be in
+        # "UP 1/2" (going down) and be taken out right after wait_balanced() returned.
+        wait_until(
+            lambda: set(self.haproxy.server_states().values()) == {"DOWN"},
+            timeout=30,
+            what="HAProxy marking the stopped nodes down",
+        )
         for node in self.nodes:
             node.settings = self.node_settings()
         self.start_nodes()
         self.wait_balanced()
 
     def wait_balanced(self, timeout: float = 30) -> None:
-        """Until HAProxy's health checks see every node up."""
+        """Until HAProxy's health checks see every node settled up (not ``UP 1/2``, going down)."""
         wait_until(
             lambda: set(self.haproxy.server_states().values()) == {"UP"},
             timeout=timeout,
