@@ -5,6 +5,7 @@ blacklist and, for a token carrying ``sid``, that its session has not ended."""
 from __future__ import annotations
 
 import math
+import uuid
 
 from django.db.models import Exists, OuterRef
 from rest_framework import exceptions
@@ -14,8 +15,26 @@ from rest_framework_simplejwt.exceptions import TokenError
 from auth_app.models import Session, TokenBlacklist, User
 from auth_app.tokens import AccessToken
 from natjoub.api.query import UUID_RE
+from natjoub.db.compiled import CompiledQuery
 
 REALM = "NatJoub Microservices"
+
+
+def _active_user(user_id, jti, sid=None):
+    """The active user with role and credentials (the profile routes need both), whether the
+    token's ``jti`` is blacklisted and, for a token with ``sid``, whether its session is live."""
+    users = User.objects.select_related("role", "credentials").annotate(
+        blacklisted=Exists(TokenBlacklist.objects.filter(jti=jti).values("pk")[:1])
+    )
+    if sid is not None:
+        live = Session.objects.filter(pk=sid, user_id=OuterRef("pk"), ended_at__isnull=True)
+        users = users.annotate(session_live=Exists(live.values("pk")[:1]))
+    return users.filter(pk=user_id, is_active=True)
+
+
+# Every authenticated request runs one of these: compiled once (natjoub.db.compiled).
+ACTIVE_USER = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str)
+ACTIVE_USER_IN_SESSION = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str, sid=uuid.UUID)
 
 
 class BearerTokenAuthentication(JWTAuthentication):
@@ -50,15 +69,10 @@ class BearerTokenAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
         if sid is not None and (not isinstance(sid, str) or not UUID_RE.match(sid)):
             raise exceptions.AuthenticationFailed("Invalid or expired token")
-        users = User.objects.select_related(
-            "role", "credentials"
-        ).annotate(  # the profile routes need both
-            blacklisted=Exists(TokenBlacklist.objects.filter(jti=jti).values("pk")[:1])
-        )
-        if sid is not None:  # in the same query: no extra round trip for the session check
-            live = Session.objects.filter(pk=sid, user_id=OuterRef("pk"), ended_at__isnull=True)
-            users = users.annotate(session_live=Exists(live.values("pk")[:1]))
-        user = users.filter(pk=user_id, is_active=True).first()
+        if sid is None:
+            user = ACTIVE_USER.first(user_id=user_id, jti=jti)
+        else:  # in the same query: no extra round trip for the session check
+            user = ACTIVE_USER_IN_SESSION.first(user_id=user_id, jti=jti, sid=sid)
         if user is None or user.blacklisted:
             raise exceptions.AuthenticationFailed("Invalid or expired token")
         if (not user.session_live) if sid is not None else _issued_before_revocation(validated_token, user):

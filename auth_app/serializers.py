@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from auth_app import validation as rules
 from natjoub.api import contact_rules, fields
+from natjoub.api.output import render_one
 
 
 class DobField(fields.Text):
@@ -175,7 +176,7 @@ class BookingOutput(serializers.Serializer):
 
 
 def user_payload(user) -> dict:
-    return UserOutput(user).data
+    return render_one(UserOutput, user)
 
 
 def auth_payload(user, tokens: dict) -> dict:

@@ -1,17 +1,21 @@
 """The steps every stock transaction shares (movements, reservations, transfers).
 
 In order, each write
-1. takes ``FOR KEY SHARE`` on the item and branch rows it names (a concurrent delete waits, and a
-   deleted row is reported as not found instead of failing a foreign key); the branch statement
+1. takes ``FOR KEY SHARE`` on the item and branch rows it names, in one statement (a concurrent
+   delete waits, and a deleted row is reported as not found instead of failing a foreign key); it
    also says, per branch, whether the caller's scope allows it (docs/api.md §26: no extra query),
 2. creates missing stock rows that will be increased with ``INSERT … ON CONFLICT DO NOTHING`` (no
    row locks are held yet, so waiting for a concurrent creator cannot deadlock); a refused write
-   deletes the rows it created, so it leaves no trace (docs/api.md §25),
+   deletes the rows it created, so it leaves no trace (docs/api.md §25). A write that increases one
+   row and locks no other creates and locks it in one upsert (``upsert_lock_row``),
 3. locks the affected ``stock_levels`` rows with ``SELECT … FOR UPDATE ORDER BY id``,
 4. expires the due reservations of those rows,
 5. checks availability, then writes the rows with one statement that also opens and resolves
-   their stock alerts (services.alerts) and appends the movements, whose ``*_balance_after`` are
+   their stock alerts (services.alerts) and inserts the movement, whose ``*_balance_after`` are
    the quantities that statement wrote (known here: the rows are locked, docs/api.md §28).
+
+The hot statements are raw SQL with ``from_db`` instances: Django's per-call compilation cost
+more than running them (docs/architecture.md §3.8).
 """
 
 from __future__ import annotations
@@ -24,8 +28,15 @@ from django.db import connection, transaction
 
 from inventory_app import metrics
 from inventory_app.exceptions import BranchAccessDenied, BranchNotFound, ItemNotFound
-from inventory_app.models import Branch, InventoryItem, ReservationStatus, StockLevel, StockReservation
-from inventory_app.scoping import BranchScope
+from inventory_app.models import (
+    Branch,
+    InventoryItem,
+    ReservationStatus,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+)
+from inventory_app.scoping import EVERYWHERE, BranchScope
 from inventory_app.services.alerts import alert_ctes, notify_after_commit
 
 STOCK = StockLevel._meta.db_table
@@ -36,23 +47,48 @@ BRANCHES = Branch._meta.db_table
 Pair = tuple[uuid.UUID, uuid.UUID]  # (inventory_item_id, branch_id)
 
 
+_ROW_FIELDS = ["id", "inventory_item_id", "branch_id", "quantity", "reserved_quantity"]
+
+
+def _loaded(model, **values):
+    """A saved instance with only these fields loaded (``from_db`` takes them in field order)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+def lock_named(
+    item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID], scope: BranchScope
+) -> tuple[dict[uuid.UUID, InventoryItem], dict[uuid.UUID, Branch]]:
+    """The named items and branches that exist, locked ``FOR KEY SHARE`` (a concurrent delete
+    waits), each branch with ``allowed``: may the caller act there (§26). One statement."""
+    allowed, allowed_params = scope.allowed_sql("b.id")
+    sql = f"""
+        WITH i AS (SELECT id, name, sku FROM {ITEMS} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE),
+             br AS (SELECT b.id, b.name, {allowed} AS allowed FROM {BRANCHES} b
+                    WHERE b.id = ANY(%s) ORDER BY b.id FOR KEY SHARE OF b)
+        SELECT TRUE, id, name, sku, NULL::bool FROM i
+        UNION ALL SELECT FALSE, id, name, NULL, allowed FROM br
+    """  # noqa: S608 - table names from model metadata, values bound
+    items, branches = {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(item_ids), *allowed_params, list(branch_ids)])
+        for is_item, pk, name, sku, may_act in cursor.fetchall():
+            if is_item:
+                items[pk] = _loaded(InventoryItem, id=pk, name=name, sku=sku)
+            else:
+                branch = _loaded(Branch, id=pk, name=name)
+                branch.allowed = may_act
+                branches[pk] = branch
+    return items, branches
+
+
 def lock_items(item_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, InventoryItem]:
-    rows = InventoryItem.objects.raw(
-        f"SELECT id, name, sku FROM {ITEMS} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
-        [list(item_ids)],
-    )
-    return {item.pk: item for item in rows}
+    return lock_named(item_ids, [], EVERYWHERE)[0]
 
 
 def lock_branches(branch_ids: Iterable[uuid.UUID], scope: BranchScope) -> dict[uuid.UUID, Branch]:
     """The branches that exist, each with ``allowed``: may the caller act there (§26)."""
-    allowed, params = scope.allowed_sql("b.id")
-    rows = Branch.objects.raw(
-        f"SELECT b.id, b.name, {allowed} AS allowed FROM {BRANCHES} b "  # noqa: S608 - model metadata
-        "WHERE b.id = ANY(%s) ORDER BY b.id FOR KEY SHARE OF b",
-        [*params, list(branch_ids)],
-    )
-    return {branch.pk: branch for branch in rows}
+    return lock_named([], branch_ids, scope)[1]
 
 
 # -- the rows a write names: existence, then the caller's scope (docs/api.md §26) -------------
@@ -70,18 +106,30 @@ def item_for_write(item_id: uuid.UUID) -> InventoryItem:
     return item
 
 
-def branches_for_write(named: Named, scope: BranchScope, *, scoped: tuple[str, ...] | None = None) -> dict:
-    """Lock the branches a write names: each must exist (in the order given: from first), then
-    those in ``scoped`` (default: all) must be in the caller's scope (403)."""
-    present = [(field, branch_id) for field, branch_id in named if branch_id is not None]
-    branches = lock_branches([branch_id for _, branch_id in present], scope)
-    for field, branch_id in present:
-        if branch_id not in branches:
+def _check_branches(named: Named, branches: dict, scoped: tuple[str, ...] | None) -> None:
+    for field, branch_id in named:
+        if branch_id is not None and branch_id not in branches:
             raise BranchNotFound(branch_id=branch_id, referenced_by=field)
     for _, branch_id in _scoped(named, scoped):
         if not branches[branch_id].allowed:
             raise BranchAccessDenied(branch_id=branch_id)
+
+
+def branches_for_write(named: Named, scope: BranchScope, *, scoped: tuple[str, ...] | None = None) -> dict:
+    """Lock the branches a write names: each must exist (in the order given: from first), then
+    those in ``scoped`` (default: all) must be in the caller's scope (403)."""
+    branches = lock_branches([branch_id for _, branch_id in named if branch_id is not None], scope)
+    _check_branches(named, branches, scoped)
     return branches
+
+
+def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchScope) -> tuple[InventoryItem, dict]:
+    """``item_for_write`` and ``branches_for_write`` in one round trip, same checks, same order."""
+    items, branches = lock_named([item_id], [b for _, b in named if b is not None], scope)
+    if item_id not in items:
+        raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
+    _check_branches(named, branches, None)
+    return items[item_id], branches
 
 
 def named_rows_check(
@@ -154,15 +202,38 @@ def discard_rows(pairs: set[Pair]) -> None:
         )
 
 
+LOCK_ROWS_SQL = f"""
+    SELECT id, inventory_item_id, branch_id, quantity, reserved_quantity FROM {STOCK}
+    WHERE inventory_item_id = ANY(%s) AND branch_id = ANY(%s) ORDER BY id FOR UPDATE
+"""  # noqa: S608 - table name from model metadata
+
+UPSERT_LOCK_ROW_SQL = f"""
+    INSERT INTO {STOCK} AS s (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
+    VALUES (gen_random_uuid(), %s, %s, 0, 0, now())
+    ON CONFLICT (inventory_item_id, branch_id) DO UPDATE SET quantity = s.quantity
+    RETURNING s.id, s.inventory_item_id, s.branch_id, s.quantity, s.reserved_quantity
+"""  # noqa: S608 - table name from model metadata
+
+
+def _stock_row(values: tuple) -> StockLevel:
+    return _loaded(StockLevel, **dict(zip(_ROW_FIELDS, values, strict=True)))
+
+
 def lock_rows(item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID]) -> dict[Pair, StockLevel]:
     """Lock the stock rows of these items at these branches, in primary-key order."""
-    rows = (
-        StockLevel.objects.select_for_update()
-        .filter(inventory_item_id__in=list(item_ids), branch_id__in=list(branch_ids))
-        .order_by("id")
-        .only("id", "inventory_item_id", "branch_id", "quantity", "reserved_quantity")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_ROWS_SQL, [list(item_ids), list(branch_ids)])
+        rows = [_stock_row(values) for values in cursor.fetchall()]
     return {(row.inventory_item_id, row.branch_id): row for row in rows}
+
+
+def upsert_lock_row(item_id: uuid.UUID, branch_id: uuid.UUID) -> StockLevel:
+    """The one stock row a write increases, created (0/0) when missing and locked, in one
+    statement: ``ON CONFLICT DO UPDATE`` locks the existing row (waiting for a concurrent creator
+    to finish). Only for writes that lock no other stock row, so its order cannot matter."""
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_LOCK_ROW_SQL, [item_id, branch_id])
+        return _stock_row(cursor.fetchone())
 
 
 def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
@@ -198,9 +269,10 @@ def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
     return list(changed.values())
 
 
-def write_rows_sql(*, alerts: bool = True) -> str:
+def write_rows_sql(*, alerts: bool = True, insert: str = "") -> str:
     """Write locked rows' new values (and ``last_counted_at`` where counted) in one statement that
-    also opens and resolves their alerts; it yields the ids of the alerts it opened."""
+    also opens and resolves their alerts and runs ``insert`` (a data-modifying CTE, e.g. the
+    movement: no extra round trip); it yields the ids of the alerts it opened."""
     head = f"""
         WITH incoming AS (
             SELECT * FROM unnest(%(ids)s::uuid[], %(quantities)s::int[], %(reserved)s::int[], %(counted)s::bool[])
@@ -211,21 +283,39 @@ def write_rows_sql(*, alerts: bool = True) -> str:
                 last_counted_at = CASE WHEN v.counted THEN %(now)s ELSE s.last_counted_at END
             FROM incoming v WHERE s.id = v.id
             RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
-        )
+        ){insert}
     """  # noqa: S608 - table name from model metadata, values bound
     if not alerts:
         return head + " SELECT NULL::uuid WHERE FALSE"  # a data-modifying CTE runs all the same
     return head + alert_ctes("written") + " SELECT id FROM alert_opened"  # noqa: S608 - no values in the text
 
 
+def _insert_cte(model) -> tuple[str, list]:
+    """``, inserted AS (INSERT INTO <table> (...) VALUES (...))`` binding each concrete field as
+    ``%(insert_<attname>)s``; and the fields."""
+    fields = list(model._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = ", ".join(f"%(insert_{f.attname})s" for f in fields)
+    return f", inserted AS (INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values}))", fields  # noqa: S608
+
+
 WRITE_ROWS_SQL = write_rows_sql()
+_MOVEMENT_INSERT, _MOVEMENT_FIELDS = _insert_cte(StockMovement)
+WRITE_ROWS_AND_MOVEMENT_SQL = write_rows_sql(insert=_MOVEMENT_INSERT)
 
 
-def write_rows(rows: Iterable[StockLevel], now: datetime, *, counted: Iterable[uuid.UUID] = ()) -> list[uuid.UUID]:
+def write_rows(
+    rows: Iterable[StockLevel],
+    now: datetime,
+    *,
+    counted: Iterable[uuid.UUID] = (),
+    movement: StockMovement | None = None,
+) -> list[uuid.UUID]:
     """Store the in-memory values of these locked rows; ``counted`` are the ids whose
-    ``last_counted_at`` becomes ``now`` (ADJUSTMENT). Alert e-mails are sent after commit."""
+    ``last_counted_at`` becomes ``now`` (ADJUSTMENT); ``movement`` (unsaved, its id set) is
+    inserted by the same statement. Alert e-mails are sent after commit."""
     rows = list({row.pk: row for row in rows}.values())
-    if not rows:
+    if not rows and movement is None:
         return []
     counted = set(counted)
     params = {
@@ -235,9 +325,16 @@ def write_rows(rows: Iterable[StockLevel], now: datetime, *, counted: Iterable[u
         "counted": [row.pk in counted for row in rows],
         "now": now,
     }
+    sql = WRITE_ROWS_SQL
+    if movement is not None:
+        sql = WRITE_ROWS_AND_MOVEMENT_SQL
+        for field in _MOVEMENT_FIELDS:
+            params[f"insert_{field.attname}"] = field.get_db_prep_save(getattr(movement, field.attname), connection)
     with connection.cursor() as cursor:
-        cursor.execute(WRITE_ROWS_SQL, params)
+        cursor.execute(sql, params)
         opened = [row[0] for row in cursor.fetchall()]
+    if movement is not None:
+        movement._state.adding, movement._state.db = False, connection.alias
     notify_after_commit(opened)
     return opened
 

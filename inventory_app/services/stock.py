@@ -96,14 +96,18 @@ def movement_create(
     plan = movement_effect(movement_type, from_branch_id, to_branch_id)
     failure = None
     with transaction.atomic():
-        item = ledger.item_for_write(inventory_item_id)
-        branches = ledger.branches_for_write(
-            [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)], scope
+        item, branches = ledger.item_and_branches_for_write(
+            inventory_item_id, [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)], scope
         )
         increase = (inventory_item_id, plan.increase) if plan.increase is not None else None
         decrease = (inventory_item_id, plan.decrease) if plan.decrease is not None else None
-        created = ledger.ensure_rows([increase] if increase else [])
-        rows = ledger.lock_rows([inventory_item_id], [b for b in (plan.decrease, plan.increase) if b is not None])
+        created: set = set()
+        if decrease is None:  # one row, increased: created if missing and locked in one statement
+            row = ledger.upsert_lock_row(*increase)
+            rows = {increase: row}
+        else:  # rows in primary-key order; a refused write deletes the row it created
+            created = ledger.ensure_rows([increase] if increase else [])
+            rows = ledger.lock_rows([inventory_item_id], [b for b in (plan.decrease, plan.increase) if b is not None])
         now = timezone.now()
         expired = ledger.expire_due(rows.values(), now)
 
@@ -121,7 +125,6 @@ def movement_create(
                 target.quantity += quantity
             changed = [row for row in (source, target) if row is not None]
             counted = [row.pk for row in changed] if movement_type == MovementType.ADJUSTMENT else []
-            ledger.write_rows([*expired, *changed], now, counted=counted)
             movement = StockMovement(
                 inventory_item=item,
                 from_branch=branches.get(from_branch_id),
@@ -136,7 +139,7 @@ def movement_create(
                 from_balance_after=source.quantity if source is not None else None,
                 to_balance_after=target.quantity if target is not None else None,
             )
-            movement.save(force_insert=True)
+            ledger.write_rows([*expired, *changed], now, counted=counted, movement=movement)
             ledger.count_movements(movement_type)
     if failure is not None:
         raise failure
@@ -156,8 +159,7 @@ def reservation_create(
 ) -> StockReservation:
     failure = None
     with transaction.atomic():
-        item = ledger.item_for_write(inventory_item_id)
-        ledger.branches_for_write([("branch_id", branch_id)], scope)
+        item, _ = ledger.item_and_branches_for_write(inventory_item_id, [("branch_id", branch_id)], scope)
         row = ledger.lock_rows([inventory_item_id], [branch_id]).get((inventory_item_id, branch_id))
         now = timezone.now()
         available = 0

@@ -28,6 +28,7 @@ from inventory_app.serializers import (
 from inventory_app.views.common import STAFF_ONLY, ScopedViewSet, query_param
 from natjoub.api.errors import IdempotencyKeyReused, Referenced
 from natjoub.api.idempotency import idempotent
+from natjoub.api.output import render_one
 from natjoub.api.views import no_body
 
 MOVEMENT_TYPES = ["IN", "OUT", "TRANSFER", "ADJUSTMENT", "RETURN", "TRANSFER_OUT", "TRANSFER_IN"]
@@ -86,11 +87,11 @@ class MovementViewSet(ScopedViewSet):
     @idempotent(body=MovementCreateInput, output=MovementOutput, guard="check_scope")
     def create(self, request, data):
         movement = services.movement_create(**data, performed_by=request.user.pk, scope=self.scope)
-        return self.respond(MovementOutput(movement).data, "Stock movement recorded successfully", 201)
+        return self.respond(render_one(MovementOutput, movement), "Stock movement recorded successfully", 201)
 
     def retrieve(self, request, pk):
         movement = selectors.movement_get(pk, scope=self.scope)
-        return self.respond(MovementOutput(movement).data, "Stock movement retrieved successfully")
+        return self.respond(render_one(MovementOutput, movement), "Stock movement retrieved successfully")
 
 
 # -- stock levels -----------------------------------------------------------------------------

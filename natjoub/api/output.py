@@ -11,6 +11,7 @@ the way of a dotted source) takes DRF's own path, so the output is exactly DRF's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from operator import attrgetter
@@ -62,21 +63,29 @@ def _drf_value(field: serializers.Field, row: Any) -> Any:
     return None if check is None else field.to_representation(attribute)
 
 
-def render_many(serializer_class: type[serializers.Serializer], rows: Iterable[Any]) -> list[dict]:
-    """``serializer_class(rows, many=True).data`` as plain dicts, computed faster."""
+@functools.lru_cache(maxsize=256)
+def _steps(serializer_class: type[serializers.Serializer], tz) -> tuple | None:
+    """Per serializer class (its fields are bound once, not deep-copied on every request): one
+    (name, getter, convert, field) step per readable field, or None for custom rendering."""
     serializer = serializer_class()
     if type(serializer).to_representation is not serializers.Serializer.to_representation or hasattr(
         getattr(serializer_class, "Meta", None), "list_serializer_class"
     ):
-        return [dict(row) for row in serializer_class(rows, many=True).data]  # custom rendering: DRF's
-    tz = timezone.get_current_timezone()
+        return None
     steps = []
     for field in serializer.fields.values():
         if field.write_only:
             continue
         convert = _converter(field, tz) if field.source != "*" else None
         steps.append((field.field_name, attrgetter(field.source) if convert else None, convert, field))
+    return tuple(steps)
 
+
+def render_many(serializer_class: type[serializers.Serializer], rows: Iterable[Any]) -> list[dict]:
+    """``serializer_class(rows, many=True).data`` as plain dicts, computed faster."""
+    steps = _steps(serializer_class, timezone.get_current_timezone())
+    if steps is None:
+        return [dict(row) for row in serializer_class(rows, many=True).data]  # custom rendering: DRF's
     rendered = []
     for row in rows:
         item: dict[str, Any] = {}
@@ -98,3 +107,8 @@ def render_many(serializer_class: type[serializers.Serializer], rows: Iterable[A
                 continue
         rendered.append(item)
     return rendered
+
+
+def render_one(serializer_class: type[serializers.Serializer], row: Any) -> dict:
+    """``serializer_class(row).data`` as a plain dict, the same way."""
+    return render_many(serializer_class, [row])[0]

@@ -75,19 +75,20 @@ def test_category_tree_is_one_query(admin_client, populated, django_assert_num_q
 
 # -- seller scoping costs no extra query (docs/api.md §26) ------------------------------------
 # Measured on the code before scoping (identical for every caller then): these are the admin's
-# counts, unchanged. A seller's request runs the same statements with the assignment condition
-# inside them; only two checks add one query: an idempotency key's pre-check (scoping runs
+# counts, unchanged by scoping (since then the item and branch locks became one statement, and a
+# movement is inserted by the statement that writes the stock rows: docs/architecture.md §3.8).
+# A seller's request runs the same statements with the assignment condition inside them; only two checks add one query: an idempotency key's pre-check (scoping runs
 # before the key is looked up) and a low-stock ``branchId`` filter (403 outside the scope).
 ROUTE_COUNTS = {
     # route: (admin = before, extra for any seller)
-    "POST movements": (9, 0),
-    "POST movements + key": (14, 1),
+    "POST movements": (7, 0),
+    "POST movements + key": (12, 1),
     "GET movements": (4, 0),
     "GET movements/{id}": (3, 0),
     "GET stock-levels/branch/{id}": (5, 0),
     "GET low-stock": (4, 0),
     "GET low-stock?branchId": (4, 1),
-    "POST reservations": (9, 0),
+    "POST reservations": (8, 0),
     "GET reservations/{id}": (3, 0),
     "POST reservations/{id}/release": (10, 0),
     "POST reservations/{id}/commit": (11, 0),

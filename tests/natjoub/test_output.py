@@ -1,4 +1,4 @@
-"""render_many (natjoub/api/output.py) must render exactly what DRF's serializers render, for every
+"""render_many and render_one (natjoub/api/output.py) must render exactly what DRF's serializers render, for every
 output serializer a list endpoint uses, on rows with and without their optional relations."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from inventory_app.serializers import (
     ReservationOutput,
     StockLevelOutput,
 )
-from natjoub.api.output import render_many
+from natjoub.api.output import render_many, render_one
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +80,8 @@ def test_render_many_equals_drf(inventory, serializer_class, rows):
     listed = list(rows())
     assert listed, "the fixture must produce rows for this serializer"
     assert render_many(serializer_class, listed) == drf(serializer_class, listed)
+    for row in listed:  # the single-object responses (created, retrieved, profile)
+        assert render_one(serializer_class, row) == dict(serializer_class(row).data)
 
 
 def test_render_many_of_nothing():
