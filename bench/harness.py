@@ -21,6 +21,7 @@ import os
 import platform
 import random
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -82,10 +83,26 @@ def drop_database(uri: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# One signing key per benchmark process, shared by its server and its manage.py commands (some
+# scripts mint tokens with ``manage.py shell``).
+JWT_SECRET = secrets.token_urlsafe(48)
+
+# The server runs as in production (docs/api.md §32): DEBUG off, every security middleware on.
+# Only the HTTPS redirect is off: TLS ends at the proxy, and the load comes over plain HTTP from
+# 127.0.0.1 (the rate limits stay off, as in every earlier run: wrk is one client address).
+PRODUCTION_SERVER = {
+    "APP_ENVIRONMENT": "production",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "false",
+}
+
+
 def app_env(url: str, **extra: str) -> dict[str, str]:
     """Environment of the app (server and manage.py) against the bench database ``url``."""
     env = {
         **os.environ,
+        "JWT_SECRET": JWT_SECRET,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "natjoub.settings",
         "RATE_LIMIT_ENABLED": "false",
@@ -255,7 +272,8 @@ class Server:
             host="127.0.0.1", port=self.port, workers=self.workers, threads=self.threads, respawn=self.respawn,
             app=self.APP, extra=["--log-level", "warning"],
         )  # fmt: skip
-        env = granian.environment(app_env(self.url, PROMETHEUS_MULTIPROC_DIR=str(metrics), **self.extra_env))
+        settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics), **PRODUCTION_SERVER, **self.extra_env}
+        env = granian.environment(app_env(self.url, **settings))
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, granian, machine_facts, run_wrk, table, wait_http
+from bench.harness import JWT_SECRET, PRODUCTION_SERVER
 
 
 def main() -> int:
@@ -28,7 +29,8 @@ def main() -> int:
     scenarios = [
         ("a: hello view, no middleware", "bench.hello:application", "/hello", {}),
         ("b: /health/live, full stack", "natjoub.wsgi:application", "/health/live",
-         {"DJANGO_SETTINGS_MODULE": "natjoub.settings", "LOG_LEVEL": "WARNING"}),
+         {"DJANGO_SETTINGS_MODULE": "natjoub.settings", "LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET,
+          **PRODUCTION_SERVER}),
     ]  # fmt: skip
     for name, app, path, env in scenarios:
         with granian(app, env, workers=args.workers, threads=args.threads) as base:

@@ -36,7 +36,7 @@ class AssignmentForm(forms.ModelForm):
 class AssignmentFormSet(BaseInlineFormSet):
     """Saves through ``assignment_create`` / ``assignment_delete`` (the API's rules)."""
 
-    created_by = None  # set per request by the inline
+    actor_id = None  # the signed-in admin, set per request by the inline
 
     def _construct_form(self, i, **kwargs):
         """Every row shares one evaluation of each select's choices (one query, not one per row)."""
@@ -52,7 +52,7 @@ class AssignmentFormSet(BaseInlineFormSet):
     def save_new(self, form, commit=True):
         data = {**form.cleaned_data, self.fk.name: self.instance}
         assignment, _ = services.assignment_create(
-            branch_id=data["branch"].pk, user_id=data["user"].pk, created_by=self.created_by
+            branch_id=data["branch"].pk, user_id=data["user"].pk, created_by=self.actor_id
         )
         return assignment
 
@@ -60,7 +60,7 @@ class AssignmentFormSet(BaseInlineFormSet):
         return obj
 
     def delete_existing(self, obj, commit=True):
-        services.assignment_delete(branch_id=obj.branch_id, user_id=obj.user_id)
+        services.assignment_delete(branch_id=obj.branch_id, user_id=obj.user_id, deleted_by=self.actor_id)
 
 
 class AssignmentInline(admin.TabularInline):
@@ -72,7 +72,7 @@ class AssignmentInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.created_by = request.user.pk
+        formset.actor_id = request.user.pk
         return formset
 
 

@@ -1,5 +1,6 @@
 """Branch assignments of sellers (docs/api.md §26). A seller with assignments is scoped to them
-(inventory_app.scoping); the change takes effect on the seller's next request."""
+(inventory_app.scoping); the change takes effect on the seller's next request. Each change is a
+security event (natjoub.audit): who assigned or removed whom, where."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from inventory_app.exceptions import AssignmentNotFound, BranchNotFound, InvalidAssignment, UserNotFound
 from inventory_app.models import Branch, BranchAssignment
 from inventory_app.scoping import SELLER_ROLE
+from natjoub.audit import audit
 
 
 def _checked(branch_id: uuid.UUID, user_id: uuid.UUID) -> BranchAssignment | None:
@@ -38,6 +40,7 @@ def assignment_create(
     try:
         with transaction.atomic():
             assignment.save(force_insert=True)
+            audit("branch_assignment.created", actor_id=created_by, target_id=user_id, branch_id=branch_id)
     except IntegrityError:
         existing = _checked(branch_id, user_id)
         if existing is None:
@@ -46,7 +49,9 @@ def assignment_create(
     return assignment, True
 
 
-def assignment_delete(*, branch_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    deleted, _ = BranchAssignment.objects.filter(branch_id=branch_id, user_id=user_id).delete()
-    if not deleted:
-        raise AssignmentNotFound
+def assignment_delete(*, branch_id: uuid.UUID, user_id: uuid.UUID, deleted_by: uuid.UUID | None = None) -> None:
+    with transaction.atomic():
+        deleted, _ = BranchAssignment.objects.filter(branch_id=branch_id, user_id=user_id).delete()
+        if not deleted:
+            raise AssignmentNotFound
+        audit("branch_assignment.deleted", actor_id=deleted_by, target_id=user_id, branch_id=branch_id)

@@ -87,5 +87,5 @@ class BranchStaffViewSet(ScopedViewSet):
 
     @extend_schema(summary="Remove a seller from a branch", responses=DELETED)
     def remove(self, request, pk, user_id):
-        services.assignment_delete(branch_id=pk, user_id=user_id)
+        services.assignment_delete(branch_id=pk, user_id=user_id, deleted_by=request.user.pk)
         return self.respond(None, "Seller removed from branch")

@@ -104,6 +104,25 @@ def test_status_change_names_actor_and_target(admin_client, admin_user, audit_li
     assert (ended["actor_id"], ended["reason"]) == (str(admin_user.pk), "deactivated")
 
 
+def test_branch_assignment_changes_name_actor_target_and_branch(admin_client, admin_user, audit_lines):
+    from tests.factories import make_branch
+
+    seller, branch = make_user(RoleName.SELLER), make_branch("AUD")
+    url = f"/api/v1/inventory/branches/{branch.pk}/staff/{seller.pk}"
+    with audit_lines as lines:
+        assert admin_client.put(url).status_code == 200
+        assert admin_client.put(url).status_code == 200  # already assigned: no change, no event
+        assert admin_client.delete(url).status_code == 200
+        assert admin_client.delete(url).status_code == 404  # nothing removed: no event
+    assert lines.events() == ["branch_assignment.created", "branch_assignment.deleted"]
+    for line in lines:
+        assert (line["actor_id"], line["target_id"], line["branch_id"]) == (
+            str(admin_user.pk),
+            str(seller.pk),
+            str(branch.pk),
+        )
+
+
 def test_access_log_names_the_user(caplog, admin_user):
     client = bearer_client(admin_user)
     with caplog.at_level(logging.INFO, logger="natjoub.access"):
