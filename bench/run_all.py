@@ -1,6 +1,6 @@
 """The benchmark suite (``make bench``): every benchmark, one summary table (issue 6, item 5).
 
-    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed]
+    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed,transfer,ledger]
 
 Runs, each as a subprocess with a time limit, the benchmarks that exist:
 
@@ -9,11 +9,12 @@ Runs, each as a subprocess with a time limit, the benchmarks that exist:
 * bench/inventory_bench.py movements etc. vs pgbench (the inventory helper's script);
 * bench/mixed_load.py     mixed reads/writes at 8/32/64 clients vs the /health/live ceiling;
 * bench/transfer_bench.py 20-line transfer dispatch vs 20 OUTs; movement POST with vs without alerts;
+* bench/ledger_scale.py   movement reads and writes with 10,000,000 movements vs 10,000 (COPY load);
 
 then reads their results (bench/results/<name>.json when the script writes one, else the tables
 and "ratio" lines of bench/results/<name>.md), prints ONE table (req/s, p50/p99, error rate and
-the ratio against the baseline measured in the same run) and writes bench/results/latest.md and
-latest.json with the machine facts (cores, Python, PostgreSQL ``SELECT version()``).
+the ratio against the baseline measured in the same run), the goals of the performance round with
+their figures, and writes bench/results/latest.md and latest.json with the machine facts (cores, Python, PostgreSQL ``SELECT version()``).
 The fault and soak scripts (db_fault, worker_kill, soak) are not part of ``make bench``; see
 bench/README.md. Exit status 1 when a benchmark failed to run.
 """
@@ -42,7 +43,51 @@ SUITE = [
     ("inventory", "inventory_bench.py", "inventory", 600, "movements vs pgbench"),
     ("mixed", "mixed_load.py", "mixed", 300, "mixed vs /health/live ceiling at the same concurrency"),
     ("transfer", "transfer_bench.py", "transfer", 600, "units/s dispatch vs OUTs; movements with vs without alerts"),
+    ("ledger", "ledger_scale.py", "ledger_scale", 5400, "movements at 10,000,000 vs at 10,000 (reads and writes)"),
 ]
+
+# The goals of the performance round (issue 14), each read from the rows of this run:
+# (path, benchmark, scenario pattern, measure, goal text, test on the value).
+GOALS = [
+    ("POST movement vs pgbench, hot rows", "inventory", r"API POST /movements.*hot", "ratio", ">= 0.25",
+     lambda v: v >= 0.25),
+    ("POST movement vs pgbench, cold rows", "inventory", r"API POST /movements.*cold", "ratio", ">= 0.25",
+     lambda v: v >= 0.25),
+    ("GET items, 100 per page, 100,000 items, 8 clients", "inventory", r"GET /items.*8 clients", "p99_ms",
+     "p99 < 100 ms", lambda v: v < 100),
+    ("/health/live full stack vs bare Django view", "server", r"^b:", "ratio", ">= 0.80", lambda v: v >= 0.8),
+    ("profile GET (bearer) vs /health/live", "auth", r"profile", "ratio", ">= 0.25", lambda v: v >= 0.25),
+    ("mixed vs /health/live, 8 clients", "mixed", r"8 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("mixed vs /health/live, 32 clients", "mixed", r"32 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("mixed vs /health/live, 64 clients", "mixed", r"64 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("GET movements first page at 10M", "ledger", r"first page.*10,000,000", "p99_ms", "p99 < 50 ms",
+     lambda v: v < 50),
+    ("GET movements first page, 10M vs 10K", "ledger", r"first page.*10,000,000", "ratio", "p99 <= 2x",
+     lambda v: v <= 2),
+    ("GET movements by item at 10M", "ledger", r"by item.*10,000,000", "p99_ms", "p99 < 50 ms", lambda v: v < 50),
+    ("GET movements by item, 10M vs 10K", "ledger", r"by item.*10,000,000", "ratio", "p99 <= 2x",
+     lambda v: v <= 2),
+    ("GET movements by branch at 10M", "ledger", r"by branch.*10,000,000", "p99_ms", "p99 < 50 ms",
+     lambda v: v < 50),
+    ("GET movements by branch, 10M vs 10K", "ledger", r"by branch.*10,000,000", "ratio", "p99 <= 2x",
+     lambda v: v <= 2),
+    ("POST movement at 10M vs at 10K", "ledger", r"POST movement.*10,000,000", "ratio", ">= 0.9",
+     lambda v: v >= 0.9),
+]  # fmt: skip
+
+
+def goal_lines(rows: list[dict]) -> list[str]:
+    """The goals table: each goal's figure from this run, or "not measured"."""
+    lines = ["| path | figure | goal | met |", "|---|---|---|---|"]
+    for path, bench, pattern, measure, goal, test in GOALS:
+        row = next((r for r in rows if r["benchmark"] == bench and re.search(pattern, r["scenario"])), None)
+        value = None if row is None else row.get(measure)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            lines.append(f"| {path} | not measured | {goal} | - |")
+            continue
+        shown = f"{value:.2f}" if measure == "ratio" else f"{value:.1f} ms"
+        lines.append(f"| {path} | {shown} | {goal} | {'yes' if test(value) else '**missed**'} |")
+    return lines
 
 
 def accepts(script: Path, option: str) -> bool:
@@ -217,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10, help="duration per scenario, passed to each script "
                         "that accepts --seconds")  # fmt: skip
-    parser.add_argument("--only", default="", help="comma-separated subset: server,auth,inventory,mixed")
+    parser.add_argument("--only", default="", help="comma-separated subset: " + ",".join(n for n, *_ in SUITE))
     args = parser.parse_args(argv)
     wanted = {n for n in args.only.split(",") if n}
 
@@ -271,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             f"machine's cores; figures on a busy machine are noisy.",
             "",
             table,
+            "",
+            "Goals of the performance round (issue 14), from the rows above:",
+            "",
+            *goal_lines(rows),
             "",
             "Ratios against the baselines measured in the same run:",
             "",
