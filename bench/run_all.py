@@ -14,7 +14,8 @@ Runs, each as a subprocess with a time limit, the benchmarks that exist:
 then reads their results (bench/results/<name>.json when the script writes one, else the tables
 and "ratio" lines of bench/results/<name>.md), prints ONE table (req/s, p50/p99, error rate and
 the ratio against the baseline measured in the same run), the goals of the performance round with
-their figures, and writes bench/results/latest.md and latest.json with the machine facts (cores, Python, PostgreSQL ``SELECT version()``).
+their figures, and writes bench/results/latest.md and latest.json with the machine facts (cores,
+Python, PostgreSQL ``SELECT version()``).
 The fault and soak scripts (db_fault, worker_kill, soak) are not part of ``make bench``; see
 bench/README.md. Exit status 1 when a benchmark failed to run.
 """

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from natjoub.db.config import parse_database_url
+from natjoub.db.pool import options as pool_checks
 from natjoub.production import DEV_JWT_SECRET, DEV_SECRET_KEY, secret_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -176,6 +177,7 @@ def _database(url: str, *, replica: bool = False) -> dict:
             "min_size": 1,
             "max_size": DATABASE_MAX_POOL_SIZE,
             "timeout": min(pool_timeout, REPLICA_POOL_TIMEOUT_SECONDS) if replica else pool_timeout,
+            **pool_checks(),  # a round trip only for connections idle for a while (natjoub/db/pool.py)
         }
     return {
         "ENGINE": "natjoub.db.backend",

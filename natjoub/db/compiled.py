@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, router
@@ -34,6 +34,10 @@ class _Plan:
     compiler: Any
     model: type[Model]
     fetch_mode: Any
+    converters: dict  # what results_iter() would look up on every call
+    fields: tuple[int, int]  # the main model's columns: row[start:end]
+    init_list: tuple[str, ...]
+    populators: dict = field(default_factory=dict)  # per database alias
 
 
 class CompiledQuery:
@@ -77,7 +81,22 @@ class CompiledQuery:
         missing = set(placeholders) - {name for _, name in slots}
         if missing:  # a value the SQL does not carry as a parameter cannot be rebound
             raise ValueError(f"not bound as query parameters: {sorted(missing)}")
-        return _Plan(sql, tuple(params), slots, compiler, queryset.model, queryset._fetch_mode)
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(selected):
+            raise ValueError("composite fields are not supported")
+        model_columns = compiler.klass_info["select_fields"]
+        start, end = model_columns[0], model_columns[-1] + 1
+        return _Plan(
+            sql=sql,
+            params=tuple(params),
+            slots=slots,
+            compiler=compiler,
+            model=queryset.model,
+            fetch_mode=queryset._fetch_mode,
+            converters=compiler.get_converters(selected),
+            fields=(start, end),
+            init_list=tuple(column[0].target.attname for column in compiler.select[start:end]),
+        )
 
     def fetch(self, **values: Any) -> list[Model]:
         plan = self.plan()
@@ -98,18 +117,22 @@ class CompiledQuery:
     def _instances(plan: _Plan, rows: list[tuple], db: str) -> list[Model]:
         """What ``ModelIterable.__iter__`` does with the rows of a compiled query."""
         compiler = plan.compiler
-        select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
+        if plan.converters:
+            rows = compiler.apply_converters(rows, plan.converters)
+        start, end = plan.fields
         from_db = _get_from_db(plan.model, plan.fetch_mode)
-        populators = get_related_populators(klass_info, select, db, plan.fetch_mode)
+        populators = plan.populators.get(db)
+        if populators is None:
+            populators = plan.populators.setdefault(
+                db, get_related_populators(compiler.klass_info, compiler.select, db, plan.fetch_mode)
+            )
+        annotations = compiler.annotation_col_map.items()
         objects = []
-        for row in compiler.results_iter([rows]):
-            obj = from_db(db, init_list, row[start:end])
+        for row in rows:
+            obj = from_db(db, plan.init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
-            for name, position in annotations.items():
+            for name, position in annotations:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects

@@ -77,8 +77,9 @@ def test_category_tree_is_one_query(admin_client, populated, django_assert_num_q
 # Measured on the code before scoping (identical for every caller then): these are the admin's
 # counts, unchanged by scoping (since then the item and branch locks became one statement, and a
 # movement is inserted by the statement that writes the stock rows: docs/architecture.md §3.8).
-# A seller's request runs the same statements with the assignment condition inside them; only two checks add one query: an idempotency key's pre-check (scoping runs
-# before the key is looked up) and a low-stock ``branchId`` filter (403 outside the scope).
+# A seller's request runs the same statements with the assignment condition inside them; only two
+# checks add one query: an idempotency key's pre-check (scoping runs before the key is looked up)
+# and a low-stock ``branchId`` filter (403 outside the scope).
 ROUTE_COUNTS = {
     # route: (admin = before, extra for any seller)
     "POST movements": (7, 0),
