@@ -6,9 +6,14 @@ ledger is. They replace the single-column foreign-key indexes (a leading column 
 foreign keys as well) and the ``created_at`` index: as many indexes to maintain per write as
 before. The foreign keys stay as they are; only their indexes change (Django's ``AlterField``
 would drop and re-validate the constraints, a scan of the whole ledger each).
+
+Built and dropped ``CONCURRENTLY`` (so not in one transaction): movements keep being recorded
+while the indexes of a large ledger are built (each build reads the whole ledger; a plain
+``CREATE INDEX`` would make every write wait meanwhile).
 """
 
 import django.db.models.deletion
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
 
 MOVEMENTS = '"inventory_schema"."stock_movements"'
@@ -25,24 +30,25 @@ FK_INDEXES = {
 def drop_fk_index(column: str) -> migrations.RunSQL:
     name = FK_INDEXES[column]
     return migrations.RunSQL(
-        f"DROP INDEX IF EXISTS inventory_schema.{name}",
-        reverse_sql=f'CREATE INDEX IF NOT EXISTS {name} ON {MOVEMENTS} ("{column}")',
+        f"DROP INDEX CONCURRENTLY IF EXISTS inventory_schema.{name}",
+        reverse_sql=f'CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {MOVEMENTS} ("{column}")',
     )
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("inventory_app", "0007_list_counters")]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="stockmovement",
             index=models.Index(fields=["created_at", "id"], name="stock_movements_created_id_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="stockmovement",
             index=models.Index(fields=["inventory_item", "created_at", "id"], name="stock_movements_item_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="stockmovement",
             index=models.Index(
                 condition=models.Q(("from_branch__isnull", False)),
@@ -50,7 +56,7 @@ class Migration(migrations.Migration):
                 name="stock_movements_from_idx",
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="stockmovement",
             index=models.Index(
                 condition=models.Q(("to_branch__isnull", False)),
@@ -58,7 +64,7 @@ class Migration(migrations.Migration):
                 name="stock_movements_to_idx",
             ),
         ),
-        migrations.RemoveIndex(model_name="stockmovement", name="stock_movements_created_idx"),
+        RemoveIndexConcurrently(model_name="stockmovement", name="stock_movements_created_idx"),
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
