@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 
-from inventory_app import hierarchy
+from inventory_app import hierarchy, list_counts
 from inventory_app.exceptions import (
     AssignmentNotFound,
     BranchNotFound,
@@ -27,6 +28,7 @@ from inventory_app.models import (
     StockTransfer,
 )
 from inventory_app.scoping import BranchScope
+from natjoub.db import counters
 
 
 def codepoint_order(field: str, descending: bool = False):
@@ -196,6 +198,20 @@ def item_list(
         else (F(field).desc() if descending else F(field).asc())
     )
     return queryset.order_by(first, "id")
+
+
+def item_list_total(
+    *,
+    category_id: uuid.UUID | None = None,
+    search: str | None = None,
+    is_active: bool | None = None,
+    ordering: tuple[str, bool] | None = None,
+) -> Callable[[], int] | None:
+    """The total of an unfiltered item list (every item: ``item_list`` narrows nothing then) from
+    its counter (migration 0007); None when a filter applies (counted)."""
+    if category_id is None and not search and is_active is None:
+        return lambda: counters.total(list_counts.ITEMS)
+    return None
 
 
 def item_in_use(item: InventoryItem) -> bool:

@@ -4,13 +4,15 @@ restricted to the caller's branch scope (§26)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from inventory_app import list_counts
 from inventory_app.exceptions import (
     BranchAccessDenied,
     BranchNotFound,
@@ -27,6 +29,8 @@ from inventory_app.models import (
 )
 from inventory_app.scoping import EVERYWHERE, BranchScope
 from inventory_app.selectors.catalog import codepoint_order
+from natjoub.db import counters
+from natjoub.db.union_pages import UnionPages
 
 
 # -- movements --------------------------------------------------------------------------------
@@ -49,13 +53,26 @@ class MovementFilters:
     created_after: datetime | None = None
     created_before: datetime | None = None
 
+    def counter(self) -> str | None:
+        """The list counter (migration 0007) whose value is the number of movements these
+        filters select: no filter, the item alone or the branch alone; None otherwise."""
+        item, branch = self.inventory_item_id, self.branch_id
+        others = [getattr(self, f.name) for f in fields(self) if f.name not in ("inventory_item_id", "branch_id")]
+        if any(value is not None for value in others) or (item is not None and branch is not None):
+            return None
+        if item is not None:
+            return list_counts.movements_of_item(item)
+        if branch is not None:
+            return list_counts.movements_at_branch(branch)
+        return list_counts.MOVEMENTS
 
-def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockMovement]:
+
+def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockMovement] | UnionPages:
+    """The movements the filters select, newest first. Every page is an index range scan in the
+    list's order (migration 0008), whatever the size of the ledger."""
     queryset = movements_queryset().restrict(scope)
     if filters.inventory_item_id is not None:
         queryset = queryset.filter(inventory_item_id=filters.inventory_item_id)
-    if filters.branch_id is not None:
-        queryset = queryset.filter(Q(from_branch_id=filters.branch_id) | Q(to_branch_id=filters.branch_id))
     if filters.movement_type is not None:
         queryset = queryset.filter(movement_type=filters.movement_type)
     if filters.reference_number is not None:
@@ -64,7 +81,26 @@ def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) 
         queryset = queryset.filter(created_at__gte=filters.created_after)
     if filters.created_before is not None:
         queryset = queryset.filter(created_at__lt=filters.created_before)
-    return queryset.order_by("-created_at", "-id")
+    queryset = queryset.order_by("-created_at", "-id")
+    branch = filters.branch_id
+    if branch is None:
+        return queryset
+    # FROM or TO the branch: as two disjoint parts, each read from its own branch index in the
+    # list's order (one OR would walk the ledger by date, or fetch and sort every match).
+    return UnionPages(
+        parts=[
+            queryset.filter(from_branch_id=branch),
+            queryset.filter(to_branch_id=branch).exclude(from_branch_id=branch),
+        ],
+        counted=queryset.filter(Q(from_branch_id=branch) | Q(to_branch_id=branch)),
+    )
+
+
+def movement_list_total(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> Callable[[], int] | None:
+    """The list's exact total from its counter when one covers the filters and the caller sees
+    every branch (a scoped seller's list is narrowed by assignments: counted); else None."""
+    counter = filters.counter() if scope.unrestricted else None
+    return None if counter is None else lambda: counters.total(counter)
 
 
 def movement_counts_by_type(*, since: datetime) -> dict[str, int]:

@@ -173,8 +173,10 @@ class ItemViewSet(ApiViewSet):
 
     def list(self, request):
         query = self.query()
-        queryset = selectors.item_list(**query_params.item_filters(query))
-        return self.list_response(queryset, ItemOutput, "Inventory items retrieved successfully", query)
+        filters = query_params.item_filters(query)
+        queryset = selectors.item_list(**filters)
+        total = selectors.item_list_total(**filters)
+        return self.list_response(queryset, ItemOutput, "Inventory items retrieved successfully", query, total=total)
 
     def create(self, request):
         item = services.item_create(**self.validated(ItemCreateInput))

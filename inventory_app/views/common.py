@@ -53,8 +53,8 @@ class ScopedViewSet(ApiViewSet):
         self._query = query
         return arguments
 
-    def scoped_list(self, queryset, serializer_class, message: str):
-        return self.list_response(queryset, serializer_class, message, self._query)
+    def scoped_list(self, queryset, serializer_class, message: str, *, total=None):
+        return self.list_response(queryset, serializer_class, message, self._query, total=total)
 
     @staticmethod
     def has_key(request) -> bool:

@@ -71,7 +71,8 @@ class MovementViewSet(ScopedViewSet):
     def list(self, request):
         filters = self.checked_query(query_params.movement_filters)
         queryset = selectors.movement_list(**filters, scope=self.scope)
-        return self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully")
+        total = selectors.movement_list_total(**filters, scope=self.scope)
+        return self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully", total=total)
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: the checks of §12 up to scoping, in order."""

@@ -19,14 +19,18 @@ like seeding.)
 
 from __future__ import annotations
 
-from django.db import connections
+from django.apps import apps
+from django.db import connections, router
 
 TABLE = "natjoub_list_counts"
 SLOTS = 16
 
 
-def total(counter: str, *, using: str = "default") -> int:
-    """The current value of ``counter`` (0 when it was never bumped)."""
+def total(counter: str, *, using: str | None = None) -> int:
+    """The current value of ``counter`` (0 when it was never bumped), read where the router sends
+    reads unless ``using`` names an alias: in a request that is where the list's own page query
+    goes, so a replica never answers the total of rows the primary serves, or the reverse."""
+    using = using or router.db_for_read(apps.get_model("natjoub", "ListCount"))
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(SUM(n), 0) FROM {TABLE} WHERE counter = %s", [counter])  # noqa: S608
         return int(cursor.fetchone()[0])
@@ -64,6 +68,20 @@ def delete_trigger_sql(name: str, table: str, keys: list[str]) -> tuple[str, str
         f"; CREATE TRIGGER {name} AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
     )
+    return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()"
+
+
+def truncate_trigger_sql(name: str, table: str, prefix: str) -> tuple[str, str]:
+    """(forward, reverse) SQL of an AFTER TRUNCATE trigger on ``table`` that drops the counter
+    ``prefix`` and every counter named ``prefix.…``: TRUNCATE fires no delete trigger."""
+    forward = f"""
+    CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM {TABLE} WHERE counter = '{prefix}' OR left(counter, {len(prefix) + 1}) = '{prefix}.';
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()
+    """  # noqa: S608 - names come from migrations, never from input
     return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()"
 
 

@@ -9,7 +9,8 @@ them. Refusals (4xx) are part of the sequence. After every step four invariants 
 2. every (item, branch)'s recorded balances are the running sum of its ledger, in ledger order;
 3. every row's reserved quantity equals the sum of its ACTIVE reservations;
 4. the OPEN alerts are exactly the rows of active items at active branches whose available
-   quantity is at or below the item's reorder level.
+   quantity is at or below the item's reorder level;
+5. the list counters (migration 0007) equal the number of rows each list shows.
 
 Each example runs in a savepoint that is rolled back, so examples start from the same rows.
 """
@@ -29,6 +30,7 @@ from inventory_app.models import AlertStatus, ReservationStatus, StockAlert, Sto
 from inventory_app.services.maintenance import stock_drift
 from natjoub.api.errors import ApplicationError
 from tests.factories import make_branch, make_item
+from tests.inventory_app.conftest import list_counter_drift
 
 ITEMS, BRANCHES = 3, 3
 item_index = st.integers(0, ITEMS - 1)
@@ -150,6 +152,7 @@ def assert_invariants() -> None:
     }
     opened = set(StockAlert.objects.filter(status=AlertStatus.OPEN).values_list("inventory_item_id", "branch_id"))
     assert opened == low  # 4
+    assert list_counter_drift() == {}  # 5
 
 
 @settings(
@@ -158,7 +161,7 @@ def assert_invariants() -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(operations, max_size=16))
-def test_random_sequences_keep_the_four_invariants(shop, steps):
+def test_random_sequences_keep_the_five_invariants(shop, steps):
     items, branches = shop
     with transaction.atomic():
         try:

@@ -19,6 +19,7 @@ def install_probe_table() -> None:
         for sql in (
             counters.insert_trigger_sql("counter_probe_ins", "public.counter_probe", KEYS)[0],
             counters.delete_trigger_sql("counter_probe_del", "public.counter_probe", KEYS)[0],
+            counters.truncate_trigger_sql("counter_probe_trunc", "public.counter_probe", "probe")[0],
         ):
             cursor.execute(sql)
 
@@ -28,6 +29,7 @@ def drop_probe_table() -> None:
         for sql in (
             counters.insert_trigger_sql("counter_probe_ins", "public.counter_probe", KEYS)[1],
             counters.delete_trigger_sql("counter_probe_del", "public.counter_probe", KEYS)[1],
+            counters.truncate_trigger_sql("counter_probe_trunc", "public.counter_probe", "probe")[1],
         ):
             cursor.execute(sql)
         cursor.execute("DROP TABLE IF EXISTS public.counter_probe")
@@ -55,6 +57,19 @@ def test_inserts_and_deletes_keep_every_counter_exact():
         assert counters.total("probe") == cursor.fetchone()[0] == 253
     assert counters.total("probe.group:c") == 250
     assert counters.total("never.bumped") == 0
+
+
+@pytest.mark.django_db
+def test_truncate_drops_the_tables_counters_and_no_other():
+    install_probe_table()
+    insert([("a", "b")])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {counters.TABLE} (counter, slot, n) VALUES ('probes', 0, 7)")  # noqa: S608
+        cursor.execute("TRUNCATE public.counter_probe")  # fires no delete trigger
+    assert [counters.total(name) for name in ("probe", "probe.group:a", "probe.group:b")] == [0, 0, 0]
+    assert counters.total("probes") == 7  # another counter that merely starts alike
+    insert([("a", None)])
+    assert (counters.total("probe"), counters.total("probe.group:a")) == (1, 1)
 
 
 @pytest.mark.django_db

@@ -157,3 +157,34 @@ def test_a_foreign_key_of_a_schema_table_can_be_dropped():
         with connection.schema_editor() as editor:
             editor.delete_model(Child)
             editor.delete_model(Parent)
+
+
+@pytest.mark.django_db(transaction=True)
+@isolate_apps("inventory_app")
+def test_an_index_of_a_schema_table_can_be_dropped():
+    """Django drops an index by its bare name; for a schema table that name is not on the search
+    path, and ``DROP INDEX IF EXISTS`` used to drop nothing without a word."""
+
+    class Indexed(models.Model):
+        code = models.IntegerField()
+
+        class Meta:
+            app_label = "inventory_app"
+            db_table = '"inventory_schema"."index_probe"'
+            indexes = [models.Index(fields=["code"], name="index_probe_code_idx")]
+
+    def indexes() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'index_probe'")
+            return {row[0] for row in cursor.fetchall()}
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Indexed)
+    try:
+        assert "index_probe_code_idx" in indexes()
+        with connection.schema_editor() as editor:
+            editor.remove_index(Indexed, Indexed._meta.indexes[0])
+        assert "index_probe_code_idx" not in indexes()
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Indexed)

@@ -105,6 +105,15 @@ class DatabaseSchemaEditor(PgSchemaEditor):
         )
         return self._delete_constraint_sql(template, model, name)
 
+    def _delete_index_sql(self, model, name, sql=None, concurrently=False):
+        """Django drops an index by its bare name, which PostgreSQL looks up on the search path:
+        ``DROP INDEX IF EXISTS`` silently dropped nothing for a schema table's index."""
+        statement = super()._delete_index_sql(model, name, sql, concurrently)
+        schema, _ = split_qualified(model._meta.db_table)
+        if schema is not None:
+            statement.parts["name"] = f"{self.quote_name(schema)}.{self.quote_name(name)}"
+        return statement
+
     def alter_db_table(self, model, old_db_table, new_db_table):
         old_schema, old_table = split_qualified(old_db_table)
         new_schema, new_table = split_qualified(new_db_table)
