@@ -1,8 +1,8 @@
 """Querysets compiled once: the hot lookups skip Django's per-call SQL compilation.
 
 Building and compiling a queryset with joins and annotations costs more CPU than running it
-(measured for the bearer lookup: ~2.5 ms of Python before a ~0.7 ms query, docs/architecture.md
-§3.8). A ``CompiledQuery`` builds its queryset once with placeholder values, keeps the SQL
+(measured for the bearer lookup: ~2.5 ms of Python before a ~0.7 ms query; see
+docs/architecture.md §3.8). A ``CompiledQuery`` builds its queryset once with placeholder values, keeps the SQL
 and the positions where each placeholder landed, and on every call binds the real values and
 turns the rows into model instances the way Django's own ``ModelIterable`` does (``select_related``
 objects and annotations included). It runs through Django's cursor, so the router, query
