@@ -32,8 +32,15 @@ def to_snake(name: str) -> str:
 _CONTAINERS = (dict, list, tuple)
 
 
+class Camelized(list):
+    """Rows whose keys are camelCase already (natjoub.api.output renders list pages that way):
+    ``camelize`` returns it as it is instead of walking every row again."""
+
+
 def camelize(value: Any) -> Any:
     # scalars are returned inline rather than through a call: a page of 100 rows has ~2,000 of them
+    if type(value) is Camelized:
+        return value
     if isinstance(value, dict):
         return {
             (to_camel(k) if isinstance(k, str) else k): (camelize(v) if isinstance(v, _CONTAINERS) else v)

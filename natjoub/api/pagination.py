@@ -37,12 +37,15 @@ class MetaPagination(BasePagination):
         self.limit = query.get("limit", _limit, LIMIT_MESSAGE, DEFAULT_LIMIT)
         self.offset = query.get("offset", _offset, OFFSET_MESSAGE, 0)
 
-    def paginate_queryset(self, queryset, request=None, view=None, *, total: int | None = None):
+    def paginate_queryset(self, queryset, request=None, view=None, *, total: int | None = None, render=None):
         """One page of ``queryset``; ``total`` when the caller knows it exactly without counting
-        (natjoub/db/counters.py), else ``COUNT(*)``."""
+        (natjoub/db/counters.py), else ``COUNT(*)``. ``render(queryset, start, stop)`` reads and
+        renders the page in one go (natjoub.api.output.render_page); without it, the rows."""
         self.total = queryset.count() if total is None else total
         if self.offset >= self.total:
             return []
+        if render is not None:
+            return render(queryset, self.offset, self.offset + self.limit)
         return list(queryset[self.offset : self.offset + self.limit])
 
     def paginate_list(self, rows: list) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
 from rest_framework.viewsets import GenericViewSet
@@ -9,7 +11,7 @@ from rest_framework.viewsets import GenericViewSet
 from natjoub.api.errors import ApplicationError, InvalidPathUuid, Referenced, ValidationFailed
 from natjoub.api.exception_handler import first_messages
 from natjoub.api.negotiation import JSONOnlyNegotiation
-from natjoub.api.output import render_many
+from natjoub.api.output import render_many, render_page
 from natjoub.api.pagination import MetaPagination
 from natjoub.api.query import QueryParams, parse_uuid
 from natjoub.api.responses import ok
@@ -113,10 +115,11 @@ class ApiViewSet(GenericViewSet):
         paginator.read_params(query)
         query.raise_errors()
         if isinstance(queryset, list):
-            rows = paginator.paginate_list(queryset)
+            data = render_many(serializer_class, paginator.paginate_list(queryset))
         else:
-            rows = paginator.paginate_queryset(queryset, total=total() if total is not None else None)
-        return paginator.get_paginated_response(render_many(serializer_class, rows), message)
+            page = functools.partial(render_page, serializer_class)
+            data = paginator.paginate_queryset(queryset, total=total() if total is not None else None, render=page)
+        return paginator.get_paginated_response(data, message)
 
     def query(self) -> QueryParams:
         return QueryParams(self.request.query_params)

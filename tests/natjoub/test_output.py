@@ -1,5 +1,6 @@
-"""render_many and render_one (natjoub/api/output.py) must render exactly what DRF's serializers render, for every
-output serializer a list endpoint uses, on rows with and without their optional relations."""
+"""render_many, render_one and render_page (natjoub/api/output.py) must render exactly what DRF's
+serializers render (render_page: with camelCase keys), for every output serializer a list endpoint
+uses, on rows with and without their optional relations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -23,7 +25,9 @@ from inventory_app.serializers import (
     ReservationOutput,
     StockLevelOutput,
 )
-from natjoub.api.output import render_many, render_one
+from natjoub.api import output
+from natjoub.api.casing import camelize
+from natjoub.api.output import render_many, render_one, render_page
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +86,25 @@ def test_render_many_equals_drf(inventory, serializer_class, rows):
     assert render_many(serializer_class, listed) == drf(serializer_class, listed)
     for row in listed:  # the single-object responses (created, retrieved, profile)
         assert render_one(serializer_class, row) == dict(serializer_class(row).data)
+    queryset = rows()
+    if isinstance(queryset, QuerySet):  # a list page read as columns, or through render_many
+        expected = camelize(drf(serializer_class, listed))
+        assert camelize(render_page(serializer_class, queryset, 0, len(listed))) == expected
+        assert camelize(render_page(serializer_class, queryset, 1, 2)) == expected[1:2]
+
+
+@pytest.mark.parametrize(
+    ("serializer_class", "queryset"),
+    [(MovementOutput, lambda: inv.movements_queryset()), (ItemOutput, lambda: inv.item_list())],
+    ids=["movements", "items"],
+)
+def test_pages_of_the_big_lists_are_read_as_columns(inventory, serializer_class, queryset, django_assert_num_queries):
+    qs = queryset()
+    assert output._column_plan(serializer_class, qs.model, timezone.get_current_timezone()) is not None
+    with django_assert_num_queries(1):
+        page = render_page(serializer_class, qs, 0, 10)
+    assert type(page).__name__ == "Camelized"
+    assert page
 
 
 def test_render_many_of_nothing():
