@@ -171,17 +171,38 @@ def _column_plan(serializer_class: type[serializers.Serializer], model, tz) -> t
 
 
 def render_page(serializer_class: type[serializers.Serializer], queryset, start: int, stop: int) -> list[dict]:
-    """Rows ``[start:stop]`` of ``queryset`` as ``serializer_class`` renders them."""
-    plan = None
-    if isinstance(queryset, QuerySet) and queryset._iterable_class is ModelIterable:
-        plan = _column_plan(serializer_class, queryset.model, timezone.get_current_timezone())
-    if plan is not None:
-        columns = {f.attname for f in queryset.model._meta.concrete_fields} | set(queryset.query.annotations)
-        if all("__" in lookup or lookup in columns for _, lookup, _ in plan):
-            columns = queryset.values_list(*(lookup for _, lookup, _ in plan))[start:stop]
-            steps = [(key, convert) for key, _, convert in plan]
-            return Camelized(
-                {key: None if value is None else convert(value) for (key, convert), value in zip(steps, row)}  # noqa: B905
-                for row in columns
-            )
-    return render_many(serializer_class, queryset[start:stop])
+    """Rows ``[start:stop]`` of ``queryset`` as ``serializer_class`` renders them. ``queryset`` may
+    also be a page source with ``model`` and ``values_page(lookups, start, stop)`` (e.g.
+    natjoub.db.union_pages.UnionPages), whose parts are querysets of that model."""
+    columns = _columns(serializer_class, queryset, start, stop)
+    if columns is None:
+        return render_many(serializer_class, queryset[start:stop])
+    plan, rows = columns
+    steps = [(key, convert) for key, _, convert in plan]
+    return Camelized(
+        {key: None if value is None else convert(value) for (key, convert), value in zip(steps, row)}  # noqa: B905
+        for row in rows
+    )
+
+
+def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, Any] | None:
+    """(the column plan, the page's tuples) when the page can be read as columns."""
+    if isinstance(queryset, QuerySet):
+        if queryset._iterable_class is not ModelIterable:
+            return None
+        annotations = set(queryset.query.annotations)
+    elif hasattr(queryset, "values_page"):
+        annotations = set()
+    else:
+        return None
+    plan = _column_plan(serializer_class, queryset.model, timezone.get_current_timezone())
+    if plan is None:
+        return None
+    lookups = [lookup for _, lookup, _ in plan]
+    known = {f.attname for f in queryset.model._meta.concrete_fields} | annotations
+    if not all("__" in lookup or lookup in known for lookup in lookups):
+        return None
+    if isinstance(queryset, QuerySet):
+        return plan, queryset.values_list(*lookups)[start:stop]
+    rows = queryset.values_page(lookups, start, stop)
+    return None if rows is None else (plan, rows)

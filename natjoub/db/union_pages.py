@@ -30,6 +30,10 @@ class UnionPages:
     def db(self) -> str:
         return self.counted.db
 
+    @property
+    def model(self):
+        return self.counted.model
+
     def count(self) -> int:
         return self.counted.count()
 
@@ -42,4 +46,13 @@ class UnionPages:
         """Rows ``[start:stop]`` as one statement (the queryset, for EXPLAIN)."""
         stop = max(start, stop)
         heads = [part[:stop] for part in self.parts]
+        return heads[0].union(*heads[1:], all=True).order_by(*self.ordering)[start:stop]
+
+    def values_page(self, lookups: list[str], start: int, stop: int) -> QuerySet | None:
+        """The same page as ``values_list(*lookups)`` tuples (natjoub.api.output.render_page),
+        or None when the order is not among the columns (a union orders by its output columns)."""
+        if any(str(name).lstrip("-") not in lookups for name in self.ordering):
+            return None
+        stop = max(start, stop)
+        heads = [part.values_list(*lookups)[:stop] for part in self.parts]
         return heads[0].union(*heads[1:], all=True).order_by(*self.ordering)[start:stop]

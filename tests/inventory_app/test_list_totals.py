@@ -24,6 +24,9 @@ from inventory_app.exceptions import InsufficientStock
 from inventory_app.models import BranchAssignment, InventoryItem, MovementType, StockMovement
 from inventory_app.scoping import BranchScope
 from inventory_app.selectors import MovementFilters
+from inventory_app.serializers import MovementOutput
+from natjoub.api.casing import camelize
+from natjoub.api.output import render_many, render_page
 from natjoub.db import counters
 from natjoub.models import ListCount
 from tests.conftest import bearer_client
@@ -240,6 +243,10 @@ def test_branch_pages_equal_the_or_filters_pages(db, rows, offset, limit):
                 got = [m.pk for m in pages[offset : offset + limit]]
                 assert got == list(plain.values_list("pk", flat=True)[offset : offset + limit])
                 assert pages.count() == plain.count()
+                # the page the API renders (read as columns through the union) is DRF's rendering
+                rendered = render_page(MovementOutput, pages, offset, offset + limit)
+                assert type(rendered).__name__ == "Camelized"  # the column path, not model instances
+                assert rendered == camelize(render_many(MovementOutput, pages[offset : offset + limit]))
         for row in selectors.movement_list(filters=MovementFilters(branch_id=branches[0].pk))[0:5]:
             assert {"inventory_item", "from_branch", "to_branch"} <= row._state.fields_cache.keys()  # joined
         transaction.set_rollback(True)
