@@ -6,12 +6,8 @@ response (natjoub/serving/request_body.py).
 """
 
 import os
-import sys
 
 from natjoub.serving import stop_signals
-
-if os.environ.get("GIL_SWITCH_INTERVAL_MS"):
-    sys.setswitchinterval(float(os.environ["GIL_SWITCH_INTERVAL_MS"]) / 1000)
 
 stop_signals.relay_in_granian_worker()
 
