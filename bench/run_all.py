@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             *status_lines,
             "",
-            "Details: bench/results/<name>.md for each benchmark.",
+            "Details: bench/results/<name>.md for each benchmark; what each change of the performance round did, "
+            "and why the missed goals are missed: bench/results/notes.md.",
             "",
         ]
     )  # fmt: skip
