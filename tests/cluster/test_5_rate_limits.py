@@ -2,7 +2,11 @@
 the PostgreSQL default; with Valkey gone, requests are still served (fail open), an error is
 logged and ``natjoub_rate_limit_backend_errors_total`` counts it.
 
-The last test restarts the nodes without ``REDIS_URL`` (the PostgreSQL cache table)."""
+The last test restarts the nodes without ``REDIS_URL`` (the PostgreSQL cache table) and sends
+its burst to each node directly (4 each, at once): right after a restart of every node, HAProxy
+twice routed such a burst to only two of the three (CI runs of stop 15 and 16, not diagnosed; the
+balancer's state is printed with each burst). What this test proves is the shared bucket, not the
+balancing, which the Valkey variant and tests/cluster/test_1 exercise."""
 
 from __future__ import annotations
 
@@ -20,17 +24,22 @@ PARALLEL = 12
 METRIC = "natjoub_rate_limit_backend_errors_total"
 
 
-def burst_of_auth_requests(cluster) -> tuple[Counter, Counter]:
-    """12 parallel sign-ins (each a different unknown account) from one client address."""
+def burst_of_auth_requests(cluster, *, direct: bool = False) -> tuple[Counter, Counter]:
+    """12 parallel sign-ins (each a different unknown account) from one client address, through
+    HAProxy or (``direct``) spread over the nodes' own ports."""
     source = fresh_address()
+    print(f"\nHAProxy before the burst: {cluster.haproxy.server_states()}")  # noqa: T201
+    targets = [(node.port, node.name) for node in cluster.nodes] if direct else [(cluster.port, None)]
 
-    def sign_in(_):
+    def sign_in(n):
+        port, name = targets[n % len(targets)]
         body = {"identifier": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "wrong-password"}
-        return Client(cluster.port, source=source).post("/api/v1/auth/login", body)
+        response = Client(port, source=source).post("/api/v1/auth/login", body)
+        return response.status, name or response.node
 
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        responses = list(pool.map(sign_in, range(PARALLEL)))
-    return Counter(r.status for r in responses), Counter(r.node for r in responses)
+        answers = list(pool.map(sign_in, range(PARALLEL)))
+    return Counter(status for status, _ in answers), Counter(node for _, node in answers)
 
 
 def backend_errors(cluster) -> float:
@@ -88,7 +97,7 @@ def test_valkey_killed_requests_are_still_served_and_the_error_is_counted(cluste
 
 def test_auth_bucket_is_exact_across_the_nodes_with_the_postgresql_default(cluster):
     cluster.restart_nodes({**cluster.app_settings, "REDIS_URL": None})
-    statuses, nodes = burst_of_auth_requests(cluster)
+    statuses, nodes = burst_of_auth_requests(cluster, direct=True)
     print(f"\nPostgreSQL cache: {dict(statuses)} over {dict(nodes)}")  # noqa: T201
     assert len(nodes) == len(cluster.nodes)
     assert statuses[429] == PARALLEL - AUTH_LIMIT
