@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from natjoub.api.envelope import error_response
 from natjoub.api.errors import MethodNotAllowed, RouteNotFound
+from natjoub.db.config import libpq_params
 from natjoub.metrics import render_latest
 
 READY_TIMEOUT_SECONDS = 2
@@ -52,15 +53,7 @@ def health(request):
 
 def probe_conninfo() -> dict:
     """libpq parameters of the primary database, for a fresh probe connection."""
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": db["NAME"],
-        "user": db["USER"] or None,
-        "password": db["PASSWORD"] or None,
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-    }
-    return {k: v for k, v in params.items() if v}
+    return libpq_params(settings.DATABASES["default"])
 
 
 def _select_one() -> None:

@@ -30,19 +30,13 @@ from django.utils import timezone
 
 from inventory_app.models import (
     AlertStatus,
-    Branch,
     BranchAssignment,
-    InventoryItem,
     StockAlert,
-    StockLevel,
 )
+from inventory_app.tables import ALERTS, BRANCHES, ITEMS, STOCK
 
 logger = logging.getLogger("inventory_app.alerts")
 
-STOCK = StockLevel._meta.db_table
-ALERTS = StockAlert._meta.db_table
-ITEMS = InventoryItem._meta.db_table
-BRANCHES = Branch._meta.db_table
 SUBJECT = "Low stock: {sku} at {branch}"
 ADMIN_ROLE = "admin"
 

@@ -34,15 +34,10 @@ from inventory_app.models import (
     ReservationStatus,
     StockLevel,
     StockMovement,
-    StockReservation,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import BranchScope
 from inventory_app.services.alerts import alert_ctes, notify_after_commit
-
-STOCK = StockLevel._meta.db_table
-RESERVATIONS = StockReservation._meta.db_table
-ITEMS = InventoryItem._meta.db_table
-BRANCHES = Branch._meta.db_table
+from inventory_app.tables import BRANCHES, ITEMS, RESERVATIONS, STOCK
 
 Pair = tuple[uuid.UUID, uuid.UUID]  # (inventory_item_id, branch_id)
 
@@ -82,15 +77,6 @@ def lock_named(
     return items, branches
 
 
-def lock_items(item_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, InventoryItem]:
-    return lock_named(item_ids, [], EVERYWHERE)[0]
-
-
-def lock_branches(branch_ids: Iterable[uuid.UUID], scope: BranchScope) -> dict[uuid.UUID, Branch]:
-    """The branches that exist, each with ``allowed``: may the caller act there (§26)."""
-    return lock_named([], branch_ids, scope)[1]
-
-
 # -- the rows a write names: existence, then the caller's scope (docs/api.md §26) -------------
 Named = list[tuple[str, uuid.UUID | None]]  # (body field, branch id), in the order they are checked
 
@@ -99,14 +85,9 @@ def _scoped(named: Named, scoped: tuple[str, ...] | None) -> list[tuple[str, uui
     return [(f, b) for f, b in named if b is not None and (scoped is None or f in scoped)]
 
 
-def item_for_write(item_id: uuid.UUID) -> InventoryItem:
-    item = lock_items([item_id]).get(item_id)
-    if item is None:
-        raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
-    return item
-
-
-def _check_branches(named: Named, branches: dict, scoped: tuple[str, ...] | None) -> None:
+def check_branches(named: Named, branches: dict, scoped: tuple[str, ...] | None = None) -> None:
+    """Each branch a write names exists among ``branches`` (from ``lock_named``; in the order
+    given: from first), then those in ``scoped`` (default: all) are in the caller's scope (403)."""
     for field, branch_id in named:
         if branch_id is not None and branch_id not in branches:
             raise BranchNotFound(branch_id=branch_id, referenced_by=field)
@@ -115,20 +96,13 @@ def _check_branches(named: Named, branches: dict, scoped: tuple[str, ...] | None
             raise BranchAccessDenied(branch_id=branch_id)
 
 
-def branches_for_write(named: Named, scope: BranchScope, *, scoped: tuple[str, ...] | None = None) -> dict:
-    """Lock the branches a write names: each must exist (in the order given: from first), then
-    those in ``scoped`` (default: all) must be in the caller's scope (403)."""
-    branches = lock_branches([branch_id for _, branch_id in named if branch_id is not None], scope)
-    _check_branches(named, branches, scoped)
-    return branches
-
-
 def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchScope) -> tuple[InventoryItem, dict]:
-    """``item_for_write`` and ``branches_for_write`` in one round trip, same checks, same order."""
+    """Lock the item and the branches a movement or reservation names (one round trip): the item
+    must exist, then ``check_branches``."""
     items, branches = lock_named([item_id], [b for _, b in named if b is not None], scope)
     if item_id not in items:
         raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
-    _check_branches(named, branches, None)
+    check_branches(named, branches)
     return items[item_id], branches
 
 

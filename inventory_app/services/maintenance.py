@@ -15,10 +15,8 @@ from inventory_app.models import (
     StockReservation,
 )
 from inventory_app.services.alerts import alerts_sync
+from inventory_app.tables import MOVEMENTS, RESERVATIONS, STOCK
 
-STOCK = StockLevel._meta.db_table
-MOVEMENTS = StockMovement._meta.db_table
-RESERVATIONS = StockReservation._meta.db_table
 RECONCILE_REFERENCE = "RECONCILE"
 
 

@@ -40,9 +40,7 @@ from inventory_app.models import (
 from inventory_app.scoping import EVERYWHERE, BranchScope
 from inventory_app.services import ledger
 from inventory_app.services.alerts import alert_ctes, notify_after_commit
-
-STOCK = ledger.STOCK
-RESERVATIONS = ledger.RESERVATIONS
+from inventory_app.tables import RESERVATIONS, STOCK
 
 
 @dataclass

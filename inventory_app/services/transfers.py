@@ -62,10 +62,9 @@ def transfer_dispatch(
     item_ids = [line["inventory_item_id"] for line in lines]
     failure = None
     with transaction.atomic():
-        ledger.branches_for_write(
-            [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)], scope, scoped=("from_branch_id",)
-        )
-        items = ledger.lock_items(item_ids)
+        items, branches = ledger.lock_named(item_ids, [from_branch_id, to_branch_id], scope)
+        named = [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)]
+        ledger.check_branches(named, branches, scoped=("from_branch_id",))
         for item_id in item_ids:
             if item_id not in items:
                 raise TransferItemNotFound(item_id=item_id)

@@ -159,10 +159,11 @@ def _column_lookup(model, field: serializers.Field) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _column_plan(serializer_class: type[serializers.Serializer], model, tz) -> tuple | None:
     """Per serializer class and model: (camelCase key, lookup, conversion) per field, or None."""
-    if _steps(serializer_class, tz) is None:
+    steps = _steps(serializer_class, tz)
+    if steps is None:
         return None
     plan = []
-    for name, _getter, convert, field in _steps(serializer_class, tz):
+    for name, _getter, convert, field in steps:
         lookup = _column_lookup(model, field)
         if lookup is None:
             return None
@@ -185,6 +186,11 @@ def render_page(serializer_class: type[serializers.Serializer], queryset, start:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _columns_of(model) -> frozenset[str]:
+    return frozenset(f.attname for f in model._meta.concrete_fields)
+
+
 def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, Any] | None:
     """(the column plan, the page's tuples) when the page can be read as columns."""
     if isinstance(queryset, QuerySet):
@@ -199,8 +205,8 @@ def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, 
     if plan is None:
         return None
     lookups = [lookup for _, lookup, _ in plan]
-    known = {f.attname for f in queryset.model._meta.concrete_fields} | annotations
-    if not all("__" in lookup or lookup in known for lookup in lookups):
+    known = _columns_of(queryset.model)
+    if not all("__" in lookup or lookup in known or lookup in annotations for lookup in lookups):
         return None
     if isinstance(queryset, QuerySet):
         return plan, queryset.values_list(*lookups)[start:stop]

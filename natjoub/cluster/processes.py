@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from natjoub.db.embedded import SYSTEM_USER, _binaries, _start_time
+from natjoub.serving.procfs import processes
 
 PIDS_FILE = "pids.json"
 
@@ -95,15 +96,8 @@ def give_to(path: Path, user: str | None) -> None:
 def descendants(pid: int) -> list[int]:
     """Every live process below ``pid`` (children, grandchildren, ...), by /proc."""
     children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    for process in processes():
+        children.setdefault(process.ppid, []).append(process.pid)
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):

@@ -28,3 +28,17 @@ def parse_database_url(url: str, *, user: str | None = None, password: str | Non
         "PORT": str(parts.port or query.get("port", "")),
         "OPTIONS": options,
     }
+
+
+def libpq_params(database: dict) -> dict:
+    """libpq parameters of a ``DATABASES`` entry, for a connection outside Django's pool (the
+    readiness probe, the replica monitor): credentials, host, port and the TLS options."""
+    params = {
+        "dbname": database["NAME"],
+        "user": database["USER"] or None,
+        "password": database["PASSWORD"] or None,
+        "host": database["HOST"] or None,
+        "port": database["PORT"] or None,
+    }
+    tls = {k: v for k, v in database.get("OPTIONS", {}).items() if k in {"sslmode", "sslrootcert", "application_name"}}
+    return {**{k: v for k, v in params.items() if v}, **tls}

@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from natjoub.serving.procfs import processes
 from natjoub.serving.stop_signals import STOP_SIGNALS
 
 
@@ -33,18 +34,7 @@ def _kill_group(pgid: int) -> None:
 
 def group_members(pgid: int) -> list[int]:
     """Live (non-zombie) processes of a process group."""
-    members = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            members.append(int(entry.name))
-    return members
+    return [p.pid for p in processes() if p.pgid == pgid and p.state not in ("Z", "X")]
 
 
 def run(command: list[str], *, env: dict[str, str], stop_timeout: float) -> Outcome:

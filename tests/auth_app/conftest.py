@@ -22,6 +22,28 @@ OTP_LINE_RE = re.compile(r"^Your verification code is: (\d{6})$", re.MULTILINE)
 RESET_LINE_RE = re.compile(r"^Reset token: ([A-Za-z0-9_-]+)$", re.MULTILINE)
 
 
+# The three role groups of the auth routes (/api/v1/<group>/auth/...), for role-parametrised tests.
+GROUPS = ["admin", "seller", "customer"]
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def profile(client, group: str, token: str):
+    return client.get(f"/api/v1/{group}/auth/profile", **bearer(token))
+
+
+@pytest.fixture(params=GROUPS)
+def group(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def member(group):
+    return make_user(group, email=f"{group}-member@example.com")
+
+
 def send(client, method: str, url: str, body=None, **extra):
     data = "" if body is None else json.dumps(body)
     return client.generic(method, url, data, content_type="application/json", **extra)

@@ -8,35 +8,16 @@ import pytest
 
 from auth_app.models import RoleName, User
 from auth_app.tokens import issue_access_token
-from tests.auth_app.conftest import STRONG_PASSWORD, post, reset_token_from_outbox
+from tests.auth_app.conftest import STRONG_PASSWORD, bearer, post, profile, reset_token_from_outbox
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.helpers import assert_error, assert_ok, assert_unauthorized
 
 pytestmark = pytest.mark.django_db
-GROUPS = ["admin", "seller", "customer"]
 
 
 def sign_in(client, email: str) -> dict:
     response = post(client, "/api/v1/auth/login", {"identifier": email, "password": DEFAULT_PASSWORD})
     return assert_ok(response, 200, "Login successful")
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def profile(client, group: str, token: str):
-    return client.get(f"/api/v1/{group}/auth/profile", **bearer(token))
-
-
-@pytest.fixture(params=GROUPS)
-def group(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def member(group):
-    return make_user(group, email=f"{group}-member@example.com")
 
 
 def test_password_reset_refuses_earlier_access_tokens(client, committed):

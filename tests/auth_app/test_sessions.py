@@ -12,12 +12,11 @@ from django.conf import settings
 from auth_app.models import RefreshToken, RoleName, Session
 from auth_app.services.sessions import tokens_issue
 from auth_app.tokens import issue_access_token, sha256_hex
-from tests.auth_app.conftest import post
+from tests.auth_app.conftest import bearer, post, profile
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.helpers import MISSING, TIMESTAMP_RE, assert_error, assert_ok, assert_unauthorized
 
 pytestmark = pytest.mark.django_db
-GROUPS = ["admin", "seller", "customer"]
 SESSION_KEYS = {"id", "userAgent", "ipAddress", "createdAt", "lastUsedAt", "current"}
 NOT_FOUND = ("SESSION_NOT_FOUND", "Session not found")
 
@@ -35,24 +34,6 @@ def sign_in(client, email: str, *, agent: str = "pytest", address: str = "192.0.
         REMOTE_ADDR=address,
     )
     return assert_ok(response, 200, "Login successful")
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def profile(client, group: str, token: str):
-    return client.get(f"/api/v1/{group}/auth/profile", **bearer(token))
-
-
-@pytest.fixture(params=GROUPS)
-def group(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def member(group):
-    return make_user(group, email=f"{group}-member@example.com")
 
 
 def test_login_starts_a_session_that_refresh_keeps(client, group, member):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import psycopg
 from django.conf import settings
 
+from natjoub.db.config import libpq_params
 from natjoub.db.replicas import replica_aliases
 from natjoub.db.replicas.lsn import parse_lsn
 
@@ -51,16 +52,7 @@ class ReplicaStatus:
 
 def conninfo(alias: str) -> dict:
     """libpq parameters of a configured database alias, for a connection outside Django's pool."""
-    db = settings.DATABASES[alias]
-    params = {
-        "dbname": db["NAME"],
-        "user": db["USER"] or None,
-        "password": db["PASSWORD"] or None,
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-    }
-    extra = {k: v for k, v in db.get("OPTIONS", {}).items() if k in {"sslmode", "sslrootcert", "application_name"}}
-    return {**{k: v for k, v in params.items() if v}, **extra}
+    return libpq_params(settings.DATABASES[alias])
 
 
 class Monitor:
