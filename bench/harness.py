@@ -130,10 +130,10 @@ SEED_USERS = "from auth_app.seed import seed_demo_users; seed_demo_users()"
 
 
 def prepare_database(url: str) -> None:
-    """Migrate, create the cache table and seed the demo data (docs/api.md §23). Without
+    """Migrate (which creates the cache table) and seed the demo data (docs/api.md §23). Without
     ``seed_demo`` only the demo accounts are seeded; ``fixtures()`` then creates the inventory
     part through the API."""
-    for args in (("migrate", "--noinput", "-v", "0"), ("createcachetable",), ("seed_demo",)):
+    for args in (("migrate", "--noinput", "-v", "0"), ("seed_demo",)):
         if args[0] == "seed_demo" and not has_command("seed_demo"):
             args = ("shell", "-c", SEED_USERS)
         done = manage(url, *args)

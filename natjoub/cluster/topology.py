@@ -24,7 +24,7 @@ from natjoub.cluster.postgres import PostgresCluster
 from natjoub.cluster.processes import ClusterError, end_leftovers, port_free, record, wait_until
 from natjoub.cluster.valkey import Valkey
 
-PREPARE_COMMANDS = (["migrate", "--noinput", "-v", "0"], ["createcachetable"], ["seed_demo"])
+PREPARE_COMMANDS = (["migrate", "--noinput", "-v", "0"], ["seed_demo"])  # migrate creates the cache table
 
 
 @dataclass

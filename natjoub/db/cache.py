@@ -7,8 +7,10 @@ Django's ``DatabaseCache`` is a read-modify-write cache: ``add`` selects then in
 
 * ``add`` and ``set`` are one ``INSERT … ON CONFLICT`` statement each (``add`` replaces only an
   expired row);
-* integers are stored as text with a ``#`` prefix (never a character of the base64 pickles
-  Django stores), so ``incr`` is one ``UPDATE … SET value = value + delta … RETURNING``;
+* integers are stored as text with a ``#`` prefix, so ``incr`` is one ``UPDATE … SET value =
+  value + delta … RETURNING``; any other value as JSON with a ``~`` prefix. Nothing is pickled
+  (docs/api.md §35): a row that is neither (e.g. a pickle Django's own cache wrote) reads as a miss;
+* ``JSONSerializer`` does the same for Django's Redis/Valkey cache;
 * every operation runs on the primary (a counter read from a replica would be stale), and rows
   are only ever deleted once expired (Django's culling would drop live counters).
 
@@ -21,17 +23,20 @@ test's rollback) is recreated with the expiry it had instead of being lost.
 
 from __future__ import annotations
 
-import base64
-import pickle
+import json
 import random
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.db import BaseDatabaseCache, DatabaseCache
 from django.db import connections, router
+from django.utils.module_loading import import_string
 from django.utils.timezone import now as tz_now
 
 COUNTER_PREFIX = "#"
+JSON_PREFIX = "~"
+_GARBAGE = object()  # a stored value that is neither a counter nor our JSON: read as a miss
 _KNOWN_LIVE_MAX = 50_000
 # (table, cache key) -> expiry of a counter this process has seen live (shared by its threads).
 _known_live: dict[tuple[str, str], datetime] = {}
@@ -56,13 +61,18 @@ class PostgresCache(DatabaseCache):
     def _encode(self, value) -> str:
         if _is_counter(value):
             return f"{COUNTER_PREFIX}{value}"
-        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        return JSON_PREFIX + json.dumps(value, separators=(",", ":"))
 
     @staticmethod
     def _decode(raw: str):
-        if raw.startswith(COUNTER_PREFIX):
-            return int(raw[1:])
-        return pickle.loads(base64.b64decode(raw.encode(), validate=True))  # noqa: S301 - our own rows
+        try:
+            if raw.startswith(COUNTER_PREFIX):
+                return int(raw[1:])
+            if raw.startswith(JSON_PREFIX):
+                return json.loads(raw[1:])
+        except ValueError:
+            pass
+        return _GARBAGE
 
     def _expiry(self, timeout) -> datetime:
         seconds = self.get_backend_timeout(timeout)
@@ -161,7 +171,7 @@ class PostgresCache(DatabaseCache):
                 )
             row = cursor.fetchone()
         if row is None:
-            return super().incr(key, delta, version)  # missing (ValueError) or a pickled value
+            return super().incr(key, delta, version)  # missing (ValueError) or a JSON value
         value, expires = row
         self._remember(made, expires)
         return value
@@ -180,7 +190,8 @@ class PostgresCache(DatabaseCache):
                 [list(key_map), tz_now()],
             )
             rows = cursor.fetchall()
-        return {key_map[key]: self._decode(value) for key, value in rows}
+        decoded = ((key_map[key], self._decode(value)) for key, value in rows)
+        return {key: value for key, value in decoded if value is not _GARBAGE}
 
     def has_key(self, key, version=None) -> bool:
         key = self.make_and_validate_key(key, version=version)
@@ -200,3 +211,44 @@ class PostgresCache(DatabaseCache):
         for known in [k for k in _known_live if k[0] == prefix]:
             _known_live.pop(known, None)
         super().clear()
+
+
+class JSONSerializer:
+    """Serializer of Django's ``RedisCache`` (``OPTIONS["serializer"]``): integers stay raw (Redis
+    ``INCRBY`` counts them atomically), anything else is JSON. Django's default serializer
+    unpickles whatever the server returns, so anyone able to write one key (the read-your-writes
+    mark ``ryw:c:<ip>`` has a predictable name) could run code in every worker; here a value that
+    is neither an integer nor JSON reads as ``None``, which the rate limiter and the replica marks
+    treat as "no value" (docs/api.md §35)."""
+
+    def dumps(self, obj):
+        if type(obj) is int:  # not bool
+            return obj
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+    def loads(self, data):
+        try:
+            return int(data)
+        except ValueError:
+            pass
+        try:
+            return json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+
+def missing_tables() -> list[str]:
+    """Tables of the configured database caches (``CACHES``) that do not exist: ``migrate`` creates
+    ``natjoub_cache`` (migration natjoub 0003); without it every rate limit would fail open."""
+    missing = []
+    for config in settings.CACHES.values():
+        backend = import_string(config["BACKEND"])
+        if not issubclass(backend, BaseDatabaseCache):
+            continue
+        cache_model = backend(config["LOCATION"], {}).cache_model_class
+        connection = connections[router.db_for_write(cache_model)]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [connection.ops.quote_name(config["LOCATION"])])
+            if cursor.fetchone()[0] is None:
+                missing.append(config["LOCATION"])
+    return missing

@@ -15,6 +15,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from natjoub.db.cache import missing_tables as cache_tables_missing
 from natjoub.serving import granian, supervisor
 from natjoub.serving import port as ports
 
@@ -47,8 +48,8 @@ def _stop_signals_interrupt():
 
 class Command(BaseCommand):
     help = (
-        "Apply migrations (and the cache table), seed the demo data (never in production), then serve the API "
-        "with granian "
+        "Apply migrations (they create the rate-limit cache table), seed the demo data (never in "
+        "production), then serve the API with granian "
         "(WSGI) on 0.0.0.0:PORT until SIGINT/SIGTERM, which stop it within 10 s (exit status 0). "
         "A port already in use is an error. Worker processes: WEB_WORKERS (default 2); threads per "
         "worker: WEB_THREADS (default 4)."
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="0.0.0.0", help="interface to bind (default: all)")  # noqa: S104
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
-        parser.add_argument("--no-migrate", action="store_true", help="skip migrate/createcachetable")
+        parser.add_argument("--no-migrate", action="store_true", help="skip migrate (its cache table must exist)")
         parser.add_argument(
             "--no-seed", action="store_true", help="skip the demo data (seed_demo); production never seeds"
         )
@@ -85,8 +86,12 @@ class Command(BaseCommand):
     def _prepare(self, options) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
-            call_command("createcachetable", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Database migrated."))
+        # Without its table every rate limit would silently fail open (docs/api.md §35).
+        missing = cache_tables_missing()
+        if missing:
+            names = ", ".join(missing)
+            raise CommandError(f"The cache table {names} does not exist: run `manage.py migrate` (it creates it).")
         if self._seeds(options):
             call_command("seed_demo", verbosity=0)
             self.stdout.write(self.style.SUCCESS("Demo data ready."))
