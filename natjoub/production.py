@@ -9,6 +9,8 @@ missing here.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 MIN_SECRET_BYTES = 32
 
 DEV_JWT_SECRET = "natjoub-development-jwt-secret-change-me-in-production-0123456789"  # noqa: S105
@@ -43,4 +45,17 @@ def secret_problem(name: str, value: str | None) -> str | None:
     lowered = value.lower()
     if value in SHIPPED_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS):
         return f"{name} is a value shipped in the repository (a default or an example); generate your own"
+    return None
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why ``url`` may not be the production ``REDIS_URL``: a Redis/Valkey without a password lets
+    anyone who reaches it rewrite the rate-limit counters and read-your-writes marks (§35)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password or parse_qs(parts.query).get("password", [""])[0]
+    except ValueError:
+        return "REDIS_URL is not a valid URL"
+    if not password:
+        return "REDIS_URL must include a password in production (redis://:<password>@host:6379/0)"
     return None

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from natjoub.db.config import parse_database_url
 from natjoub.db.pool import options as pool_checks
-from natjoub.production import DEV_JWT_SECRET, DEV_SECRET_KEY, secret_problem
+from natjoub.production import DEV_JWT_SECRET, DEV_SECRET_KEY, redis_url_problem, secret_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -207,13 +207,20 @@ DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
 # Cache (rate-limit counters): PostgreSQL table by default, Redis/Valkey with REDIS_URL
 # ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if PRODUCTION and REDIS_URL and (_problem := redis_url_problem(REDIS_URL)):
+    raise ImproperlyConfigured(_problem)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # an unreachable cache must not hold a request for long: rate limiting fails open
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # an unreachable cache must not hold a request for long: rate limiting fails open;
+            # values are integers or JSON, never pickles (docs/api.md §35)
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "serializer": "natjoub.db.cache.JSONSerializer",
+            },
         }
     }
 else:

@@ -322,7 +322,11 @@ def test_wrong_otps_count_in_the_identifier_failures(client, monkeypatch):
 # -- backends: Valkey, and failing open ------------------------------------------------------------
 def test_counts_in_valkey(client, valkey_server):
     caches = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": valkey_server.connection_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": valkey_server.connection_url,
+            "OPTIONS": {"serializer": "natjoub.db.cache.JSONSerializer"},  # as settings.py configures it
+        }
     }
     with override_settings(CACHES=caches, **LIMITS):
         statuses = [client.post("/api/v1/auth/login", {}, REMOTE_ADDR="10.9.1.1").status_code for _ in range(6)]

@@ -55,12 +55,20 @@ def test_production_passes_check_deploy_without_warnings():
         ({"JWT_SECRET": "x" * 31}, "JWT_SECRET must be at least 32 bytes"),
         ({"DJANGO_SECRET_KEY": "é" * 15}, "DJANGO_SECRET_KEY must be at least 32 bytes"),  # 30 bytes
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must list"),
+        ({"REDIS_URL": "redis://valkey:6379/0"}, "REDIS_URL must include a password in production"),
+        ({"REDIS_URL": "redis://natjoub@valkey:6379/0"}, "REDIS_URL must include a password in production"),
     ],
 )
 def test_production_refuses_missing_short_or_default_secrets_and_missing_hosts(env, complaint):
     result = manage("check", **production(**env))
     assert result.returncode != 0
     assert complaint in result.stderr
+
+
+@pytest.mark.parametrize("url", ["redis://:s3cret-pass@valkey:6379/0", "rediss://natjoub:s3cret-pass@valkey:6380/0",
+                                 "redis://valkey:6379/0?password=s3cret-pass"])  # fmt: skip
+def test_production_accepts_a_redis_url_with_a_password(url):
+    assert setting("CACHES['default']['LOCATION']", **production(REDIS_URL=url)) == repr(url)
 
 
 def shipped_secret_values() -> set[str]:
