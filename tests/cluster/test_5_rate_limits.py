@@ -91,7 +91,7 @@ def test_valkey_killed_requests_are_still_served_and_the_error_is_counted(cluste
         assert backend_errors(cluster) > errors_before
         assert error_lines(cluster, offsets), "no error was logged"
     finally:
-        cluster.valkey = Valkey(cluster.valkey.directory, port=cluster.valkey.port)
+        cluster.valkey = Valkey(cluster.valkey.directory, port=cluster.valkey.port, password=cluster.valkey.password)
         cluster.valkey.start()
 
 
