@@ -147,6 +147,21 @@ def compose_container_ports(service: dict) -> set[int]:
     return ports
 
 
+def compose_published(service: dict) -> list[tuple[str, str, int]]:
+    """``(host interface, host port, container port)`` of each published port; an empty interface
+    means every interface (Docker's default)."""
+    published = []
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            published.append((entry.get("host_ip", ""), str(entry.get("published", "")), int(entry["target"])))
+            continue
+        parts = str(entry).split("/")[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else ""
+        host_port = parts[-2] if len(parts) >= 2 else ""
+        published.append((host_ip, host_port, int(parts[-1])))
+    return published
+
+
 def configmap() -> dict:
     return k8s_one("ConfigMap")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from tests.deploy import files
 from tests.deploy.files import (
@@ -70,10 +73,53 @@ def test_compose_monitoring_stack():
     assert 3000 in files.compose_container_ports(grafana)
     env = files.compose_env(grafana)
     assert env["GF_SECURITY_ADMIN_USER"] == "admin"
-    assert env["GF_SECURITY_ADMIN_PASSWORD"] == "admin"
     mounts = {str(v).split(":")[0]: str(v).split(":")[1] for v in grafana["volumes"]}
     assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
     assert mounts["./deploy/grafana/dashboards"] == "/var/lib/grafana/dashboards"
+
+
+# --------------------------------------------------------------------------------------------- exposure
+# docs/api.md §35: only the API on every interface; no default passwords.
+API_ENTRY_POINTS = {("app", APP_PORT), ("haproxy", APP_PORT)}  # the stack's API and the cluster's
+
+
+def test_compose_publishes_only_the_api_on_every_interface():
+    for name, service in files.compose()["services"].items():
+        for host_ip, host_port, target in files.compose_published(service):
+            if (name, target) in API_ENTRY_POINTS:
+                continue
+            assert host_ip == "127.0.0.1", f"{name} publishes {host_port}->{target} on every interface"
+
+
+@pytest.mark.parametrize("name", ["postgres", "prometheus", "grafana", "mailpit"])
+def test_compose_local_services_are_published_on_localhost_or_not_at_all(name):
+    service = files.compose()["services"][name]
+    assert {host_ip for host_ip, _, _ in files.compose_published(service)} <= {"127.0.0.1"}
+
+
+def test_compose_grafana_has_no_default_password():
+    env = files.compose_env(files.compose()["services"]["grafana"])
+    password = env["GF_SECURITY_ADMIN_PASSWORD"]
+    # compose refuses to start unless GRAFANA_ADMIN_PASSWORD is set: no fallback value
+    assert re.fullmatch(r"\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}", password), password
+    assert not any(key.startswith("GF_SECURITY_ADMIN_PASSWORD_") for key in env)
+
+
+def test_compose_valkey_requires_a_password_the_nodes_send():
+    from natjoub.production import redis_url_problem
+
+    services = files.compose()["services"]
+    command = services["valkey"]["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${VALKEY_PASSWORD:?")
+    assert "ports" not in services["valkey"], "Valkey is reached inside the compose network only"
+    for name, service in services.items():
+        url = files.compose_env(service).get("REDIS_URL")
+        if url is None:
+            continue
+        assert re.fullmatch(r"redis://:\$\{VALKEY_PASSWORD(:\?[^}]+)?\}@valkey:6379/\d+", url), (name, url)
+        # what production's start-up check (natjoub/production.py) sees once compose substituted it
+        expanded = re.sub(r"\$\{VALKEY_PASSWORD[^}]*\}", "0123abcd", url)
+        assert redis_url_problem(expanded) is None
 
 
 def _cluster_services() -> dict[str, dict]:
@@ -116,7 +162,7 @@ def test_compose_cluster_profile_has_the_make_cluster_topology():
         assert env["DATABASE_TRANSACTION_POOLING"] == "true"
         replica_hosts = [_url_host(url) for url in env["DATABASE_REPLICA_URLS"].split(",")]
         assert replica_hosts == ["pg-replica-1", "pg-replica-2"]
-        assert _url_host(env["REDIS_URL"].replace("redis://", "redis://x@")) == "valkey"
+        assert _url_host(env["REDIS_URL"]) == "valkey"
         assert env["TRUSTED_PROXY_COUNT"] == "1", "HAProxy appends the client to X-Forwarded-For"
         assert app["command"] == ["python", "manage.py", "serve", "--no-migrate", "--no-seed"]
         assert app["depends_on"]["cluster-migrate"]["condition"] == "service_completed_successfully"
