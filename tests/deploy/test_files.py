@@ -41,6 +41,8 @@ def test_expected_files_exist():
         K8S / "service.yaml",
         K8S / "hpa.yaml",
         K8S / "migrate-job.yaml",
+        K8S / "networkpolicy.yaml",
+        K8S / "ingress.yaml",
     ]
     missing = [files.rel(path) for path in expected if not path.is_file()]
     assert missing == []

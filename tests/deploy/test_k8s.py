@@ -216,3 +216,58 @@ def test_k8s_replica_and_pooling_settings():
     replicas = env["DATABASE_REPLICA_URLS"]["valueFrom"]["secretKeyRef"]
     assert replicas["optional"] is True
     assert "DATABASE_REPLICA_URL" not in env, "DATABASE_REPLICA_URLS replaces the single replica"
+
+
+# --------------------------------------------------------------------------------------------- exposure
+# docs/api.md §35: only the ingress controller (and Prometheus) reach the pods; /metrics is not public.
+def _matches(rule: dict, path: str) -> bool:
+    """Whether an Ingress path rule routes ``path`` (Kubernetes' Exact and Prefix semantics)."""
+    if rule["pathType"] == "Exact":
+        return rule["path"] == path
+    prefix = rule["path"].rstrip("/")
+    return prefix == "" or path == prefix or path.startswith(prefix + "/")
+
+
+def test_k8s_network_policy_admits_only_the_ingress_controller_and_prometheus():
+    policy = files.k8s_one("NetworkPolicy")
+    assert policy["apiVersion"] == "networking.k8s.io/v1"
+    spec = policy["spec"]
+    labels = files.deployment()["spec"]["template"]["metadata"]["labels"]
+    assert spec["podSelector"]["matchLabels"].items() <= labels.items()
+    assert "Ingress" in spec["policyTypes"]
+    admitted = set()
+    for rule in spec["ingress"]:
+        assert rule.get("from"), "a rule without `from` admits every source"
+        assert rule.get("ports"), "a rule without `ports` admits every port"
+        for port in rule["ports"]:
+            assert port["port"] in {"http", APP_PORT}
+        for peer in rule["from"]:
+            # both selectors in one peer (AND); either alone would admit far more
+            assert set(peer) == {"namespaceSelector", "podSelector"}, peer
+            assert peer["namespaceSelector"].get("matchLabels"), peer
+            assert peer["podSelector"].get("matchLabels"), peer
+            admitted.add(peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"])
+    assert admitted == {"ingress-nginx", "prometheus"}
+
+
+def test_k8s_ingress_never_routes_metrics_or_health():
+    ingress = files.k8s_one("Ingress")
+    service = files.k8s_one("Service")
+    rules = [path for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+    assert rules
+    for rule in rules:
+        assert rule["pathType"] in {"Exact", "Prefix"}, "ImplementationSpecific paths cannot be checked"
+        backend = rule["backend"]["service"]
+        assert backend["name"] == service["metadata"]["name"]
+        assert backend["port"] in ({"name": p["name"]} for p in service["spec"]["ports"])
+    for internal in ["/metrics", "/metrics/", "/health/live", "/health/ready", "/health"]:
+        assert not any(_matches(rule, internal) for rule in rules), f"the Ingress routes {internal}"
+    for public in ["/api/v1/auth/login", "/api/docs/", "/api/schema", "/admin/", "/static/admin/css/base.css", "/"]:
+        assert any(_matches(rule, public) for rule in rules), f"the Ingress does not route {public}"
+
+
+def test_ingress_path_matching_helper():
+    assert _matches({"path": "/api", "pathType": "Prefix"}, "/api/v1")
+    assert not _matches({"path": "/api", "pathType": "Prefix"}, "/apix")
+    assert _matches({"path": "/", "pathType": "Prefix"}, "/metrics")
+    assert not _matches({"path": "/", "pathType": "Exact"}, "/metrics")
