@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from natjoub.db.config import parse_database_url
 from natjoub.db.pool import options as pool_checks
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "natjoub.db.replicas.middleware.ReadYourWritesMiddleware",  # replica reads the caller cannot notice
     "natjoub.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "natjoub.middleware.AdminContentSecurityPolicyMiddleware",  # SECURE_CSP on /admin/ pages
     "natjoub.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -253,6 +255,20 @@ if PRODUCTION:
 # ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The back office's Content-Security-Policy (natjoub.middleware.AdminContentSecurityPolicyMiddleware,
+# /admin/ only; docs/api.md §35): scripts and styles from this origin's files only, no inline
+# code, no framing. Django's admin needs no exception (its scripts are files, their data in
+# data- attributes and <script type="application/json"> blocks, which are not executed).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # TLS terminates at the proxy; probes and scrapes reach the pods over plain HTTP.
