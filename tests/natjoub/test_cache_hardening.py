@@ -93,6 +93,17 @@ def test_serve_refuses_to_start_without_the_cache_table():
         ServeCommand()._prepare({"no_migrate": True, "no_seed": True})
 
 
+def test_serve_without_a_database_to_check_is_a_clear_error(monkeypatch):
+    from django.db import OperationalError
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("natjoub.management.commands.serve.cache_tables_missing", unreachable)
+    with pytest.raises(CommandError, match="Cannot check the cache table, the database did not answer"):
+        ServeCommand()._prepare({"no_migrate": True, "no_seed": True})
+
+
 # -- nothing is unpickled ------------------------------------------------------------------------------
 def test_a_pickle_planted_in_the_postgresql_cache_is_a_miss_never_executed(tmp_path):
     flag = tmp_path / "executed"

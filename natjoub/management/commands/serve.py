@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from natjoub.db.cache import missing_tables as cache_tables_missing
 from natjoub.serving import granian, supervisor
@@ -88,7 +88,10 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write(self.style.SUCCESS("Database migrated."))
         # Without its table every rate limit would silently fail open (docs/api.md §35).
-        missing = cache_tables_missing()
+        try:
+            missing = cache_tables_missing()
+        except DatabaseError as exc:
+            raise CommandError(f"Cannot check the cache table, the database did not answer: {exc}") from None
         if missing:
             names = ", ".join(missing)
             raise CommandError(f"The cache table {names} does not exist: run `manage.py migrate` (it creates it).")
