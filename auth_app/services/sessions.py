@@ -74,26 +74,29 @@ def tokens_issue(*, user: User, session: Session | None = None) -> dict:
 
 
 def _login_failed(identifier: str) -> InvalidCredentials:
-    ratelimit.record_identifier_failure(identifier)
     transaction.on_commit(lambda: metrics.record_login(False))
     audit("login.failure", identifier_hash=identifier_hash(identifier))
     return InvalidCredentials()
 
 
 def user_login(*, identifier: str, password: str, client: Client = NO_CLIENT) -> tuple[User, dict]:
-    """Per-identifier failure limit → identifier lookup → password (a dummy check for unknown
-    identifiers) → active → a new session and its tokens."""
+    """Identifier lookup → the attempt counted against the account (or the normalised identifier)
+    before the password is looked at, 429 over the limit (§29.1 as amended by §35) → password (a
+    dummy check for unknown identifiers; a right one takes the attempt back) → active → a new
+    session and its tokens."""
+    credential = credential_by_identifier(identifier)
+    key = ratelimit.failure_key(identifier, account_id=None if credential is None else credential.user_id)
     try:
-        ratelimit.check_identifier(identifier)  # 429 once the failures of §29.1 are reached
+        attempt = ratelimit.begin_attempt(key)
     except RateLimited:
         audit("login.blocked", identifier_hash=identifier_hash(identifier))
         raise
-    credential = credential_by_identifier(identifier)
     if credential is None:
         dummy_password_check(password)
         raise _login_failed(identifier)
     if not check_password(password, credential.password):
         raise _login_failed(identifier)
+    ratelimit.end_attempt_ok(attempt)
     user = credential.user
     if not user.is_active:
         transaction.on_commit(lambda: metrics.record_login(False))

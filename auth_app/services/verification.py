@@ -58,17 +58,19 @@ def _check_otp(credential: Credential, code: str) -> tuple[InvalidOtp | None, bo
 
 
 def otp_verify(*, identifier: str, otp: str) -> None:
-    """The identifier's failure limit (429), then §6.3. A wrong code counts twice: against the
-    OTP's own attempt cap and in the identifier's failures, so requesting new codes does not buy
-    an attacker more guesses than the login limit allows."""
-    ratelimit.check_identifier(identifier)
+    """The account's failure limit (429), then §6.3. A wrong code counts twice: against the OTP's
+    own attempt cap and in the account's login failures (§29.1, per account as amended by §35), so
+    requesting new codes does not buy an attacker more guesses than the login limit allows."""
+    found = credential_by_identifier(identifier)
+    key = ratelimit.failure_key(identifier, account_id=None if found is None else found.user_id)
+    ratelimit.check_failures(key)
     with transaction.atomic():
         credential = _locked_credential(identifier)
         error, wrong_code = _check_otp(credential, otp)
         if error is None:
             audit("otp.verified", actor_id=credential.user_id, target_id=credential.user_id)
     if wrong_code:
-        ratelimit.record_identifier_failure(identifier)
+        ratelimit.record_failure(key)
         audit("otp.failure", identifier_hash=identifier_hash(identifier))
     if error is not None:
         raise error  # after the block: a failed attempt stays counted
