@@ -12,9 +12,13 @@ import time
 
 import pytest
 from django.db import connections
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
+from auth_app import services
 from auth_app.models import RoleName
+from auth_app.tokens import AccessToken
 from natjoub.db.replicas import marks
 from natjoub.db.replicas.monitor import REFRESH_SECONDS, monitor
 from tests.conftest import bearer_client
@@ -56,21 +60,33 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
 
 
 ROUTING_QUERIES = ("natjoub_cache", "pg_last_wal_replay_lsn")
+# The bearer lookup (auth_app/authentication.py) always reads the primary (docs/api.md §35): it is
+# told apart by the blacklist it checks, and reported on its own.
+AUTH_LOOKUP = "token_blacklist"
 
 
-def served_by(client, path: str, **extra):
-    """(response, aliases that ran queries on application data for it). Not counted: the cache
-    table (rate-limit counters and read-your-writes marks, always on the primary) and the
-    router's own look at a replica's replay position."""
-    used = set()
+def served_with_auth(client, path: str, **extra):
+    """(response, aliases that ran queries on application data for it, aliases of the bearer
+    lookup). Not counted as data: the cache table (rate-limit counters and read-your-writes marks,
+    always on the primary) and the router's own look at a replica's replay position."""
+    used, auth = set(), set()
 
     def record(execute, sql, params, many, context):
-        if not any(word in sql for word in ROUTING_QUERIES):
+        if AUTH_LOOKUP in sql:
+            auth.add(context["connection"].alias)
+        elif not any(word in sql for word in ROUTING_QUERIES):
             used.add(context["connection"].alias)
         return execute(sql, params, many, context)
 
     with connections["default"].execute_wrapper(record), connections[ALIAS].execute_wrapper(record):
         response = client.get(path, **extra)
+    return response, used, auth
+
+
+def served_by(client, path: str, **extra):
+    """(response, aliases that ran queries on application data for it): ``served_with_auth``
+    without the bearer lookup."""
+    response, used, _auth = served_with_auth(client, path, **extra)
     return response, used
 
 
@@ -224,11 +240,13 @@ def test_a_replica_failing_in_the_middle_of_a_request_is_answered_by_the_primary
             killed.append(context["connection"].connection.info.backend_pid)
         return result
 
+    # the branch is read through its items' page: two replica queries (the bearer lookup, which
+    # once was the first, reads the primary since docs/api.md §35)
     with connections[ALIAS].execute_wrapper(kill_after_first_query):
-        response, used = served_by(reader, f"{BRANCHES}/{branch.id}")
+        response, used = served_by(reader, f"{BRANCHES}?limit=5")
     assert killed[-1] == "done", "the replica's session was never terminated"
     assert response.status_code == 200
-    assert response.json()["data"]["code"] == "RR-MID"
+    assert branch.code in [row["code"] for row in response.json()["data"]]
     assert "default" in used
 
 
@@ -243,6 +261,74 @@ def test_a_deactivation_by_an_admin_is_seen_at_once_by_the_deactivated_user(rout
     assert served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")[1] == {ALIAS}
     response = admin.put(f"/api/v1/admin/auth/users/{seller_user.id}/status", {"isActive": False}, format="json")
     assert response.status_code == 200, response.content
-    response, used = served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
+    response, used, auth = served_with_auth(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
     assert response.status_code == 401
-    assert used == {"default"}
+    assert (used, auth) == (set(), {"default"})
+
+
+# -- §35: revocation counts on every node at once, however far the replica lags ------------------
+def _signed_in_admin(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_session_ended_in_the_back_office_is_refused_while_the_replica_lags(routed):
+    """The back office ends a user's session (an admin's request: no read-your-writes mark for
+    that user); the replica has not replayed it. Before §35 the bearer lookup read the replica and
+    the ended session's token kept working until replay."""
+    user = make_user(RoleName.SELLER)
+    admin = _signed_in_admin(make_user(RoleName.ADMIN))
+    ended, kept = services.tokens_issue(user=user), services.tokens_issue(user=user)
+    device, other_device = APIClient(), APIClient()
+    device.credentials(HTTP_AUTHORIZATION=f"Bearer {ended['access_token']}")
+    other_device.credentials(HTTP_AUTHORIZATION=f"Bearer {kept['access_token']}")
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    assert served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")[1] == {ALIAS}  # the replica serves reads
+    routed.execute("SELECT pg_wal_replay_pause()")
+    try:
+        sid = AccessToken(ended["access_token"])["sid"]
+        response = admin.post(
+            "/admin/auth_app/session/", {"action": "end_sessions", "_selected_action": [sid]}, REMOTE_ADDR="10.0.4.9"
+        )
+        assert response.status_code == 302, response.content[:500]
+        still_live = f"SELECT ended_at IS NULL FROM auth_schema.sessions WHERE id = '{sid}'"  # noqa: S608 - a UUID
+        assert routed.execute(still_live) == [(True,)]  # the replica has not replayed the end
+        response, used, auth = served_with_auth(device, BRANCHES, REMOTE_ADDR="10.0.4.1")
+        assert response.status_code == 401, response.content[:300]
+        assert auth == {"default"}
+        response, used, auth = served_with_auth(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
+        assert response.status_code == 200  # the user's other session lives on, its data from the replica
+        assert (used, auth) == ({ALIAS}, {"default"})
+    finally:
+        routed.execute("SELECT pg_wal_replay_resume()")
+    routed.wait_until_replayed()
+
+
+def test_a_back_office_sign_in_ended_elsewhere_is_refused_while_the_replica_lags(routed):
+    """ "Revoke all sessions" ends another admin's back-office sign-in (its Django session row is
+    deleted on the primary); that admin's next page, from another node, must not find the row on a
+    replica that has not replayed the deletion."""
+    revoker = _signed_in_admin(make_user(RoleName.ADMIN))
+    target_user = make_user(RoleName.ADMIN)
+    target = _signed_in_admin(target_user)
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    assert target.get("/admin/", REMOTE_ADDR="10.0.5.1").status_code == 200
+    routed.execute("SELECT pg_wal_replay_pause()")
+    try:
+        response = revoker.post(
+            "/admin/auth_app/user/",
+            {"action": "revoke_sessions", "_selected_action": [str(target_user.pk)]},
+            REMOTE_ADDR="10.0.5.9",
+        )
+        assert response.status_code == 302, response.content[:500]
+        # another address: every back-office request saves its session, so the address of the
+        # earlier one holds a read-your-writes mark (the same as after its ten-second lifetime)
+        page = target.get("/admin/", REMOTE_ADDR="10.0.5.2")
+        assert page.status_code == 302
+        assert page["Location"].startswith("/admin/login/")
+    finally:
+        routed.execute("SELECT pg_wal_replay_resume()")
+    routed.wait_until_replayed()
