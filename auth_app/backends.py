@@ -11,7 +11,6 @@ from auth_app.models import User
 from natjoub import ratelimit
 from natjoub.api.errors import RateLimited
 from natjoub.audit import audit, identifier_hash
-from natjoub.db.router import PRIMARY
 
 _DUMMY_HASH: str | None = None
 
@@ -44,7 +43,5 @@ class EmailBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        # every back-office request: the primary, so a deactivation or deletion counts on every node
-        # at once, however far a replica lags (docs/api.md §35)
-        user = User.objects.db_manager(PRIMARY).select_related("role", "credentials").filter(pk=user_id).first()
+        user = User.objects.select_related("role", "credentials").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

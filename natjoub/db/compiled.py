@@ -25,8 +25,6 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import _get_from_db, get_related_populators
 
-PRIMARY = "default"
-
 
 @dataclass(frozen=True)
 class _Plan:
@@ -45,14 +43,10 @@ class _Plan:
 class CompiledQuery:
     """``CompiledQuery(build, user_id=uuid.UUID, jti=str)``: ``build(**values)`` returns the
     queryset; each keyword names a value and its type (``uuid.UUID``, ``str`` or ``int``), used to
-    make the placeholders. ``fetch(**values)`` returns the model instances.
+    make the placeholders. ``fetch(**values)`` returns the model instances."""
 
-    ``read_primary=True``: always read the primary, never a replica (a check that a lagging
-    replica must not answer, e.g. whether a session has ended: docs/api.md §35)."""
-
-    def __init__(self, build: Callable[..., QuerySet], *, read_primary: bool = False, **types: type) -> None:
+    def __init__(self, build: Callable[..., QuerySet], **types: type) -> None:
         self._build = build
-        self._read_primary = read_primary
         self._types = types
         self._plan: _Plan | None = None
         self._lock = threading.Lock()
@@ -109,7 +103,7 @@ class CompiledQuery:
         params = list(plan.params)
         for position, name in plan.slots:
             params[position] = values[name]
-        db = PRIMARY if self._read_primary else router.db_for_read(plan.model)
+        db = router.db_for_read(plan.model)
         with connections[db].cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()

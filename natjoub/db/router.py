@@ -14,15 +14,12 @@ PRIMARY = "default"
 # Django's database cache (its model's app label): read-your-writes marks and rate-limit counters
 # live there, and a replica's copy could be stale.
 CACHE_APP_LABEL = "django_cache"
-# Read from the primary only: the cache (above) and Django's sessions (the back office's sign-ins),
-# whose end (sign-out, "revoke all sessions") must count on every node at once (docs/api.md §35).
-PRIMARY_ONLY_APP_LABELS = frozenset({CACHE_APP_LABEL, "sessions"})
 
 
 class SchemaRouter:
     def db_for_read(self, model, **hints):
         routing = state.current()
-        if routing is None or model._meta.app_label in PRIMARY_ONLY_APP_LABELS:
+        if routing is None or model._meta.app_label == CACHE_APP_LABEL:
             return PRIMARY
         if connections[PRIMARY].in_atomic_block:  # inside a write transaction: read your own writes
             routing.wrote = True

@@ -60,33 +60,21 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
 
 
 ROUTING_QUERIES = ("natjoub_cache", "pg_last_wal_replay_lsn")
-# The bearer lookup (auth_app/authentication.py) always reads the primary (docs/api.md §35): it is
-# told apart by the blacklist it checks, and reported on its own.
-AUTH_LOOKUP = "token_blacklist"
 
 
-def served_with_auth(client, path: str, **extra):
-    """(response, aliases that ran queries on application data for it, aliases of the bearer
-    lookup). Not counted as data: the cache table (rate-limit counters and read-your-writes marks,
-    always on the primary) and the router's own look at a replica's replay position."""
-    used, auth = set(), set()
+def served_by(client, path: str, **extra):
+    """(response, aliases that ran queries on application data for it). Not counted: the cache
+    table (rate-limit counters and read-your-writes marks, always on the primary) and the
+    router's own look at a replica's replay position."""
+    used = set()
 
     def record(execute, sql, params, many, context):
-        if AUTH_LOOKUP in sql:
-            auth.add(context["connection"].alias)
-        elif not any(word in sql for word in ROUTING_QUERIES):
+        if not any(word in sql for word in ROUTING_QUERIES):
             used.add(context["connection"].alias)
         return execute(sql, params, many, context)
 
     with connections["default"].execute_wrapper(record), connections[ALIAS].execute_wrapper(record):
         response = client.get(path, **extra)
-    return response, used, auth
-
-
-def served_by(client, path: str, **extra):
-    """(response, aliases that ran queries on application data for it): ``served_with_auth``
-    without the bearer lookup."""
-    response, used, _auth = served_with_auth(client, path, **extra)
     return response, used
 
 
@@ -240,13 +228,11 @@ def test_a_replica_failing_in_the_middle_of_a_request_is_answered_by_the_primary
             killed.append(context["connection"].connection.info.backend_pid)
         return result
 
-    # the branch is read through its items' page: two replica queries (the bearer lookup, which
-    # once was the first, reads the primary since docs/api.md §35)
     with connections[ALIAS].execute_wrapper(kill_after_first_query):
-        response, used = served_by(reader, f"{BRANCHES}?limit=5")
+        response, used = served_by(reader, f"{BRANCHES}/{branch.id}")
     assert killed[-1] == "done", "the replica's session was never terminated"
     assert response.status_code == 200
-    assert branch.code in [row["code"] for row in response.json()["data"]]
+    assert response.json()["data"]["code"] == "RR-MID"
     assert "default" in used
 
 
@@ -261,9 +247,9 @@ def test_a_deactivation_by_an_admin_is_seen_at_once_by_the_deactivated_user(rout
     assert served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")[1] == {ALIAS}
     response = admin.put(f"/api/v1/admin/auth/users/{seller_user.id}/status", {"isActive": False}, format="json")
     assert response.status_code == 200, response.content
-    response, used, auth = served_with_auth(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
+    response, used = served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
     assert response.status_code == 401
-    assert (used, auth) == (set(), {"default"})
+    assert used == {"default"}
 
 
 # -- §35: revocation counts on every node at once, however far the replica lags ------------------
@@ -274,9 +260,10 @@ def _signed_in_admin(user) -> Client:
 
 
 def test_a_session_ended_in_the_back_office_is_refused_while_the_replica_lags(routed):
-    """The back office ends a user's session (an admin's request: no read-your-writes mark for
-    that user); the replica has not replayed it. Before §35 the bearer lookup read the replica and
-    the ended session's token kept working until replay."""
+    """The back office ends a user's session: the admin's request marks the admin, not that user,
+    and the replica has not replayed the end. Before §35 the bearer lookup read the replica and the
+    ended session's token kept working until replay; now every request requires the replica to
+    have replayed the latest revocation (the revocations mark), so it is answered by the primary."""
     user = make_user(RoleName.SELLER)
     admin = _signed_in_admin(make_user(RoleName.ADMIN))
     ended, kept = services.tokens_issue(user=user), services.tokens_issue(user=user)
@@ -285,7 +272,7 @@ def test_a_session_ended_in_the_back_office_is_refused_while_the_replica_lags(ro
     other_device.credentials(HTTP_AUTHORIZATION=f"Bearer {kept['access_token']}")
     routed.wait_until_replayed()
     time.sleep(REFRESH_SECONDS)
-    assert served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")[1] == {ALIAS}  # the replica serves reads
+    assert served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")[1] == {ALIAS}  # the replica serves it all
     routed.execute("SELECT pg_wal_replay_pause()")
     try:
         sid = AccessToken(ended["access_token"])["sid"]
@@ -295,15 +282,18 @@ def test_a_session_ended_in_the_back_office_is_refused_while_the_replica_lags(ro
         assert response.status_code == 302, response.content[:500]
         still_live = f"SELECT ended_at IS NULL FROM auth_schema.sessions WHERE id = '{sid}'"  # noqa: S608 - a UUID
         assert routed.execute(still_live) == [(True,)]  # the replica has not replayed the end
-        response, used, auth = served_with_auth(device, BRANCHES, REMOTE_ADDR="10.0.4.1")
+        response, used = served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")
         assert response.status_code == 401, response.content[:300]
-        assert auth == {"default"}
-        response, used, auth = served_with_auth(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
-        assert response.status_code == 200  # the user's other session lives on, its data from the replica
-        assert (used, auth) == ({ALIAS}, {"default"})
+        assert used == {"default"}
+        response, used = served_by(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
+        assert response.status_code == 200  # the user's other session lives on
+        assert used == {"default"}  # until the replica replays the revocation
     finally:
         routed.execute("SELECT pg_wal_replay_resume()")
     routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    response, used = served_by(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
+    assert (response.status_code, used) == (200, {ALIAS})  # replayed: the replica serves reads again
 
 
 def test_a_back_office_sign_in_ended_elsewhere_is_refused_while_the_replica_lags(routed):
@@ -332,3 +322,25 @@ def test_a_back_office_sign_in_ended_elsewhere_is_refused_while_the_replica_lags
     finally:
         routed.execute("SELECT pg_wal_replay_resume()")
     routed.wait_until_replayed()
+
+
+def test_the_revocations_mark_is_raised_by_every_revocation_and_by_nothing_else(routed):
+    """Ordinary writes leave the revocations mark alone (the replicas keep their share of reads);
+    each way of ending access raises it."""
+    from django.core.cache import cache
+
+    cache.delete(marks.REVOCATIONS_KEY)
+    admin = bearer_client(make_user(RoleName.ADMIN))
+    create_branch(admin, "RR-NOREV")
+    assert cache.get(marks.REVOCATIONS_KEY) is None
+    user = make_user(RoleName.CUSTOMER)
+    raised = []
+    for end in (
+        lambda t: APIClient().post("/api/v1/customer/auth/logout", HTTP_AUTHORIZATION=f"Bearer {t['access_token']}"),
+        lambda t: admin.put(f"/api/v1/admin/auth/users/{user.pk}/status", {"isActive": False}, format="json"),
+        lambda t: admin.delete(f"/api/v1/admin/auth/users/{user.pk}"),
+    ):
+        before = cache.get(marks.REVOCATIONS_KEY) or 0
+        assert end(services.tokens_issue(user=user)).status_code == 200
+        raised.append(cache.get(marks.REVOCATIONS_KEY) > before)
+    assert raised == [True, True, True]
