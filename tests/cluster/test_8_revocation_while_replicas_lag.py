@@ -5,9 +5,10 @@ the user's third session keeps working everywhere.
 
 The nodes run with ``DATABASE_REPLICA_MAX_LAG_SECONDS=3600`` for this test, so the paused replicas
 stay in use for reads (with the default 5 s they would soon be skipped as lagging, and the test
-would prove nothing). The back-office path is the one read-your-writes marks cannot cover: the
-admin's request marks the admin, not the user whose session it ends. Before §35 the bearer lookup
-read a replica and that token kept working until replay resumed."""
+would prove nothing). The back-office path is the one the per-caller read-your-writes marks do
+not cover: the admin's request marks the admin, not the user whose session it ends. Before §35 the
+bearer lookup read a replica and that token kept working until replay resumed; now every request
+requires its replica to have replayed the latest revocation (docs/api.md §32.1)."""
 
 from __future__ import annotations
 
