@@ -26,8 +26,8 @@ RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 OTP_STATE_FIELDS = ["otp_hash", "otp_expiry", "otp_attempts", "updated_at"]
 
 
-def _locked_credential(identifier: str) -> Credential:
-    found = credential_by_identifier(identifier)
+def _locked_credential(identifier: str, found: Credential | None = None) -> Credential:
+    found = found if found is not None else credential_by_identifier(identifier)
     if found is None:
         raise UserNotFound()
     credential = Credential.objects.select_for_update().filter(pk=found.pk).first()
@@ -66,7 +66,7 @@ def otp_verify(*, identifier: str, otp: str) -> None:
     key = ratelimit.failure_key(identifier, account_id=None if found is None else found.user_id)
     ratelimit.check_failures(key)
     with transaction.atomic():
-        credential = _locked_credential(identifier)
+        credential = _locked_credential(identifier, found)
         error, wrong_code = _check_otp(credential, otp)
         if error is None:
             audit("otp.verified", actor_id=credential.user_id, target_id=credential.user_id)
