@@ -15,3 +15,18 @@ class AuthAppConfig(AppConfig):
         for job in housekeeping.JOBS:
             maintenance_jobs.register(job)
         demo_seeders.register(DemoSeeder(name="accounts", run=seed.demo_seeder, order=10))
+        _connect_sign_out()
+
+
+def _ended_back_office_sign_in(**kwargs) -> None:
+    from natjoub.db.replicas.middleware import remember_revocation
+
+    remember_revocation()  # the deleted session row must not be found on a lagging replica (§35)
+
+
+def _connect_sign_out() -> None:
+    """A back-office sign-out deletes its session row: like every revocation, it raises the
+    revocations mark (docs/api.md §35), so no node accepts the cookie from a replica behind it."""
+    from django.contrib.auth.signals import user_logged_out
+
+    user_logged_out.connect(_ended_back_office_sign_in, dispatch_uid="auth_app.revocation_on_sign_out")

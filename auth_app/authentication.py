@@ -1,6 +1,7 @@
 """Bearer authentication (docs/api.md §4.2, §25, §30): simplejwt validation plus one query that
 loads the active user with its role and credentials, checks the token's ``jti`` against the
-blacklist and, for a token carrying ``sid``, that its session has not ended."""
+blacklist and, for a token carrying ``sid``, that its session has not ended. It never reads a
+replica that has not replayed the latest revocation (§35)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def _active_user(user_id, jti, sid=None):
     return users.filter(pk=user_id, is_active=True)
 
 
-# Every authenticated request runs one of these: compiled once (natjoub.db.compiled).
+# Every authenticated request runs one of these: compiled once (natjoub.db.compiled). A replica
+# answers it only once it has replayed every revocation so far (the revocations mark, docs/api.md
+# §35 and §32.1): an ended session, a deactivation or a deletion is refused on every node at once.
 ACTIVE_USER = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str)
 ACTIVE_USER_IN_SESSION = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str, sid=uuid.UUID)
 

@@ -1,5 +1,5 @@
 """Django auth backend for the admin site: e-mail (case-insensitive) and password, under the same
-per-identifier failure limit as the API's login (docs/api.md §29.1)."""
+per-account failure limit as the API's login (docs/api.md §29.1, §35)."""
 
 from __future__ import annotations
 
@@ -28,16 +28,17 @@ class EmailBackend(ModelBackend):
         email = email or username
         if not email or password is None:
             return None
+        user = User.objects.select_related("role", "credentials").filter(credentials__email__iexact=email).first()
+        key = ratelimit.failure_key(email, account_id=None if user is None else user.pk)
         try:
-            ratelimit.check_identifier(email)
+            attempt = ratelimit.begin_attempt(key)  # counted before the password, like the API's login
         except RateLimited:
             raise PermissionDenied from None  # no backend may try: the form answers "not correct"
-        user = User.objects.select_related("role", "credentials").filter(credentials__email__iexact=email).first()
         if user is None:
             dummy_password_check(password)
         elif user.check_password(password):
+            ratelimit.end_attempt_ok(attempt)
             return user if self.user_can_authenticate(user) else None
-        ratelimit.record_identifier_failure(email)
         audit("login.failure", identifier_hash=identifier_hash(email), site="admin")
         return None
 

@@ -5,8 +5,11 @@ One django-ratelimit ``group`` per bucket, fixed windows, counters in the shared
 
 * ``auth``: the public auth endpoints and the admin sign-in POST, per client;
 * ``api``: every other ``/api/v1/`` request, per client;
-* ``login-failures``: failed logins (and wrong OTPs) per identifier, 15-minute windows; once the
-  limit is reached every login for that identifier is refused before its password is looked at.
+* ``login-failures``: failed logins (and wrong OTPs) per account, or per normalised identifier
+  when it names no account, 15-minute windows; once the limit is reached every login for that
+  account is refused before its password is looked at. A login attempt is counted *before* its
+  password is checked and the count is undone after a correct one, so concurrent wrong attempts
+  can never overshoot the limit (docs/api.md §35).
 
 A client is an IPv4 address or the /64 prefix of an IPv6 address (one subscriber's network), after
 ``TRUSTED_PROXY_COUNT`` proxies. If the cache cannot be reached the request is let through (fail
@@ -19,11 +22,15 @@ import ipaddress
 import logging
 import math
 import re
+import time
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import DatabaseError
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 from redis.exceptions import RedisError
 
 from natjoub.api.errors import RateLimited
@@ -96,8 +103,18 @@ def client_key(group: str, request) -> str:
 
 
 def identifier_key(identifier: str) -> str:
-    """The login-failures key: the identifier, trimmed and lower-cased."""
-    return identifier.strip().lower()
+    """An identifier as it is counted when it names no account: Unicode NFKC, then ``casefold()``,
+    then trimmed (docs/api.md §35), so case and compatibility variants share one bucket."""
+    return unicodedata.normalize("NFKC", identifier).casefold().strip()
+
+
+def failure_key(identifier: str, *, account_id=None) -> str:
+    """The login-failures key: the account the identifier resolved to (whatever form — e-mail,
+    username, phone — was typed), else the normalised identifier. The prefixes keep the two
+    apart."""
+    if account_id is not None:
+        return f"account:{account_id}"
+    return f"identifier:{identifier_key(identifier)}"
 
 
 def _usage(request, bucket: Bucket, key, *, increment: bool) -> dict | None:
@@ -131,15 +148,58 @@ def _failures_bucket() -> Bucket:
     return Bucket(LOGIN_FAILURES, settings.RATE_LIMIT_LOGIN_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS)
 
 
-def check_identifier(identifier: str) -> None:
-    """Raise the 429 when the identifier's failures in this window reached the limit."""
-    key = identifier_key(identifier)
+def _failures_cache_key(key: str) -> tuple[str, int]:
+    """django-ratelimit's cache key of ``key``'s current login-failures window, and the window's
+    end (the counter ``get_usage`` increments; tests/natjoub/test_rate_limit.py checks they agree)."""
+    bucket = _failures_bucket()
+    window = _get_window(key, bucket.period)
+    return _make_cache_key(bucket.group, window, (bucket.limit, bucket.period), key, ALL), window
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt counted in advance: the counter it went to (None when nothing was
+    counted: limits disabled or the cache unreachable) and the end of that counter's window."""
+
+    cache_key: str | None = None
+    window_end: int = 0
+
+
+def begin_attempt(key: str) -> Attempt:
+    """Count one attempt for ``key`` before the secret is checked: one atomic increment, so of N
+    concurrent attempts at most the limit are let through. Raise the 429 when this one is over
+    the limit (it stays counted, like every refused request). ``end_attempt_ok`` undoes it."""
+    cache_key, window_end = _failures_cache_key(key)
+    usage = _usage(None, _failures_bucket(), lambda group, request: key, increment=True)
+    if usage is None:
+        return Attempt()
+    if usage["should_limit"]:
+        raise _refusal(usage)
+    return Attempt(cache_key, window_end)
+
+
+def end_attempt_ok(attempt: Attempt) -> None:
+    """The attempt's secret was right: it is not a failure, take it back (not when its window has
+    ended meanwhile: the counter is gone, and a decrement must not start a new one)."""
+    if attempt.cache_key is None or time.time() >= attempt.window_end:
+        return
+    try:
+        caches[settings.RATELIMIT_USE_CACHE].decr(attempt.cache_key)
+    except ValueError:  # expired between the check and the decrement
+        pass
+    except BACKEND_ERRORS as exc:
+        RATE_LIMIT_BACKEND_ERRORS.inc()
+        logger.error("rate-limit cache unreachable, attempt not taken back", extra={"error": type(exc).__name__})
+
+
+def check_failures(key: str) -> None:
+    """Raise the 429 when ``key``'s failures in this window reached the limit (no counting)."""
     usage = _usage(None, _failures_bucket(), lambda group, request: key, increment=False)
     if usage is not None and usage["count"] >= usage["limit"]:
         raise _refusal(usage)
 
 
-def record_identifier_failure(identifier: str) -> None:
-    """Count one failed login (or wrong OTP) for the identifier."""
-    key = identifier_key(identifier)
+def record_failure(key: str) -> None:
+    """Count one failure for ``key`` after the fact (a wrong OTP: its row lock already serialises
+    the attempts of one account)."""
     _usage(None, _failures_bucket(), lambda group, request: key, increment=True)

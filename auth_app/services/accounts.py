@@ -18,7 +18,7 @@ from auth_app.services.common import conflict_from_integrity_error, ensure_uniqu
 from auth_app.services.revocation import end_every_session
 from auth_app.services.sessions import NO_CLIENT, Client, session_start, tokens_issue
 from natjoub.audit import audit
-from natjoub.db.replicas.middleware import remember_write_for
+from natjoub.db.replicas.middleware import remember_revocation, remember_write_for
 
 REGISTRABLE_ROLES = (RoleName.SELLER, RoleName.CUSTOMER)
 USER_FIELDS = ("first_name", "last_name", "dob", "gender")
@@ -217,6 +217,7 @@ def user_delete(*, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> Non
         user.delete()
         audit("user.deleted", actor_id=actor_id, target_id=user_id, role=role)
         remember_write_for(user_id)
+        remember_revocation()  # its tokens are refused on every node at once (docs/api.md §35)
 
 
 def refresh_tokens_revoke(*, token_ids: list[uuid.UUID], actor_id: uuid.UUID | None = None) -> int:

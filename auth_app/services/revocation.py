@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from auth_app.models import RefreshToken, Session, User
 from natjoub.audit import audit
-from natjoub.db.replicas.middleware import remember_write_for
+from natjoub.db.replicas.middleware import remember_revocation, remember_write_for
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def end_every_session(user_id: uuid.UUID, *, moment: datetime, reason: str, acto
     RefreshToken.objects.filter(user_id=user_id, is_revoked=False).update(is_revoked=True)
     audit("sessions.ended", actor_id=actor_id, target_id=user_id, reason=reason, sessions=ended)
     remember_write_for(user_id)  # the user's next request is refused on any replica, however far behind
+    remember_revocation()  # and no node reads a replica that has not replayed this (docs/api.md §35)
     return ended
 
 
@@ -57,6 +58,7 @@ def end_sessions(sessions, *, moment: datetime) -> int:
     if ids:
         Session.objects.filter(pk__in=ids).update(ended_at=moment)
         RefreshToken.objects.filter(session_id__in=ids, is_revoked=False).update(is_revoked=True)
+        remember_revocation()  # their access tokens are refused on every node at once (docs/api.md §35)
     return len(ids)
 
 
@@ -77,6 +79,8 @@ def _end_admin_sessions(user_ids: set[str]) -> int:
     keys = [key for key, data in live.iterator(chunk_size=2000) if decoder.decode(data).get(SESSION_KEY) in user_ids]
     for key in keys:
         store_class(session_key=key).delete()
+    if keys:
+        remember_revocation()  # no node may find the deleted rows on a lagging replica (docs/api.md §35)
     return len(keys)
 
 

@@ -74,26 +74,29 @@ def tokens_issue(*, user: User, session: Session | None = None) -> dict:
 
 
 def _login_failed(identifier: str) -> InvalidCredentials:
-    ratelimit.record_identifier_failure(identifier)
     transaction.on_commit(lambda: metrics.record_login(False))
     audit("login.failure", identifier_hash=identifier_hash(identifier))
     return InvalidCredentials()
 
 
 def user_login(*, identifier: str, password: str, client: Client = NO_CLIENT) -> tuple[User, dict]:
-    """Per-identifier failure limit → identifier lookup → password (a dummy check for unknown
-    identifiers) → active → a new session and its tokens."""
+    """Identifier lookup → the attempt counted against the account (or the normalised identifier)
+    before the password is looked at, 429 over the limit (§29.1 as amended by §35) → password (a
+    dummy check for unknown identifiers; a right one takes the attempt back) → active → a new
+    session and its tokens."""
+    credential = credential_by_identifier(identifier)
+    key = ratelimit.failure_key(identifier, account_id=None if credential is None else credential.user_id)
     try:
-        ratelimit.check_identifier(identifier)  # 429 once the failures of §29.1 are reached
+        attempt = ratelimit.begin_attempt(key)
     except RateLimited:
         audit("login.blocked", identifier_hash=identifier_hash(identifier))
         raise
-    credential = credential_by_identifier(identifier)
     if credential is None:
         dummy_password_check(password)
         raise _login_failed(identifier)
     if not check_password(password, credential.password):
         raise _login_failed(identifier)
+    ratelimit.end_attempt_ok(attempt)
     user = credential.user
     if not user.is_active:
         transaction.on_commit(lambda: metrics.record_login(False))
@@ -120,9 +123,11 @@ def _decode_refresh(raw: str) -> uuid.UUID:
 
 def token_refresh(*, refresh_token: str, client: Client = NO_CLIENT) -> dict:
     """Rotate a refresh token within its session. Exactly one of several concurrent rotations wins
-    (a conditional UPDATE); presenting a revoked or rotated token ends every session of its user,
-    and that is committed although the request answers 401. The user row is locked first, so a
-    rotation never slips a new token past a concurrent logout, reset or deactivation."""
+    (a conditional UPDATE). A rotated or revoked token presented again while its session lives is
+    reuse: that session (its token family) ends, and that is committed although the request
+    answers 401; the user's other sessions keep working. The token of a session that has already
+    ended changes nothing (docs/api.md §35). The user row is locked first, so a rotation never
+    slips a new token past a concurrent logout, reset or deactivation."""
     user_id = _decode_refresh(refresh_token)
     row = (
         RefreshToken.objects.filter(token=sha256_hex(refresh_token)).values_list("pk", "user_id", "session_id").first()
@@ -142,7 +147,7 @@ def token_refresh(*, refresh_token: str, client: Client = NO_CLIENT) -> dict:
             if session_id is None:  # a refresh token from before sessions: it starts one now
                 session = session_start(user=user, client=client)
             else:
-                session = Session.objects.filter(pk=session_id, ended_at__isnull=True).first()
+                session = live_sessions(user_id=user_id).filter(pk=session_id).first()
                 if session is None:  # cannot happen while ending a session revokes its tokens
                     raise RefreshTokenRevoked()
             session.last_used_at = moment
@@ -150,18 +155,31 @@ def token_refresh(*, refresh_token: str, client: Client = NO_CLIENT) -> dict:
             tokens = tokens_issue(user=user, session=session)
             transaction.on_commit(metrics.TOKEN_REFRESHES.inc)
             return tokens
-        end_every_session(user_id, moment=timezone.now(), reason="refresh_token_reuse")
+        if session_id is None:  # no family to end: a token from before sessions ends them all
+            end_every_session(user_id, moment=timezone.now(), reason="refresh_token_reuse")
+        elif end_sessions(live_sessions(user_id=user_id).filter(pk=session_id), moment=timezone.now()):
+            audit("session.ended", target_id=user_id, session_id=session_id, reason="refresh_token_reuse")
     raise RefreshTokenRevoked  # after the block: the revocation is committed
 
 
 def session_logout(*, user: User, access_token) -> None:
-    """Blacklist the presented access token by ``jti`` and end every session of the user."""
+    """Blacklist the presented access token by ``jti`` and end the caller's session (the token's
+    ``sid``): its refresh tokens revoked, its access tokens refused; the other sessions live on. A
+    token without ``sid`` (minted before sessions existed) ends every session (docs/api.md §35)."""
+    sid = access_token.get("sid")
     with transaction.atomic():
         lock_user(user.pk)
         TokenBlacklist.objects.bulk_create(
             [TokenBlacklist(jti=access_token["jti"], expires_at=_epoch(access_token["exp"]))], ignore_conflicts=True
         )
-        end_every_session(user.pk, moment=timezone.now(), reason="logout", actor_id=user.pk)
+        moment = timezone.now()
+        if sid is None:
+            end_every_session(user.pk, moment=moment, reason="logout", actor_id=user.pk)
+        else:  # authentication checked that sid is a UUID of a live session of this user
+            ended = end_sessions(Session.objects.filter(pk=sid, user_id=user.pk, ended_at__isnull=True), moment=moment)
+            audit(
+                "sessions.ended", actor_id=user.pk, target_id=user.pk, reason="logout", sessions=ended, session_id=sid
+            )
 
 
 def session_end(*, user_id: uuid.UUID, session_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import math
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from auth_app import metrics
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
 from auth_app.exceptions import InvalidOtp, InvalidResetToken, OtpResendTooSoon, TooManyOtpAttempts, UserNotFound
-from auth_app.models import Credential, PasswordResetToken
+from auth_app.models import Credential, PasswordResetToken, User
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
-from auth_app.selectors import credential_by_email, credential_by_identifier
+from auth_app.selectors import credential_by_identifier
 from auth_app.services.revocation import end_every_session, lock_user
 from auth_app.tokens import sha256_hex
 from natjoub import ratelimit
@@ -25,8 +26,8 @@ RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 OTP_STATE_FIELDS = ["otp_hash", "otp_expiry", "otp_attempts", "updated_at"]
 
 
-def _locked_credential(identifier: str) -> Credential:
-    found = credential_by_identifier(identifier)
+def _locked_credential(identifier: str, found: Credential | None = None) -> Credential:
+    found = found if found is not None else credential_by_identifier(identifier)
     if found is None:
         raise UserNotFound()
     credential = Credential.objects.select_for_update().filter(pk=found.pk).first()
@@ -58,17 +59,19 @@ def _check_otp(credential: Credential, code: str) -> tuple[InvalidOtp | None, bo
 
 
 def otp_verify(*, identifier: str, otp: str) -> None:
-    """The identifier's failure limit (429), then §6.3. A wrong code counts twice: against the
-    OTP's own attempt cap and in the identifier's failures, so requesting new codes does not buy
-    an attacker more guesses than the login limit allows."""
-    ratelimit.check_identifier(identifier)
+    """The account's failure limit (429), then §6.3. A wrong code counts twice: against the OTP's
+    own attempt cap and in the account's login failures (§29.1, per account as amended by §35), so
+    requesting new codes does not buy an attacker more guesses than the login limit allows."""
+    found = credential_by_identifier(identifier)
+    key = ratelimit.failure_key(identifier, account_id=None if found is None else found.user_id)
+    ratelimit.check_failures(key)
     with transaction.atomic():
-        credential = _locked_credential(identifier)
+        credential = _locked_credential(identifier, found)
         error, wrong_code = _check_otp(credential, otp)
         if error is None:
             audit("otp.verified", actor_id=credential.user_id, target_id=credential.user_id)
     if wrong_code:
-        ratelimit.record_identifier_failure(identifier)
+        ratelimit.record_failure(key)
         audit("otp.failure", identifier_hash=identifier_hash(identifier))
     if error is not None:
         raise error  # after the block: a failed attempt stays counted
@@ -93,20 +96,45 @@ def otp_resend(*, identifier: str) -> None:
         send_otp_after_commit(credential.email, code)
 
 
+def _reset_token_insert() -> str:
+    """One statement for every address (docs/api.md §35): find the active account by e-mail
+    (case-insensitive) and insert the token for it — nothing when there is none — and take a
+    transaction id either way, so an unknown address also commits a real transaction (a commit
+    flushes the WAL only for a transaction that has one). Known and unknown addresses thus cost the
+    database the same statement, the same transaction and the same commit."""
+    users, credentials = User._meta.db_table, Credential._meta.db_table
+    tokens = PasswordResetToken._meta.db_table
+    return f"""
+        WITH target AS (
+            SELECT c.user_id, c.email FROM {credentials} c JOIN {users} u ON u.id = c.user_id
+            WHERE lower(c.email) = lower(%s) AND u.is_active
+            LIMIT 1
+        ), inserted AS (
+            INSERT INTO {tokens} (id, user_id, token_hash, expires_at, created_at)
+            SELECT %s, user_id, %s, %s, %s FROM target
+            RETURNING user_id
+        )
+        SELECT pg_current_xact_id()::text, t.user_id, t.email
+        FROM (SELECT 1) AS one LEFT JOIN inserted i ON true LEFT JOIN target t ON t.user_id = i.user_id
+    """  # noqa: S608 - table names from the models' metadata, values bound as parameters
+
+
 def password_reset_request(*, email: str) -> None:
     """Only for an active account's e-mail: store a 30-minute single-use token's hash and mail it.
-    The caller answers the same whatever happens here."""
-    credential = credential_by_email(email)
-    if credential is None or not credential.user.is_active:
-        audit("password_reset.requested", identifier_hash=identifier_hash(email), sent=False)
-        return
+    The caller answers the same whatever happens here, and the database does the same work for an
+    unknown address as for a known one (one statement, one committed transaction)."""
     token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        PasswordResetToken.objects.create(
-            user_id=credential.user_id, token_hash=sha256_hex(token), expires_at=timezone.now() + RESET_TOKEN_LIFETIME
+    moment = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _reset_token_insert(), [email, uuid.uuid4(), sha256_hex(token), moment + RESET_TOKEN_LIFETIME, moment]
         )
-        send_password_reset_after_commit(credential.email, token)
-        audit("password_reset.requested", target_id=credential.user_id, sent=True)
+        _xid, user_id, address = cursor.fetchone()
+        if user_id is None:
+            audit("password_reset.requested", identifier_hash=identifier_hash(email), sent=False)
+            return
+        send_password_reset_after_commit(address, token)
+        audit("password_reset.requested", target_id=user_id, sent=True)
 
 
 def password_reset_confirm(*, token: str, new_password: str) -> None:

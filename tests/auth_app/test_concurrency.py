@@ -10,6 +10,7 @@ from django.test import Client
 
 from auth_app.models import RefreshToken, RoleName, User
 from auth_app.services.sessions import tokens_issue
+from auth_app.tokens import sha256_hex
 from tests.auth_app.conftest import register_body
 from tests.conftest import bearer_client
 from tests.factories import make_user
@@ -56,15 +57,17 @@ def test_reuse_revocation_is_committed_although_the_answer_is_401():
     first = tokens_issue(user=user)["refresh_token"]
     other = tokens_issue(user=user)["refresh_token"]
     client = Client()
-    assert (
-        client.post("/api/v1/auth/refresh-token", {"refreshToken": first}, content_type="application/json").status_code
-        == 200
-    )
+    rotated = client.post("/api/v1/auth/refresh-token", {"refreshToken": first}, content_type="application/json")
+    assert rotated.status_code == 200
     reuse = client.post("/api/v1/auth/refresh-token", {"refreshToken": first}, content_type="application/json")
     assert reuse.status_code == 401
     connection.close()  # a fresh connection sees only committed rows
-    assert not RefreshToken.objects.filter(user=user, is_revoked=False).exists()
-    again = client.post("/api/v1/auth/refresh-token", {"refreshToken": other}, content_type="application/json")
+    # the reused token's session ended (its rotated token revoked); the other session lives (§35)
+    assert list(RefreshToken.objects.filter(user=user, is_revoked=False).values_list("token", flat=True)) == [
+        sha256_hex(other)
+    ]
+    token = rotated.json()["data"]["refreshToken"]
+    again = client.post("/api/v1/auth/refresh-token", {"refreshToken": token}, content_type="application/json")
     assert again.json()["message"] == "Refresh token has been revoked"
 
 

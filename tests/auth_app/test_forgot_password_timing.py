@@ -5,6 +5,7 @@ the same band."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -41,3 +42,30 @@ def test_active_and_unknown_addresses_answer_in_the_same_time(client):
 
     wait_for_background_tasks(timeout=10)
     assert [m.to for m in mail.outbox] == [["active@example.com"]] * 3  # and the mail did go out
+
+
+# -- §35: the same database work for known and unknown addresses (no timing assertion) ------------
+def _statements(client, email: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, "/api/v1/auth/forgot-password", {"email": email}).status_code == 200
+    # the statements with their literals blanked; the rate-limit counters (natjoub_cache) aside
+    return [re.sub(r"'[^']*'", "?", q["sql"]) for q in queries.captured_queries if "natjoub_cache" not in q["sql"]]
+
+
+@pytest.mark.parametrize("other", ["unknown@example.com", "paused@example.com"])
+def test_known_and_unknown_addresses_cost_the_database_the_same(client, other):
+    """Before §35 an active account's address cost an INSERT and a commit more than any other."""
+    from auth_app.models import PasswordResetToken
+
+    make_user(RoleName.CUSTOMER, email="known@example.com")
+    make_user(RoleName.CUSTOMER, email="paused@example.com", is_active=False)
+    _statements(client, "warm-up@example.com")
+    known, unknown = _statements(client, "Known@Example.com"), _statements(client, other)
+    assert len(known) == len(unknown) >= 1
+    assert known == unknown  # the same statements, transaction and commit included
+    assert "COMMIT" in unknown
+    assert PasswordResetToken.objects.filter(user__credentials__email=other).count() == 0
+    assert PasswordResetToken.objects.filter(user__credentials__email="known@example.com").count() == 1

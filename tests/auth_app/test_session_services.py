@@ -76,9 +76,22 @@ def test_session_end_and_revoke_others(seller):
         services.token_refresh(refresh_token=others[1]["refresh_token"])
 
 
-def test_logout_ends_every_session_and_stamps_the_user(seller):
+def test_logout_ends_the_tokens_session_only(seller):
     tokens = [services.tokens_issue(user=seller) for _ in range(2)]
     services.session_logout(user=seller, access_token=AccessToken(tokens[0]["access_token"]))
+    assert [str(s.pk) for s in Session.objects.filter(user=seller, ended_at__isnull=True)] == [sid_of(tokens[1])]
+    assert [t.session_id for t in RefreshToken.objects.filter(user=seller, is_revoked=False)] == [
+        Session.objects.get(pk=sid_of(tokens[1])).pk
+    ]
+    assert User.objects.get(pk=seller.pk).sessions_revoked_at is None
+
+
+def test_logout_with_a_token_without_sid_ends_every_session_and_stamps_the_user(seller):
+    from auth_app.tokens import issue_access_token
+
+    for _ in range(2):
+        services.tokens_issue(user=seller)
+    services.session_logout(user=seller, access_token=issue_access_token(seller))
     assert not Session.objects.filter(user=seller, ended_at__isnull=True).exists()
     assert not RefreshToken.objects.filter(user=seller, is_revoked=False).exists()
     assert User.objects.get(pk=seller.pk).sessions_revoked_at is not None

@@ -188,14 +188,15 @@ def test_role_is_read_from_the_database_on_refresh(client, customer):
     assert decode(tokens["accessToken"])["role"] == "seller"
 
 
-def test_reusing_a_rotated_token_revokes_every_session(client, customer):
+def test_reusing_a_rotated_token_revokes_its_session(client, customer):
     first = login(client)
     other_device = login(client)
     rotated = post(client, REFRESH, {"refreshToken": first["refreshToken"]}).json()["data"]
     assert_error(post(client, REFRESH, {"refreshToken": first["refreshToken"]}), 401, *REVOKED)
-    assert not RefreshToken.objects.filter(user=customer, is_revoked=False).exists()
+    live = RefreshToken.objects.filter(user=customer, is_revoked=False)
+    assert list(live.values_list("token", flat=True)) == [sha256_hex(other_device["refreshToken"])]
     assert_error(post(client, REFRESH, {"refreshToken": rotated["refreshToken"]}), 401, *REVOKED)
-    assert_error(post(client, REFRESH, {"refreshToken": other_device["refreshToken"]}), 401, *REVOKED)
+    assert post(client, REFRESH, {"refreshToken": other_device["refreshToken"]}).status_code == 200  # §35
 
 
 def test_access_token_as_refresh_token(client, customer):

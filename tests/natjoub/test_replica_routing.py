@@ -12,9 +12,13 @@ import time
 
 import pytest
 from django.db import connections
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
+from auth_app import services
 from auth_app.models import RoleName
+from auth_app.tokens import AccessToken
 from natjoub.db.replicas import marks
 from natjoub.db.replicas.monitor import REFRESH_SECONDS, monitor
 from tests.conftest import bearer_client
@@ -246,3 +250,97 @@ def test_a_deactivation_by_an_admin_is_seen_at_once_by_the_deactivated_user(rout
     response, used = served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
     assert response.status_code == 401
     assert used == {"default"}
+
+
+# -- §35: revocation counts on every node at once, however far the replica lags ------------------
+def _signed_in_admin(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_session_ended_in_the_back_office_is_refused_while_the_replica_lags(routed):
+    """The back office ends a user's session: the admin's request marks the admin, not that user,
+    and the replica has not replayed the end. Before §35 the bearer lookup read the replica and the
+    ended session's token kept working until replay; now every request requires the replica to
+    have replayed the latest revocation (the revocations mark), so it is answered by the primary."""
+    user = make_user(RoleName.SELLER)
+    admin = _signed_in_admin(make_user(RoleName.ADMIN))
+    ended, kept = services.tokens_issue(user=user), services.tokens_issue(user=user)
+    device, other_device = APIClient(), APIClient()
+    device.credentials(HTTP_AUTHORIZATION=f"Bearer {ended['access_token']}")
+    other_device.credentials(HTTP_AUTHORIZATION=f"Bearer {kept['access_token']}")
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    assert served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")[1] == {ALIAS}  # the replica serves it all
+    routed.execute("SELECT pg_wal_replay_pause()")
+    try:
+        sid = AccessToken(ended["access_token"])["sid"]
+        response = admin.post(
+            "/admin/auth_app/session/", {"action": "end_sessions", "_selected_action": [sid]}, REMOTE_ADDR="10.0.4.9"
+        )
+        assert response.status_code == 302, response.content[:500]
+        still_live = f"SELECT ended_at IS NULL FROM auth_schema.sessions WHERE id = '{sid}'"  # noqa: S608 - a UUID
+        assert routed.execute(still_live) == [(True,)]  # the replica has not replayed the end
+        response, used = served_by(device, BRANCHES, REMOTE_ADDR="10.0.4.1")
+        assert response.status_code == 401, response.content[:300]
+        assert used == {"default"}
+        response, used = served_by(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
+        assert response.status_code == 200  # the user's other session lives on
+        assert used == {"default"}  # until the replica replays the revocation
+    finally:
+        routed.execute("SELECT pg_wal_replay_resume()")
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    response, used = served_by(other_device, BRANCHES, REMOTE_ADDR="10.0.4.2")
+    assert (response.status_code, used) == (200, {ALIAS})  # replayed: the replica serves reads again
+
+
+def test_a_back_office_sign_in_ended_elsewhere_is_refused_while_the_replica_lags(routed):
+    """ "Revoke all sessions" ends another admin's back-office sign-in (its Django session row is
+    deleted on the primary); that admin's next page, from another node, must not find the row on a
+    replica that has not replayed the deletion."""
+    revoker = _signed_in_admin(make_user(RoleName.ADMIN))
+    target_user = make_user(RoleName.ADMIN)
+    target = _signed_in_admin(target_user)
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    assert target.get("/admin/", REMOTE_ADDR="10.0.5.1").status_code == 200
+    routed.execute("SELECT pg_wal_replay_pause()")
+    try:
+        response = revoker.post(
+            "/admin/auth_app/user/",
+            {"action": "revoke_sessions", "_selected_action": [str(target_user.pk)]},
+            REMOTE_ADDR="10.0.5.9",
+        )
+        assert response.status_code == 302, response.content[:500]
+        # another address: every back-office request saves its session, so the address of the
+        # earlier one holds a read-your-writes mark (the same as after its ten-second lifetime)
+        page = target.get("/admin/", REMOTE_ADDR="10.0.5.2")
+        assert page.status_code == 302
+        assert page["Location"].startswith("/admin/login/")
+    finally:
+        routed.execute("SELECT pg_wal_replay_resume()")
+    routed.wait_until_replayed()
+
+
+def test_the_revocations_mark_is_raised_by_every_revocation_and_by_nothing_else(routed):
+    """Ordinary writes leave the revocations mark alone (the replicas keep their share of reads);
+    each way of ending access raises it."""
+    from django.core.cache import cache
+
+    cache.delete(marks.REVOCATIONS_KEY)
+    admin = bearer_client(make_user(RoleName.ADMIN))
+    create_branch(admin, "RR-NOREV")
+    assert cache.get(marks.REVOCATIONS_KEY) is None
+    user = make_user(RoleName.CUSTOMER)
+    raised = []
+    for end in (
+        lambda t: APIClient().post("/api/v1/customer/auth/logout", HTTP_AUTHORIZATION=f"Bearer {t['access_token']}"),
+        lambda t: admin.put(f"/api/v1/admin/auth/users/{user.pk}/status", {"isActive": False}, format="json"),
+        lambda t: admin.delete(f"/api/v1/admin/auth/users/{user.pk}"),
+    ):
+        before = cache.get(marks.REVOCATIONS_KEY) or 0
+        assert end(services.tokens_issue(user=user)).status_code == 200
+        raised.append(cache.get(marks.REVOCATIONS_KEY) > before)
+    assert raised == [True, True, True]

@@ -16,6 +16,11 @@ from django.conf import settings
 from django.core.cache import cache
 
 KEY_PREFIX = "ryw:"
+# One mark for everyone: the primary's WAL position after the latest write that ended someone's
+# access (a session ended, a user deactivated or deleted, a back-office sign-in ended). Every
+# request requires it, so no node reads a replica that has not replayed a revocation (docs/api.md
+# §35). Revocations are rare; until the replicas replay one (milliseconds) reads go to the primary.
+REVOCATIONS_KEY = f"{KEY_PREFIX}revocations"
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _MAX_TOKEN = 4096
 
@@ -59,8 +64,9 @@ def caller_keys(request) -> tuple[str, ...]:
 
 
 def required_lsn(keys) -> int | None:
-    """The highest mark of these keys; None when the caller wrote nothing recently."""
-    values = [v for v in cache.get_many(list(keys)).values() if isinstance(v, int)]
+    """The highest mark of these keys and of the revocations; None when neither the caller nor
+    anyone's revocation wrote anything recently (one round trip to the cache either way)."""
+    values = [v for v in cache.get_many([*keys, REVOCATIONS_KEY]).values() if isinstance(v, int)]
     return max(values) if values else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from django.db import connections
+from django.db import connections, transaction
 
 from natjoub.db.replicas import marks, replica_aliases
 from natjoub.db.replicas.lsn import primary_wal_lsn
@@ -23,6 +23,27 @@ def remember_write_for(user_id) -> None:
     routing = current()
     if routing is not None:
         routing.also_for.add(marks.user_key(user_id))
+
+
+def remember_revocation() -> None:
+    """This write ends someone's access (a session, a user, a back-office sign-in): once it is
+    committed, no request on any node may read a replica that has not replayed it (docs/api.md
+    §35). In a request the revocations mark is raised with the caller's own after the response is
+    made (before it is sent); outside a request (a command), when the transaction commits."""
+    from natjoub.db.replicas.state import current
+
+    routing = current()
+    if routing is not None:
+        routing.also_for.add(marks.REVOCATIONS_KEY)
+    elif replica_aliases():
+        transaction.on_commit(_record_revocation)
+
+
+def _record_revocation() -> None:
+    try:
+        marks.remember({marks.REVOCATIONS_KEY}, primary_wal_lsn())
+    except Exception as exc:  # the revocation stands; replicas lag milliseconds, at most the max lag
+        warn_throttled(f"could not record the revocations mark ({type(exc).__name__}: {exc})")
 
 
 class ReadYourWritesMiddleware:
