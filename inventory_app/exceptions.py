@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
+from auth_app.directory import UserNotFound  # noqa: F401 - the one USER_NOT_FOUND, for branch staff routes
 from natjoub.api.errors import ApplicationError, ReferencedRowMissing
 
 
@@ -82,13 +83,6 @@ class StockAlertNotFound(ReferencedRowMissing):
 class AssignmentNotFound(ReferencedRowMissing):
     code = InventoryErrorCode.ASSIGNMENT_NOT_FOUND
     template = "Assignment not found"
-
-
-class UserNotFound(ReferencedRowMissing):
-    """The user a branch assignment names by path (the same code and text as the accounts API)."""
-
-    code = "USER_NOT_FOUND"  # auth's code (AuthErrorCode); TEMPORARY until auth_app.directory.UserNotFound
-    template = "User not found"
 
 
 class TransferItemNotFound(ItemNotFound):
