@@ -12,14 +12,14 @@ class InventoryAppConfig(AppConfig):
     def ready(self) -> None:
         from inventory_app import dashboard, housekeeping, seed
         from inventory_app.exceptions import InventoryErrorCode
-        from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
+        from inventory_app.metrics import GAUGES
         from natjoub.api.errors import register_error_codes
-        from natjoub.metrics import register_scrape_collector
+        from natjoub.metrics import register_gauge
         from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
 
         register_error_codes(self.name, InventoryErrorCode)
-        register_scrape_collector(LOW_STOCK_COLLECTOR)
-        register_scrape_collector(OPEN_ALERTS_COLLECTOR)
+        for gauge in GAUGES:
+            register_gauge(*gauge)
         for panel in dashboard.PANELS:
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:

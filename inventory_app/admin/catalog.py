@@ -12,10 +12,11 @@ from django.utils.html import format_html
 
 from inventory_app import hierarchy, selectors, services
 from inventory_app.admin.assignments import BranchStaffInline
-from inventory_app.admin.mixins import CsvExportMixin, ServiceDeleteMixin, ServiceSaveMixin
+from inventory_app.admin.mixins import CsvExportMixin
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import Branch, Category, InventoryItem, StockLevel
 from natjoub.admin.readonly import ReadOnlyMixin
+from natjoub.admin.services import ServiceDeleteMixin, ServiceSaveMixin
 
 
 @admin.register(Branch)
