@@ -7,6 +7,8 @@ class AuthAppConfig(AppConfig):
     name = "auth_app"
     verbose_name = "Accounts"
     default_auto_field = "django.db.models.BigAutoField"
+    # what other apps may import (tests/natjoub/test_boundaries.py, docs/architecture.md §1.4)
+    public_modules = ("auth_app.directory", "auth_app.permissions")
 
     def ready(self) -> None:
         from auth_app import housekeeping, schema, seed  # noqa: F401 - schema registers the OpenAPI auth extension

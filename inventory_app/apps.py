@@ -8,6 +8,8 @@ class InventoryAppConfig(AppConfig):
     name = "inventory_app"
     verbose_name = "Inventory"
     default_auto_field = "django.db.models.BigAutoField"
+    # what other apps may import (tests/natjoub/test_boundaries.py, docs/architecture.md §1.4)
+    public_modules = ("inventory_app.services", "inventory_app.selectors")
 
     def ready(self) -> None:
         from inventory_app import dashboard, housekeeping, seed
