@@ -145,6 +145,9 @@ def movement_create(
 
 
 # -- reservations -----------------------------------------------------------------------------
+DEFAULT_TTL_SECONDS = 900  # a reservation without ttlSeconds holds for 15 minutes (docs/api.md §14)
+
+
 def reservation_create(
     *,
     inventory_item_id: uuid.UUID,
@@ -152,7 +155,7 @@ def reservation_create(
     quantity: int,
     created_by: uuid.UUID | None,
     reference_number: str | None = None,
-    ttl_seconds: int = 900,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
     scope: BranchScope = EVERYWHERE,
 ) -> StockReservation:
     failure = None
