@@ -59,6 +59,13 @@ class AssignmentNotFound(ReferencedRowMissing):
     template = "Assignment not found"
 
 
+class GrantNotFound(ReferencedRowMissing):
+    """Removing an all-branches grant the seller does not have (docs/api.md §36)."""
+
+    code = ErrorCode.GRANT_NOT_FOUND
+    template = "Grant not found"
+
+
 class UserNotFound(ReferencedRowMissing):
     """The user a branch assignment names by path (the same code and text as the accounts API)."""
 
@@ -158,7 +165,13 @@ class TransferNotInTransit(ApplicationError):
 
 # -- seller scoping (docs/api.md §26) ---------------------------------------------------------
 class BranchAccessDenied(ApplicationError):
-    """A scoped seller named or addressed a branch it is not assigned to."""
+    """A seller named or addressed a branch outside its branches (docs/api.md §36)."""
 
     code, status, template = ErrorCode.BRANCH_ACCESS_DENIED, 403, "You are not assigned to this branch"
     details_keys = ("branch_id",)
+
+
+class NoBranchAccess(ApplicationError):
+    """A seller with no branches writing the catalog (docs/api.md §36)."""
+
+    code, status, template = ErrorCode.NO_BRANCH_ACCESS, 403, "Your seller account has no branch access yet"

@@ -14,9 +14,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.forms.models import BaseInlineFormSet
 
-from inventory_app import services
+from inventory_app import accounts, services
 from inventory_app.models import BranchAssignment
-from inventory_app.scoping import SELLER_ROLE
 
 
 class AssignmentForm(forms.ModelForm):
@@ -81,14 +80,14 @@ class BranchStaffInline(AssignmentInline):
 
     fields = ("user", "created_by", "created_at")
     verbose_name = "assigned seller"
-    verbose_name_plural = "assigned sellers (a seller with assignments acts only at those branches)"
+    verbose_name_plural = "assigned sellers (a seller acts at its assigned branches, or everywhere with a grant)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user__credentials")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            sellers = get_user_model().objects.filter(role__name=SELLER_ROLE).select_related("credentials")
+            sellers = get_user_model().objects.filter(role__name=accounts.SELLER).select_related("credentials")
             kwargs["queryset"] = sellers.order_by("credentials__email")
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.label_from_instance = lambda user: f"{user} <{user.credentials.email}>"
@@ -101,14 +100,19 @@ class SellerBranchesInline(AssignmentInline):
 
     fields = ("branch", "created_by", "created_at")
     verbose_name = "assigned branch"
-    verbose_name_plural = "assigned branches (none: the seller acts at every branch)"
+    verbose_name_plural = "assigned branches (without an all-branches grant, the seller acts only here)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("branch")
 
     @staticmethod
     def _is_seller(obj) -> bool:
-        return obj is not None and obj.role.name == SELLER_ROLE
+        if obj is None:
+            return False
+        if "_inventory_role" not in obj.__dict__:  # one directory read per page, not per check
+            user = accounts.find_user(obj.pk)
+            obj.__dict__["_inventory_role"] = user.role if user is not None else None
+        return obj.__dict__["_inventory_role"] == accounts.SELLER
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self._is_seller(obj) and super().has_view_permission(request, obj)

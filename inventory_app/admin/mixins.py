@@ -80,7 +80,7 @@ class ServiceDeleteMixin:
             obj = self.get_object(request, object_id)
             if obj is not None:
                 try:
-                    type(self).delete_service(obj.pk)
+                    type(self).delete_service(obj.pk, actor_id=request.user.pk)
                 except ApplicationError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                     return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0])

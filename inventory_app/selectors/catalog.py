@@ -27,7 +27,7 @@ from inventory_app.models import (
     StockReservation,
     StockTransfer,
 )
-from inventory_app.scoping import BranchScope
+from inventory_app.scoping import BranchAccess
 from natjoub.db import counters
 
 
@@ -54,16 +54,14 @@ def branch_get(branch_id: uuid.UUID) -> Branch:
     return branch
 
 
-def branches_mine(*, scope: BranchScope) -> tuple[QuerySet[Branch], bool]:
-    """The branches the caller may act on (all for admins and unscoped sellers), by code, and
-    whether the caller is scoped (docs/api.md §26)."""
+def branches_mine(*, scope: BranchAccess) -> tuple[QuerySet[Branch], bool]:
+    """The branches the caller may act on, by code, and whether the caller is scoped: false for
+    admins and sellers with an all-branches grant (docs/api.md §36)."""
     queryset = Branch.objects.order_by(codepoint_order("code"), "id")
-    if scope.unrestricted:
+    if scope.every:
         return queryset, False
-    scoped = scope.assignments().exists()
-    if scoped:
-        queryset = queryset.filter(pk__in=scope.assignments().values("branch_id"))
-    return queryset, scoped
+    ids = sorted(scope.branch_ids)
+    return queryset.filter(Q(pk__in=ids) if ids else Q(pk__isnull=True)), True
 
 
 def branch_staff(*, branch_id: uuid.UUID) -> QuerySet[BranchAssignment]:

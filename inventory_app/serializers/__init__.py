@@ -38,6 +38,7 @@ from inventory_app.serializers.inputs import (
     optional_text,
 )
 from inventory_app.serializers.outputs import (
+    AccessBranchOutput,
     BranchAssignmentOutput,
     BranchOutput,
     CategoryChildren,
@@ -47,6 +48,7 @@ from inventory_app.serializers.outputs import (
     Money,
     MovementOutput,
     ReservationOutput,
+    SellerAccessOutput,
     StockAlertOutput,
     StockLevelOutput,
     TransferLineOutput,
@@ -69,6 +71,7 @@ __all__ = [
     "STATUS_MESSAGE",
     "TRANSFER_STATUS_MESSAGE",
     "TTL_MESSAGE",
+    "AccessBranchOutput",
     "BranchAssignmentOutput",
     "BranchCreateInput",
     "BranchOutput",
@@ -91,6 +94,7 @@ __all__ = [
     "ReceiveLines",
     "ReservationCreateInput",
     "ReservationOutput",
+    "SellerAccessOutput",
     "StockAlertOutput",
     "StockLevelOutput",
     "TransferCreateInput",

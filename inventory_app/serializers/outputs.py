@@ -148,6 +148,23 @@ class BranchAssignmentOutput(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+class AccessBranchOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class SellerAccessOutput(serializers.Serializer):
+    """``SellerAccessResponse`` (docs/api.md §36), from ``selectors.access.SellerAccess``."""
+
+    user_id = serializers.UUIDField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    all_branches = serializers.BooleanField(read_only=True)
+    branches = AccessBranchOutput(many=True, read_only=True)
+    granted_by = serializers.UUIDField(read_only=True, allow_null=True)
+    granted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class TransferLineOutput(serializers.Serializer):
     inventory_item_id = serializers.UUIDField(read_only=True)
     sku = serializers.CharField(source="inventory_item.sku", read_only=True)
