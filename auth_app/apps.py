@@ -9,8 +9,9 @@ class AuthAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from auth_app import housekeeping, schema  # noqa: F401 - schema registers the OpenAPI auth extension
-        from natjoub.registry import maintenance_jobs
+        from auth_app import housekeeping, schema, seed  # noqa: F401 - schema registers the OpenAPI auth extension
+        from natjoub.registry import DemoSeeder, demo_seeders, maintenance_jobs
 
         for job in housekeeping.JOBS:
             maintenance_jobs.register(job)
+        demo_seeders.register(DemoSeeder(name="accounts", run=seed.demo_seeder, order=10))

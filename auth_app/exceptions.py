@@ -3,7 +3,10 @@ sites pass only data. Views raise them; the one exception handler renders them."
 
 from __future__ import annotations
 
+from auth_app.directory import UserNotFound
 from natjoub.api.errors import ApplicationError, ErrorCode
+
+__all__ = ["UserNotFound"]  # defined once, in the directory other apps use
 
 
 class InvalidRole(ApplicationError):
@@ -42,10 +45,6 @@ class RefreshTokenRevoked(InvalidRefreshToken):
 
 class AccountDeactivated(ApplicationError):
     code, status, template = ErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
-
-
-class UserNotFound(ApplicationError):
-    code, status, template = ErrorCode.USER_NOT_FOUND, 404, "User not found"
 
 
 class UserAlreadyExists(ApplicationError):

@@ -55,3 +55,10 @@ def seed_demo_users() -> tuple[int, User]:
         )
         created += 1
     return created, User.objects.get(pk=ADMIN_ID)
+
+
+def demo_seeder(ctx) -> list[str]:
+    """The accounts part of ``seed_demo``; hands the admin's id on to the other apps' seeders."""
+    created, admin = seed_demo_users()
+    ctx.values["admin_id"] = admin.pk
+    return [f"Users created: {created}"]

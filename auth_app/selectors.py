@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from auth_app.models import Credential, Session, User
+from natjoub.registry import seller_dashboard as seller_dashboard_figures
 
 
 def users_with_credentials() -> QuerySet[User]:
@@ -88,3 +89,12 @@ def session_list(*, user_id: uuid.UUID | str, current_session_id: str | None) ->
     return sessions.annotate(
         current=Case(When(pk=current_session_id, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
+
+
+def seller_dashboard(*, user_id, role: str, days: int) -> dict:
+    """The seller dashboard (docs/api.md §37.11): zeros, overlaid with the figures the apps that
+    own them registered (orders: bookings, pending, revenue; stock: active listings)."""
+    figures = {"total_bookings": 0, "active_listings": 0, "revenue": "0.00", "pending_orders": 0}
+    for contribution in seller_dashboard_figures:
+        figures.update(contribution.compute(user_id=user_id, role=role, days=days))
+    return {**figures, "currency": settings.CURRENCY, "days": days}

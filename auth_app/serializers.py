@@ -148,10 +148,14 @@ class MessageOutput(serializers.Serializer):
 
 
 class DashboardOutput(serializers.Serializer):
+    """The seller dashboard (docs/api.md §37.11); the figures come from the apps that own them."""
+
     total_bookings = serializers.IntegerField(read_only=True)
     active_listings = serializers.IntegerField(read_only=True)
     revenue = serializers.CharField(read_only=True, help_text="Money: two fraction digits")
     pending_orders = serializers.IntegerField(read_only=True)
+    currency = serializers.CharField(read_only=True, help_text="ISO 4217 (setting CURRENCY)")
+    days = serializers.IntegerField(read_only=True)
 
 
 class SessionOutput(serializers.Serializer):

@@ -49,12 +49,13 @@ from auth_app.serializers import (
     user_payload,
 )
 from natjoub.api.errors import RateLimited
+from natjoub.api.query import QueryParams, parse_int_between
 from natjoub.api.views import ApiViewSet, no_body
 from natjoub.ratelimit import client_ip
 
 REGISTERED = "User registered successfully. Please verify your account with the OTP sent to your email."
 RESET_SENT = "If the account exists, password reset instructions have been sent to its email"
-DASHBOARD_STUB = {"total_bookings": 0, "active_listings": 0, "revenue": "0.00", "pending_orders": 0}
+DASHBOARD_DAYS = "Must be an integer between 1 and 365"
 
 
 def signing_client(request) -> services.Client:
@@ -179,10 +180,17 @@ class AdminAuthViewSet(RoleAuthViewSet):
 class SellerAuthViewSet(RoleAuthViewSet):
     permission_map = {"*": [IsSeller]}
 
-    @extend_schema(responses={200: DashboardOutput})
+    @extend_schema(
+        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="1–365, default 30")],
+        responses={200: DashboardOutput},
+    )
     @action(detail=False, methods=["get"], url_path="dashboard")
     def dashboard(self, request):
-        return self.respond(dict(DASHBOARD_STUB), "Dashboard retrieved successfully")
+        query = QueryParams(request.query_params)
+        days = query.get("days", parse_int_between(1, 365), DASHBOARD_DAYS, 30)
+        query.raise_errors()
+        figures = selectors.seller_dashboard(user_id=request.user.pk, role=request.auth.get("role"), days=days)
+        return self.respond(figures, "Dashboard retrieved successfully")
 
 
 @extend_schema(tags=["customer auth"])

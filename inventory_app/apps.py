@@ -10,10 +10,10 @@ class InventoryAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from inventory_app import dashboard, housekeeping
+        from inventory_app import dashboard, housekeeping, seed
         from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
         from natjoub.metrics import register_scrape_collector
-        from natjoub.registry import dashboard_panels, maintenance_jobs
+        from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
 
         register_scrape_collector(LOW_STOCK_COLLECTOR)
         register_scrape_collector(OPEN_ALERTS_COLLECTOR)
@@ -21,3 +21,10 @@ class InventoryAppConfig(AppConfig):
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:
             maintenance_jobs.register(job)
+        transfers = SeedFlag(
+            "--transfers",
+            "Also dispatch one example transfer (BR-NORTH to BR-SR, OFFC-NBK-001 x 5, DEMO-TRANSFER), once.",
+        )
+        demo_seeders.register(
+            DemoSeeder(name="inventory", run=seed.demo_seeder, after=("accounts",), flags=(transfers,), order=20)
+        )

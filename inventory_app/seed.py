@@ -262,3 +262,8 @@ def _demo_transfer(branches: dict[str, Branch], items: dict[str, InventoryItem],
         reference_number=DEMO_TRANSFER["reference"],
     )
     return 1
+
+
+def demo_seeder(ctx) -> list[str]:
+    """The inventory part of ``seed_demo`` (after the accounts: assignments name the demo sellers)."""
+    return seed_inventory(admin_id=ctx.values.get("admin_id"), transfers=bool(ctx.options.get("transfers"))).lines()

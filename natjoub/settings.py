@@ -364,6 +364,11 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # ---------------------------------------------------------------------------
+# Money (docs/api.md §37): the ISO 4217 code copied onto orders and shown on dashboards
+# ---------------------------------------------------------------------------
+CURRENCY = env_str("CURRENCY", "USD").upper()
+
+# ---------------------------------------------------------------------------
 # Internationalisation, time, static files
 # ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

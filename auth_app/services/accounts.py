@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from auth_app import metrics, selectors
+from auth_app import directory, metrics, selectors
 from auth_app.emails import send_otp_after_commit
 from auth_app.exceptions import AdminRegistrationRefused, InvalidRole, LastAdmin, UserNotFound
 from auth_app.models import Credential, RefreshToken, Role, RoleName, User
@@ -213,6 +213,7 @@ def user_delete(*, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> Non
     with transaction.atomic():
         user = _lock_target(user_id, removes_admin=True)
         role = user.role.name
+        directory.user_deleting.send(sender=user_delete, user_id=user_id, role=directory.Role(role), actor_id=actor_id)
         user.delete()
         audit("user.deleted", actor_id=actor_id, target_id=user_id, role=role)
         remember_write_for(user_id)

@@ -35,6 +35,16 @@ def parse_int(raw: str) -> int:
     return int(raw)
 
 
+def parse_int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = parse_int(raw)
+        if not low <= value <= high:
+            raise ValueError(raw)
+        return value
+
+    return parse
+
+
 def parse_text(raw: str) -> str:
     """Free text, as sent; a NUL character cannot reach PostgreSQL."""
     if "\x00" in raw:

@@ -188,10 +188,35 @@ def test_logout_ignores_a_body(seller_client):
     assert response.status_code == 200
 
 
-# -- stubs -------------------------------------------------------------------------------------
-def test_seller_dashboard_stub(seller_client):
-    data = assert_ok(seller_client.get("/api/v1/seller/auth/dashboard"), 200, "Dashboard retrieved successfully")
-    assert data == {"totalBookings": 0, "activeListings": 0, "revenue": "0.00", "pendingOrders": 0}
+# -- the seller dashboard: figures registered by the apps that own them (docs/api.md §37.11) ---
+def test_seller_dashboard_overlays_registered_figures(seller_client, monkeypatch):
+    from natjoub.registry import DashboardFigures, Registry
+
+    seen = []
+
+    def orders(*, user_id, role, days):
+        seen.append((role, days))
+        return {"total_bookings": 3, "revenue": "12.50"}
+
+    registry = Registry("seller dashboard figures")
+    registry.register(DashboardFigures(name="orders", compute=orders))
+    monkeypatch.setattr("auth_app.selectors.seller_dashboard_figures", registry)
+    data = assert_ok(seller_client.get("/api/v1/seller/auth/dashboard?days=7"), 200, "Dashboard retrieved successfully")
+    assert data == {
+        "totalBookings": 3,
+        "activeListings": 0,
+        "revenue": "12.50",
+        "pendingOrders": 0,
+        "currency": "USD",
+        "days": 7,
+    }
+    assert seen == [("seller", 7)]
+
+
+@pytest.mark.parametrize("days", ["0", "366", "x", "1.5"])
+def test_seller_dashboard_days_out_of_range(seller_client, days):
+    response = seller_client.get(f"/api/v1/seller/auth/dashboard?days={days}")
+    assert_validation(response, {"days": "Must be an integer between 1 and 365"})
 
 
 def test_customer_bookings_stub_list(customer_client):
