@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from auth_app import directory
 from natjoub.api.errors import ApplicationError, ErrorCode, ReferencedRowMissing
 
 
@@ -66,11 +67,8 @@ class GrantNotFound(ReferencedRowMissing):
     template = "Grant not found"
 
 
-class UserNotFound(ReferencedRowMissing):
-    """The user a branch assignment names by path (the same code and text as the accounts API)."""
-
-    code = ErrorCode.USER_NOT_FOUND
-    template = "User not found"
+# The user a branch assignment or a grant names by path: the accounts API's one USER_NOT_FOUND.
+UserNotFound = directory.UserNotFound
 
 
 class TransferItemNotFound(ItemNotFound):

@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F
 from django.db.models.functions import Collate
 
-from inventory_app import accounts
+from auth_app import directory
+from auth_app.directory import Role
 from inventory_app.exceptions import InvalidAssignment, UserNotFound
 from inventory_app.models import BranchAssignment, SellerGrant
 from inventory_app.scoping import EVERYWHERE, NOWHERE, BranchAccess
@@ -39,6 +40,7 @@ __all__ = [
     "staff_emails_for_branches",
 ]
 
+PRIMARY = DEFAULT_DB_ALIAS  # access decisions never read a replica (docs/api.md §35)
 _GRANTS = SellerGrant._meta.db_table
 _ASSIGNMENTS = BranchAssignment._meta.db_table
 _ACCESS_SQL = f"""
@@ -50,7 +52,7 @@ _ACCESS_SQL = f"""
 
 def seller_branch_access(user_id: uuid.UUID) -> BranchAccess:
     """A seller's branches: the grant (every branch), else its assignments. One query, primary."""
-    with connections[accounts.PRIMARY].cursor() as cursor:
+    with connections[PRIMARY].cursor() as cursor:
         cursor.execute(_ACCESS_SQL, [user_id, user_id])
         rows = cursor.fetchall()
     if any(granted for granted, _ in rows):
@@ -59,9 +61,9 @@ def seller_branch_access(user_id: uuid.UUID) -> BranchAccess:
 
 
 def branch_access(*, user_id: uuid.UUID | None, role: str | None) -> BranchAccess:
-    if role == accounts.ADMIN:
+    if role == Role.ADMIN:
         return EVERYWHERE
-    if role == accounts.SELLER and user_id is not None:
+    if role == Role.SELLER and user_id is not None:
         return seller_branch_access(user_id)
     return NOWHERE
 
@@ -89,15 +91,15 @@ def staff_emails_for_branches(branch_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID
     branch_ids = set(branch_ids)
     if not branch_ids:
         return {}
-    admins = accounts.emails(role=accounts.ADMIN)
-    granted = set(SellerGrant.objects.using(accounts.PRIMARY).values_list("user_id", flat=True))
+    admins = directory.emails(role=Role.ADMIN)
+    granted = set(SellerGrant.objects.using(PRIMARY).values_list("user_id", flat=True))
     assigned: dict[uuid.UUID, set[uuid.UUID]] = {}
-    rows = BranchAssignment.objects.using(accounts.PRIMARY).filter(branch_id__in=branch_ids)
+    rows = BranchAssignment.objects.using(PRIMARY).filter(branch_id__in=branch_ids)
     for branch_id, user_id in rows.values_list("branch_id", "user_id"):
         assigned.setdefault(branch_id, set()).add(user_id)
     everyone = granted.union(*assigned.values())
-    users = accounts.users_by_id(everyone)
-    sellers = {pk for pk, user in users.items() if user.role == accounts.SELLER and user.is_active}
+    users = directory.users_by_id(everyone)
+    sellers = {pk for pk, user in users.items() if user.role == Role.SELLER and user.is_active}
     result = {}
     for branch_id in branch_ids:
         ids = sorted((granted | assigned.get(branch_id, set())) & sellers)
@@ -126,13 +128,13 @@ class SellerAccess:
         return not self.all_branches and not self.branches
 
 
-def _access_of(users: list[accounts.DirectoryUser]) -> list[SellerAccess]:
+def _access_of(users: list[directory.DirectoryUser]) -> list[SellerAccess]:
     """Three queries whatever the number of sellers: (users,) grants, assignments with branches."""
     ids = [user.id for user in users]
-    grants = {grant.user_id: grant for grant in SellerGrant.objects.using(accounts.PRIMARY).filter(user_id__in=ids)}
+    grants = {grant.user_id: grant for grant in SellerGrant.objects.using(PRIMARY).filter(user_id__in=ids)}
     assigned: dict[uuid.UUID, list[dict]] = {}
     rows = (
-        BranchAssignment.objects.using(accounts.PRIMARY)
+        BranchAssignment.objects.using(PRIMARY)
         .filter(user_id__in=ids)
         .order_by(Collate(F("branch__code"), "C"), "branch_id")
         .values_list("user_id", "branch_id", "branch__code", "branch__name")
@@ -157,10 +159,10 @@ def _access_of(users: list[accounts.DirectoryUser]) -> list[SellerAccess]:
 
 def seller_access_get(user_id: uuid.UUID) -> SellerAccess:
     """404 ``USER_NOT_FOUND``; 400 ``INVALID_ASSIGNMENT`` for a user who is not a seller."""
-    user = accounts.find_user(user_id)
+    user = directory.find_user(user_id)
     if user is None:
-        raise UserNotFound(user_id=user_id)
-    if user.role != accounts.SELLER:
+        raise UserNotFound()
+    if user.role != Role.SELLER:
         raise InvalidAssignment
     return _access_of([user])[0]
 
@@ -168,7 +170,7 @@ def seller_access_get(user_id: uuid.UUID) -> SellerAccess:
 def seller_access_list(*, pending_access: bool | None = None) -> list[SellerAccess]:
     """Every seller with its access, by e-mail then id; ``pending_access``: only those with no
     branch (True) or only those with some (False)."""
-    sellers = _access_of(accounts.sellers())
+    sellers = _access_of(directory.sellers())
     if pending_access is None:
         return sellers
     return [seller for seller in sellers if seller.pending == pending_access]

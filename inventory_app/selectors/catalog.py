@@ -10,6 +10,7 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 
+from auth_app import directory
 from inventory_app import hierarchy, list_counts
 from inventory_app.exceptions import (
     AssignmentNotFound,
@@ -70,15 +71,17 @@ def branch_staff(*, branch_id: uuid.UUID) -> QuerySet[BranchAssignment]:
         raise BranchNotFound(branch_id=branch_id)
     return (
         BranchAssignment.objects.filter(branch_id=branch_id)
-        .select_related("user__credentials")
-        .order_by(codepoint_order("user__credentials__email"), "id")
+        .select_related("user")
+        .annotate(user_email=directory.email_of("user_id"))
+        .order_by(codepoint_order("user_email"), "id")
     )
 
 
 def assignment_get(*, branch_id: uuid.UUID, user_id: uuid.UUID) -> BranchAssignment:
     assignment = (
         BranchAssignment.objects.filter(branch_id=branch_id, user_id=user_id)
-        .select_related("user__credentials")
+        .select_related("user")
+        .annotate(user_email=directory.email_of("user_id"))
         .first()
     )
     if assignment is None:

@@ -141,7 +141,7 @@ class BranchAssignmentOutput(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     branch_id = serializers.UUIDField(read_only=True)
     user_id = serializers.UUIDField(read_only=True)
-    email = serializers.CharField(source="user.credentials.email", read_only=True)
+    email = serializers.CharField(source="user_email", read_only=True)  # selectors: directory.email_of
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     created_by = serializers.UUIDField(read_only=True, allow_null=True)

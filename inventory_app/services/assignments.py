@@ -9,7 +9,8 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from inventory_app import accounts
+from auth_app import directory
+from auth_app.directory import Role
 from inventory_app.exceptions import (
     AssignmentNotFound,
     BranchNotFound,
@@ -23,12 +24,12 @@ from natjoub.audit import audit
 ALL_BRANCHES = "all"  # the audit's ``branch_id`` of the all-branches grant
 
 
-def seller_checked(user_id: uuid.UUID) -> accounts.DirectoryUser:
+def seller_checked(user_id: uuid.UUID) -> directory.DirectoryUser:
     """The user (404), then its role (400: only sellers get access)."""
-    user = accounts.find_user(user_id)
+    user = directory.find_user(user_id)
     if user is None:
-        raise UserNotFound(user_id=user_id)
-    if user.role != accounts.SELLER:
+        raise UserNotFound()
+    if user.role != Role.SELLER:
         raise InvalidAssignment
     return user
 
