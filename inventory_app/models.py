@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from inventory_app.scoping import BranchScopedQuerySet
 from natjoub.db.models import CreatedAtModel, TimestampedModel, UUIDModel
@@ -260,8 +262,9 @@ class StockReservation(TimestampedModel):
 
 # -- branch assignments (docs/api.md §26) -----------------------------------------------------
 class BranchAssignment(CreatedAtModel):
-    """A seller assigned to a branch. A seller with at least one assignment is *scoped*: it sees
-    and changes stock only at its assigned branches (inventory_app.scoping)."""
+    """A seller assigned to a branch: without an all-branches grant (``SellerGrant``), a seller
+    sees and changes stock only at its assigned branches (docs/api.md §36,
+    inventory_app.selectors.access)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="branch_assignments")
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="assignments")
@@ -280,6 +283,24 @@ class BranchAssignment(CreatedAtModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} at {self.branch_id}"
+
+
+class SellerGrant(models.Model):
+    """An all-branches grant (docs/api.md §36): the seller acts on every branch, present and
+    future. Without one (and without assignments) a seller acts on no branch."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="seller_grant"
+    )
+    granted_by = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = '"inventory_schema"."seller_grants"'
+        ordering = ["created_at", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: every branch"
 
 
 # -- two-step transfers (docs/api.md §27) -----------------------------------------------------

@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 
 from auth_app.directory import Role
 from tests.conftest import bearer_client
-from tests.factories import make_user
+from tests.factories import make_seller, make_user
 from tests.helpers import MISSING, assert_error, assert_forbidden, assert_ok, assert_unauthorized
 
 ALL_ROLES = frozenset(Role)
@@ -55,9 +55,13 @@ class ApiCase:
         """One row of the resource."""
         raise NotImplementedError
 
-    @staticmethod
-    def client(role: str | None) -> APIClient:
-        return APIClient() if role is None else bearer_client(make_user(role))
+    def user(self, role: str):
+        """A user of ``role``, as tests/conftest.py's role clients have it (a seller with an
+        all-branches grant, docs/api.md §36); override for a resource that needs another."""
+        return make_seller() if role == Role.SELLER else make_user(role)
+
+    def client(self, role: str | None) -> APIClient:
+        return APIClient() if role is None else bearer_client(self.user(role))
 
     def detail(self, pk) -> str:
         return f"{self.url}/{pk}"

@@ -12,11 +12,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db.models import F
+from django.db.models.functions import Collate
 from django.forms.models import BaseInlineFormSet
 
+from auth_app import directory
+from auth_app.directory import Role
 from inventory_app import services
 from inventory_app.models import BranchAssignment
-from inventory_app.scoping import SELLER_ROLE
 
 
 class AssignmentForm(forms.ModelForm):
@@ -81,17 +84,18 @@ class BranchStaffInline(AssignmentInline):
 
     fields = ("user", "created_by", "created_at")
     verbose_name = "assigned seller"
-    verbose_name_plural = "assigned sellers (a seller with assignments acts only at those branches)"
+    verbose_name_plural = "assigned sellers (a seller acts at its assigned branches, or everywhere with a grant)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user__credentials")
+        return super().get_queryset(request).select_related("user")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            sellers = get_user_model().objects.filter(role__name=SELLER_ROLE).select_related("credentials")
-            kwargs["queryset"] = sellers.order_by("credentials__email")
+            sellers = get_user_model().objects.filter(pk__in=[seller.id for seller in directory.sellers()])
+            sellers = sellers.annotate(seller_email=directory.email_of("pk"))
+            kwargs["queryset"] = sellers.order_by(Collate(F("seller_email"), "C"), "pk")
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-            field.label_from_instance = lambda user: f"{user} <{user.credentials.email}>"
+            field.label_from_instance = lambda user: f"{user} <{user.seller_email}>"
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -101,14 +105,19 @@ class SellerBranchesInline(AssignmentInline):
 
     fields = ("branch", "created_by", "created_at")
     verbose_name = "assigned branch"
-    verbose_name_plural = "assigned branches (none: the seller acts at every branch)"
+    verbose_name_plural = "assigned branches (without an all-branches grant, the seller acts only here)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("branch")
 
     @staticmethod
     def _is_seller(obj) -> bool:
-        return obj is not None and obj.role.name == SELLER_ROLE
+        if obj is None:
+            return False
+        if "_inventory_role" not in obj.__dict__:  # one directory read per page, not per check
+            user = directory.find_user(obj.pk)
+            obj.__dict__["_inventory_role"] = user.role if user is not None else None
+        return obj.__dict__["_inventory_role"] == Role.SELLER
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self._is_seller(obj) and super().has_view_permission(request, obj)

@@ -29,8 +29,8 @@ class BranchAdmin(ServiceSaveMixin, ServiceDeleteMixin, admin.ModelAdmin):
     inlines = (BranchStaffInline,)
 
     @staticmethod
-    def delete_service(pk):
-        services.branch_delete(branch_id=pk)
+    def delete_service(pk, actor_id=None):
+        services.branch_delete(branch_id=pk, deleted_by=actor_id)
 
     def create(self, request, data):
         return services.branch_create(**data)
@@ -98,7 +98,7 @@ class CategoryAdmin(ServiceSaveMixin, ServiceDeleteMixin, admin.ModelAdmin):
     field_arguments = {"parent_category": "parent_category_id"}
 
     @staticmethod
-    def delete_service(pk):
+    def delete_service(pk, actor_id=None):
         services.category_delete(category_id=pk)
 
     def create(self, request, data):
@@ -189,7 +189,7 @@ class InventoryItemAdmin(CsvExportMixin, ServiceSaveMixin, ServiceDeleteMixin, a
     field_arguments = {"category": "category_id"}
 
     @staticmethod
-    def delete_service(pk):
+    def delete_service(pk, actor_id=None):
         services.item_delete(item_id=pk)
 
     def create(self, request, data):

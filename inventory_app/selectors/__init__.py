@@ -32,8 +32,8 @@ from inventory_app.selectors.catalog import (
 )
 from inventory_app.selectors.stock import (
     MovementFilters,
-    branch_access,
     branch_filter_allowed,
+    check_branch_access,
     low_stock_count,
     low_stock_filter,
     low_stock_list,
@@ -73,7 +73,6 @@ __all__ = [
     "alert_list",
     "alerts_queryset",
     "assignment_get",
-    "branch_access",
     "branch_filter_allowed",
     "branch_get",
     "branch_in_use",
@@ -85,6 +84,7 @@ __all__ = [
     "category_list",
     "category_subtree_sql",
     "category_tree",
+    "check_branch_access",
     "codepoint_order",
     "item_get",
     "item_in_use",

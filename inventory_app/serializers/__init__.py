@@ -37,6 +37,7 @@ from inventory_app.serializers.inputs import (
     optional_text,
 )
 from inventory_app.serializers.outputs import (
+    AccessBranchOutput,
     BranchAssignmentOutput,
     BranchOutput,
     CategoryChildren,
@@ -46,6 +47,7 @@ from inventory_app.serializers.outputs import (
     Money,
     MovementOutput,
     ReservationOutput,
+    SellerAccessOutput,
     StockAlertOutput,
     StockLevelOutput,
     TransferLineOutput,
@@ -67,6 +69,7 @@ __all__ = [
     "STATUS_MESSAGE",
     "TRANSFER_STATUS_MESSAGE",
     "TTL_MESSAGE",
+    "AccessBranchOutput",
     "BranchAssignmentOutput",
     "BranchCreateInput",
     "BranchOutput",
@@ -89,6 +92,7 @@ __all__ = [
     "ReceiveLines",
     "ReservationCreateInput",
     "ReservationOutput",
+    "SellerAccessOutput",
     "StockAlertOutput",
     "StockLevelOutput",
     "TransferCreateInput",

@@ -65,7 +65,8 @@ class ServiceSaveMixin:
 
 
 class ServiceDeleteMixin:
-    """Single deletes go through the service (409 rules become an error message); no bulk delete."""
+    """Single deletes go through ``delete_service(pk, actor_id=…)`` (409 rules become an error
+    message; the actor for the audit trail); no bulk delete."""
 
     delete_service = None
 
@@ -79,7 +80,7 @@ class ServiceDeleteMixin:
             obj = self.get_object(request, object_id)
             if obj is not None:
                 try:
-                    type(self).delete_service(obj.pk)
+                    type(self).delete_service(obj.pk, actor_id=request.user.pk)
                 except ApplicationError as exc:
                     self.message_user(request, exc.message, messages.ERROR)
                     return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0])

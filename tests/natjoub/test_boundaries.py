@@ -31,22 +31,9 @@ DYNAMIC_IMPORTERS = {"import_module", "__import__"}
 # ``role__…`` / ``credentials__…`` on the user model itself (not ``performed_by_user__…``).
 AUTH_LOOKUP = re.compile(r"(?<![A-Za-z0-9_])(?:user|credentials|role)__\w+")
 
-# Known offenders, (file, lookup), in files another branch is rewriting onto auth_app.directory and
-# inventory_app.selectors.access (issue 17). TEMPORARY: emptied at the merge; the test fails when
-# an entry no longer exists, so the set cannot outlive the code it excuses.
-KNOWN_ORM_OFFENDERS = {
-    ("inventory_app/admin/assignments.py", "user__credentials"),
-    ("inventory_app/admin/assignments.py", "credentials__email"),
-    ("inventory_app/admin/assignments.py", "role__name"),
-    ("inventory_app/services/assignments.py", "role__name"),
-    ("inventory_app/services/alerts.py", "role__name"),
-    ("inventory_app/services/alerts.py", "credentials__email"),
-    ("inventory_app/services/alerts.py", "user__credentials__email"),
-    ("inventory_app/services/alerts.py", "user__is_active"),
-    ("inventory_app/services/alerts.py", "user__role__name"),
-    ("inventory_app/selectors/catalog.py", "user__credentials"),
-    ("inventory_app/selectors/catalog.py", "user__credentials__email"),
-}
+# Known offenders, (file, lookup): none since issue 17 moved inventory onto auth_app.directory.
+# Keep it empty; the test fails for an entry that no longer exists, so it cannot outlive its code.
+KNOWN_ORM_OFFENDERS: set[tuple[str, str]] = set()
 
 
 def mapped_apps() -> list:
