@@ -48,6 +48,7 @@ def test_every_app_table_is_in_its_schema_and_none_in_public():
     assert inventory_tables == {
         "branches", "categories", "inventory_items", "stock_levels", "stock_movements", "stock_reservations",
         "branch_assignments", "stock_transfers", "stock_transfer_lines", "stock_alerts",  # docs/api.md §26-§29a
+        "seller_grants",  # docs/api.md §36
     }  # fmt: skip
     # the core's idempotency keys stayed in the table the inventory app created (natjoub 0001); its
     # list counters live in public like Django's own tables
