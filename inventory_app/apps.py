@@ -10,11 +10,14 @@ class InventoryAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from auth_app.directory import user_deleting
         from inventory_app import dashboard, housekeeping, seed
         from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
+        from inventory_app.services.assignments import access_removed_with_user
         from natjoub.metrics import register_scrape_collector
         from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
 
+        user_deleting.connect(access_removed_with_user, dispatch_uid="inventory_access_removed_with_user")
         register_scrape_collector(LOW_STOCK_COLLECTOR)
         register_scrape_collector(OPEN_ALERTS_COLLECTOR)
         for panel in dashboard.PANELS:
