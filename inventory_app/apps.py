@@ -12,14 +12,17 @@ class InventoryAppConfig(AppConfig):
     public_modules = ("inventory_app.services", "inventory_app.selectors")
 
     def ready(self) -> None:
+        from auth_app.directory import user_deleting
         from inventory_app import dashboard, housekeeping, seed
         from inventory_app.exceptions import InventoryErrorCode
         from inventory_app.metrics import GAUGES
+        from inventory_app.services.assignments import access_removed_with_user
         from natjoub.api.errors import register_error_codes
         from natjoub.metrics import register_gauge
         from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
 
         register_error_codes(self.name, InventoryErrorCode)
+        user_deleting.connect(access_removed_with_user, dispatch_uid="inventory_access_removed_with_user")
         for gauge in GAUGES:
             register_gauge(*gauge)
         for panel in dashboard.PANELS:

@@ -3,9 +3,11 @@
 
 * ``catalog``: branches (their staff, the caller's own), categories, items;
 * ``stock``: movements, stock levels and low stock, reservations;
-* ``transfers``: transfers and stock alerts.
+* ``transfers``: transfers and stock alerts;
+* ``access``: which branches a caller may act on, and sellers' access (docs/api.md §36).
 """
 
+from inventory_app.selectors.access import seller_access_get, seller_access_list
 from inventory_app.selectors.catalog import (
     ITEM_ORDERING_MESSAGE,
     ITEM_ORDERINGS,
@@ -108,6 +110,8 @@ __all__ = [
     "reservation_list",
     "reservations_expiring",
     "reservations_queryset",
+    "seller_access_get",
+    "seller_access_list",
     "stock_levels_by_branch",
     "stock_levels_queryset",
     "transfer_get",

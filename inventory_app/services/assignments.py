@@ -89,6 +89,29 @@ def assignments_removed_with_branch(*, branch_id: uuid.UUID, deleted_by: uuid.UU
         )
 
 
+def access_removed_with_user(*, sender=None, user_id: uuid.UUID, actor_id: uuid.UUID | None = None, **_) -> None:
+    """``auth_app.directory.user_deleting`` receiver, inside the deletion's transaction: the user's
+    grant and assignments go explicitly (not by the foreign keys' cascade), each audited with
+    ``reason: user_deleted`` (docs/api.md §36: no access change is silent)."""
+    branch_ids = list(
+        BranchAssignment.objects.filter(user_id=user_id).order_by("branch_id").values_list("branch_id", flat=True)
+    )
+    BranchAssignment.objects.filter(user_id=user_id).delete()
+    for branch_id in branch_ids:
+        audit(
+            "branch_assignment.deleted",
+            actor_id=actor_id,
+            target_id=user_id,
+            branch_id=branch_id,
+            reason="user_deleted",
+        )
+    granted, _ = SellerGrant.objects.filter(user_id=user_id).delete()
+    if granted:
+        audit(
+            "seller_grant.deleted", actor_id=actor_id, target_id=user_id, branch_id=ALL_BRANCHES, reason="user_deleted"
+        )
+
+
 def grant_create(*, user_id: uuid.UUID, granted_by: uuid.UUID | None) -> tuple[SellerGrant, bool]:
     """Grant a seller every branch; idempotent (an existing grant is returned unchanged)."""
     seller_checked(user_id)

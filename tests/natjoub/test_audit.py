@@ -194,3 +194,22 @@ def test_assignments_removed_with_their_branch_are_audited(admin_client, admin_u
     assert [(line["actor_id"], line["target_id"], line["branch_id"], line["reason"]) for line in lines] == [
         (str(admin_user.pk), str(seller.pk), str(branch.pk), "branch_deleted") for seller in sellers
     ]
+
+
+def test_access_removed_with_its_user_is_audited(admin_client, admin_user, audit_lines):
+    """Deleting a seller removes its grant and assignments explicitly, each an audit event."""
+    from inventory_app.models import BranchAssignment, SellerGrant
+    from tests.factories import make_branch, make_seller
+
+    branch = make_branch("USR")
+    seller = make_seller(branches=[branch])
+    with audit_lines as lines:
+        assert admin_client.delete(f"/api/v1/admin/auth/users/{seller.pk}").status_code == 200
+    assert not SellerGrant.objects.exists()
+    assert not BranchAssignment.objects.exists()
+    removed = [(line["event"], line["branch_id"], line["reason"]) for line in lines if "reason" in line]
+    assert removed == [
+        ("branch_assignment.deleted", str(branch.pk), "user_deleted"),
+        ("seller_grant.deleted", "all", "user_deleted"),
+    ]
+    assert all(line["actor_id"] == str(admin_user.pk) for line in lines if "reason" in line)
