@@ -23,7 +23,8 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Collate
 from django.dispatch import Signal
 
-from natjoub.api.errors import ApplicationError, ErrorCode
+from auth_app.error_codes import AuthErrorCode
+from natjoub.api.errors import ApplicationError
 
 
 class Role(StrEnum):
@@ -37,7 +38,7 @@ class Role(StrEnum):
 class UserNotFound(ApplicationError):
     """The one ``USER_NOT_FOUND``: accounts routes and any app naming a user by path."""
 
-    code, status, template = ErrorCode.USER_NOT_FOUND, 404, "User not found"
+    code, status, template = AuthErrorCode.USER_NOT_FOUND, 404, "User not found"
 
 
 @dataclass(frozen=True)
