@@ -87,3 +87,9 @@ def receiver_running(cfg: BackupSettings) -> bool:
         with contextlib.suppress(OSError):
             fcntl.flock(fh, fcntl.LOCK_UN)
     return False
+
+
+def wal_archived(cfg: BackupSettings) -> bool:
+    """Whether Barman's WAL catalogue lists at least one segment."""
+    xlogdb = cfg.server_dir / "wals" / f"{SERVER}-xlog.db"
+    return xlogdb.exists() and xlogdb.stat().st_size > 0

@@ -56,10 +56,15 @@ class Command(BaseCommand):
         receiver = None
         if not barman.receiver_running(cfg):
             # Barman's backup waits for its last WAL segment, which only the receiver brings in.
+            config_file = config.write(cfg)
             with open(cfg.directory / "receiver.log", "a") as log:
-                receiver = streaming.start(config.write(cfg), log=log)
+                receiver = streaming.start(config_file, log=log)
             self._wait_for_receiver(cfg, receiver)
         try:
+            if not barman.wal_archived(cfg):
+                # Barman's pre-backup check wants one archived segment; on a new server it would
+                # switch and wait with a short timeout of its own (failed on a loaded machine).
+                barman.run(cfg, "switch-wal", "--force", "--archive", "--archive-timeout", "120", config.SERVER)
             output = barman.run(cfg, "backup", "--wait", "--wait-timeout", str(BACKUP_WAIT_TIMEOUT), config.SERVER)
         finally:
             if receiver is not None:

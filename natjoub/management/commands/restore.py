@@ -51,8 +51,9 @@ class Command(BaseCommand):
         if replacing and not options["replace"]:
             raise CommandError(f"{target} holds data: restore into a new directory, or add --replace")
         if options["replace"]:
-            return self._replace(cfg, target, to_time, options["backup"])
-        return self._restore(cfg, target, to_time, options["backup"])
+            self._replace(cfg, target, to_time, options["backup"])
+        else:
+            self._restore(cfg, target, to_time, options["backup"])
 
     def _restore(self, cfg, target: Path, to_time: str | None, backup_id: str | None) -> restore.Restored:
         started = time.monotonic()

@@ -129,9 +129,10 @@ class Command(BaseCommand):
         if not streaming.set_synchronous(config.server_params(), settings.BACKUP_SYNCHRONOUS):
             self.stderr.write("BACKUP_SYNCHRONOUS: could not change synchronous_standby_names (needs ALTER SYSTEM)")
         cfg = config.from_django_settings()
+        config_file = config.write(cfg)
         log = open(cfg.directory / "receiver.log", "a")  # noqa: SIM115 - the child writes to it until stopped
         try:
-            receiver = streaming.start(config.write(cfg), log=log)
+            receiver = streaming.start(config_file, log=log)
         finally:
             log.close()
         mode = "synchronous" if settings.BACKUP_SYNCHRONOUS else "asynchronous"
