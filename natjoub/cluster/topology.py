@@ -113,6 +113,8 @@ class Topology:
             "REDIS_URL": self.valkey.url,
             "TRUSTED_PROXY_COUNT": "1",  # HAProxy appends the client's address to X-Forwarded-For
             "DATABASE_MAX_POOL_SIZE": str(self.threads + 2),
+            # WAL is streamed from the primary by one receiver, never by each node through PgBouncer
+            "BACKUP_STREAMING": "false",
         }
         settings.update(self.app_settings)
         return {k: v for k, v in settings.items() if v is not None}

@@ -124,6 +124,13 @@ class Command(BaseCommand):
         listed in ``synchronous_standby_names`` so that Barman runs ``pg_receivewal --synchronous``."""
         if not settings.BACKUP_STREAMING:
             return None
+        try:
+            return self._spawn_wal_receiver()
+        except Exception as exc:  # serving matters more; `backup --check` and the gauge report it
+            self.stderr.write(f"WAL streaming not started: {exc}")
+            return None
+
+    def _spawn_wal_receiver(self):
         from natjoub.backup import config, streaming
 
         if not streaming.set_synchronous(config.server_params(), settings.BACKUP_SYNCHRONOUS):
