@@ -3,8 +3,9 @@
 Two runs of the real `manage.py serve` on one fresh data directory, both streaming WAL to Barman:
 BACKUP_SYNCHRONOUS=false (a commit waits for the local disk only), then =true (it also waits until
 pg_receivewal has flushed it into the backup directory). In each run, movement POSTs (IN, 1 unit)
-from 1 client and from 8 clients (one item each), timed client-side. Results in
-bench/results/backup_sync.md.
+from 1 client and from 8 clients (one item each), timed client-side; then, on the synchronous
+server, bare commits alternating synchronous_commit = on / local, which isolates the wait for the
+receiver from HTTP and Django. Results in bench/results/backup_sync.md.
 
     .venv/bin/python bench/backup_sync.py [--requests 400]
 """
@@ -114,6 +115,27 @@ class Server:
         self.log.close()
 
 
+def direct_commits(root: Path, blocks: int = 10, per_block: int = 100) -> dict[str, list[float]]:
+    """One-row INSERT commits on one connection, alternating blocks with ``synchronous_commit =
+    on`` (waits for the receiver's flush) and ``local`` (does not): the same server, the same
+    moment, no HTTP or Django in the way."""
+    import psycopg
+
+    from natjoub.db.embedded import EmbeddedServer
+
+    timings: dict[str, list[float]] = {"on": [], "local": []}
+    with psycopg.connect(EmbeddedServer(root / "pgdata").uri(), autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE bench_commits (n int)")
+        for block in range(blocks * 2):
+            mode = "on" if block % 2 == 0 else "local"
+            conn.execute(f"SET synchronous_commit = {mode}")
+            for n in range(per_block):
+                started = time.perf_counter()
+                conn.execute("INSERT INTO bench_commits VALUES (%s)", [n])
+                timings[mode].append(time.perf_counter() - started)
+    return timings
+
+
 def summary(latencies: list[float]) -> tuple[float, float, float]:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -127,6 +149,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="natjoub-backup-bench-"))
     root.chmod(0o755)
     rows = []
+    commits: dict[str, list[float]] = {}
     try:
         for synchronous in (False, True):
             server = Server(root, synchronous)
@@ -135,6 +158,8 @@ def main() -> None:
                 for clients in (1, 8):
                     p50, p99, mean = summary(server.post_movements(clients, args.requests))
                     rows.append((synchronous, clients, p50, p99, mean))
+                if synchronous:
+                    commits = direct_commits(root)
             finally:
                 server.stop()
     finally:
@@ -152,6 +177,16 @@ def main() -> None:
         off = next(r for r in rows if not r[0] and r[1] == clients)
         on = next(r for r in rows if r[0] and r[1] == clients)
         lines.append(f"\nRatio p50 synchronous/asynchronous, {clients} client(s): {on[2] / off[2]:.2f}")
+    lines += [
+        "",
+        "Direct commits (one-row INSERT, one connection, the synchronous server; alternating blocks of 100):",
+        "",
+        "| synchronous_commit | commits | p50 ms | p99 ms | mean ms |",
+        "|---|---|---|---|---|",
+    ]
+    for mode, label in (("local", "local (no wait for the receiver)"), ("on", "on (waits for the receiver)")):
+        p50, p99, mean = summary(commits[mode])
+        lines.append(f"| {label} | {len(commits[mode])} | {p50:.2f} | {p99:.2f} | {mean:.2f} |")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "backup_sync.md").write_text("\n".join(lines) + "\n")
     sys.stdout.write("\n".join(lines) + "\n")
