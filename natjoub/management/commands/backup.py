@@ -144,6 +144,5 @@ class Command(BaseCommand):
         if not streaming.set_synchronous(params, settings.BACKUP_SYNCHRONOUS):
             self.stderr.write("could not change synchronous_standby_names (needs ALTER SYSTEM); set it yourself")
         connection.close()
-        code = streaming.main(str(config.write(cfg)))
-        if code:
-            raise CommandError("WAL streaming stopped (see above)")
+        if streaming.run_foreground(config.write(cfg)):
+            raise CommandError("WAL streaming stopped: the receiver exited (see above and BACKUP_DIR/barman.log)")
