@@ -2,10 +2,11 @@
 backup, 1,000 more, the moment T, 1,000 more, then everyone's movements deleted through psql.
 `restore --to-time T` into a new directory gives exactly the first 2,000 movements, stock rows
 that match the ledger (`reconcile_stock` exit 0) and nothing committed after T. And `restore`
-never writes over data it was not told to replace."""
+never writes over data it was not told to replace; `backup` applies the retention policy."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -72,3 +73,16 @@ def test_restore_never_overwrites_data_without_replace_and_not_while_the_server_
     assert replace.returncode != 0
     assert "is running" in replace.stderr
     assert here.server().postmaster_alive()  # nothing was stopped
+
+
+def test_a_base_backup_deletes_what_the_retention_policy_makes_obsolete(backed_up):
+    here, _api = backed_up
+    before = re.findall(r"^(\d{8}T\d{6})\s", here.manage("backup", "--list").stdout, re.MULTILINE)
+    assert before
+    newest = here.manage("backup", env={"BACKUP_RETENTION": "REDUNDANCY 1"})
+    assert newest.returncode == 0, here.explain(newest)
+    kept = re.search(r"Backup (\S+) done", newest.stdout).group(1)
+    for old in before:
+        assert f"Deleted backup {old} (outside REDUNDANCY 1)" in newest.stdout
+    after = re.findall(r"^(\d{8}T\d{6})\s", here.manage("backup", "--list").stdout, re.MULTILINE)
+    assert after == [kept]
