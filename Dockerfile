@@ -86,7 +86,16 @@ RUN set -eu; \
     DATABASE_URL="postgresql://build:build@127.0.0.1:5432/build" \
         python manage.py collectstatic --noinput; \
     rm -rf "$scratch"; \
-    install -d -o natjoub -g natjoub -m 0750 /tmp/prometheus
+    install -d -o natjoub -g natjoub -m 0750 /tmp/prometheus; \
+    install -d -o natjoub -g natjoub -m 0750 /backups
+
+# Backups (docs/api.md §38): `barman recover` copies with rsync. The app pods stream no WAL: one
+# dedicated receiver does (`manage.py backup --stream`, deploy/k8s/backup.yaml, docker-compose.yml).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends rsync \
+ && rm -rf /var/lib/apt/lists/*
+ENV BACKUP_DIR=/backups \
+    BACKUP_STREAMING=false
 
 USER natjoub
 

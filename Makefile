@@ -10,13 +10,16 @@ LOCKS := requirements/lock.txt requirements/dev-lock.txt pyproject.toml
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run cluster test test-cluster lint check coverage bench fuzz test-browser clean help
+.PHONY: run cluster backup restore test test-cluster test-backup lint check coverage bench fuzz test-browser clean help
 
 help:
 	@echo "make run           set up and serve the API on PORT (default 8080)"
 	@echo "make cluster       primary + 2 replicas, PgBouncer, Valkey, 3 app nodes behind HAProxy on PORT"
 	@echo "make test          set up and run lint, checks and the whole test suite"
 	@echo "make test-cluster  the scale-out proofs (tests/cluster) against one such topology"
+	@echo "make backup        a base backup now (Barman; ARGS='--list' or '--check' for the catalogue/health)"
+	@echo "make restore       ARGS='--to-time <ISO-8601> --target DIR' point-in-time recovery (docs/operations.md)"
+	@echo "make test-backup   the backup and point-in-time recovery proofs (tests/backup; needs rsync)"
 	@echo "make lint          ruff"
 	@echo "make coverage      test suite with an HTML coverage report in htmlcov/"
 	@echo "make bench         the benchmark suite (bench/), results in bench/results/"
@@ -46,6 +49,13 @@ run: $(STAMP)
 cluster: $(STAMP)
 	exec $(PY) -m natjoub.cluster
 
+# Backups with Barman (docs/api.md §38); `barman recover` needs Debian's rsync.
+backup: $(STAMP)
+	$(PY) manage.py backup $(ARGS)
+
+restore: $(STAMP)
+	$(PY) manage.py restore $(ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -56,13 +66,16 @@ check: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 test: lint check
-	$(PY) -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster
+	$(PY) -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster --ignore=tests/backup
+
+test-backup: $(STAMP)
+	$(PY) -m pytest tests/backup -m backup -s
 
 test-cluster: $(STAMP)
 	$(PY) -m pytest tests/cluster -m cluster -s
 
 coverage: $(STAMP)
-	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster
+	$(PY) -m coverage run -m pytest -m "not browser" --ignore=tests/browser --ignore=tests/cluster --ignore=tests/backup
 	$(PY) -m coverage html
 	@echo "coverage report: htmlcov/index.html"
 

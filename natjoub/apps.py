@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class NatjoubConfig(AppConfig):
-    """The core: system checks, registries, idempotency keys, the `serve` and `purge_expired` commands."""
+    """The core: system checks, registries, idempotency keys, backups, the `serve`, `purge_expired`,
+    `backup` and `restore` commands."""
 
     name = "natjoub"
     verbose_name = "NatJoub"
@@ -11,9 +12,12 @@ class NatjoubConfig(AppConfig):
         from natjoub.admin import idempotency_keys  # noqa: F401 - registers its back-office page
         from natjoub.api import checks as api_checks  # noqa: F401 - registers the error-code check
         from natjoub.api.idempotency import PURGE_JOB
+        from natjoub.backup.status import BACKUP_COLLECTOR
         from natjoub.db import checks  # noqa: F401 - registers the schema check
+        from natjoub.metrics import register_scrape_collector
         from natjoub.middleware import connect_signals
         from natjoub.registry import maintenance_jobs
 
         maintenance_jobs.register(PURGE_JOB)
+        register_scrape_collector(BACKUP_COLLECTOR)  # backup age and WAL streaming (docs/api.md §38)
         connect_signals()  # the admin sign-in time, for the absolute session limit

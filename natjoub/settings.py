@@ -145,7 +145,8 @@ DATABASE_URL = env_str("DATABASE_URL")
 if not DATABASE_URL:
     from natjoub.db.embedded import database_uri
 
-    DATABASE_URL = database_uri()
+    # NATJOUB_EMBEDDED_NO_START (set by manage.py for `restore`): the URI only, no server started
+    DATABASE_URL = database_uri(start=not env_bool("NATJOUB_EMBEDDED_NO_START", False))
 DATABASE_MAX_POOL_SIZE = env_int("DATABASE_MAX_POOL_SIZE", 20)
 # Pooling keeps a connection per worker thread warm; tests turn it off (natjoub/test_settings.py).
 DATABASE_POOL = env_bool("DATABASE_POOL", True)
@@ -204,6 +205,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Each mapped app keeps all of its tables in its own PostgreSQL schema (docs/architecture.md §3.1);
 # natjoub.db.checks verifies every model against this mapping.
 DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
+
+# ---------------------------------------------------------------------------
+# Backups (docs/api.md §38, natjoub/backup/): Barman, WAL streamed while `serve` runs
+# ---------------------------------------------------------------------------
+BACKUP_DIR = BASE_DIR / env_str("BACKUP_DIR", ".backups")  # an absolute value stays absolute
+BACKUP_SYNCHRONOUS = env_bool("BACKUP_SYNCHRONOUS", False)
+BACKUP_RETENTION = env_str("BACKUP_RETENTION", "RECOVERY WINDOW OF 7 DAYS")
+# `backup --check` fails when the newest base backup is older (Barman's "N DAYS|HOURS|WEEKS" form)
+BACKUP_MAX_AGE = env_str("BACKUP_MAX_AGE", "1 DAYS")
+# `serve` streams WAL as one more child; the test settings turn it off for the servers tests start
+BACKUP_STREAMING = env_bool("BACKUP_STREAMING", True)
 
 # ---------------------------------------------------------------------------
 # Cache (rate-limit counters): PostgreSQL table by default, Redis/Valkey with REDIS_URL

@@ -3,12 +3,15 @@
 Rate limits are raised (dedicated tests turn them back on), post-response work runs at once, passwords
 use a fast hasher (the
 tests about hashing use bcrypt explicitly), connections are not pooled (threads in concurrency
-tests each open their own), and reads never go to a replica.
+tests each open their own), reads never go to a replica, and `serve` streams no WAL.
 """
 
 import os
 
 os.environ.setdefault("DATABASE_POOL", "false")
+# Servers started by tests (`serve` in tests/natjoub/test_lifecycle.py inherits the environment)
+# stream no WAL into the project's .backups/; tests/backup turns it on for its own servers.
+os.environ.setdefault("BACKUP_STREAMING", "false")
 
 from natjoub.settings import *  # noqa: F403
 

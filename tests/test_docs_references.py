@@ -24,6 +24,7 @@ SKIP_DIRS = {
     ".venv",
     ".pgdata",
     ".cluster",
+    ".backups",
     "__pycache__",
     "node_modules",
     "htmlcov",

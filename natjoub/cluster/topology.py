@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from natjoub.cluster.backups import PrimaryBackups
 from natjoub.cluster.haproxy import HAProxy
 from natjoub.cluster.nodes import PROJECT_ROOT, AppNode, node_environment
 from natjoub.cluster.pgbouncer import PgBouncer
@@ -45,6 +46,7 @@ class Topology:
     valkey: Valkey | None = field(init=False, default=None)
     nodes: list[AppNode] = field(init=False, default_factory=list)
     haproxy: HAProxy | None = field(init=False, default=None)
+    backups: PrimaryBackups | None = field(init=False, default=None)
     started_at: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
@@ -73,6 +75,9 @@ class Topology:
         self.postgres.start_replicas()
         for number, replica in enumerate(self.postgres.replicas, start=1):
             self.say(f"replica {number}    streaming on 127.0.0.1:{replica.port}")
+        self.backups = PrimaryBackups(self.directory / "backups", self.postgres.primary)
+        self.backups.start()
+        self.say(f"backups      WAL streaming to {self.backups.directory}")
         self.pgbouncer = PgBouncer(self.directory / "pgbouncer", primary_port=self.postgres.primary.port)
         self.pgbouncer.start()
         self.valkey = Valkey(self.directory / "valkey")
@@ -113,6 +118,10 @@ class Topology:
             "REDIS_URL": self.valkey.url,
             "TRUSTED_PROXY_COUNT": "1",  # HAProxy appends the client's address to X-Forwarded-For
             "DATABASE_MAX_POOL_SIZE": str(self.threads + 2),
+            # WAL is streamed from the primary by one receiver (natjoub/cluster/backups.py), never by
+            # each node through PgBouncer; the nodes' backup-age gauge reads its directory
+            "BACKUP_STREAMING": "false",
+            "BACKUP_DIR": str(self.directory / "backups"),
         }
         settings.update(self.app_settings)
         return {k: v for k, v in settings.items() if v is not None}
@@ -158,6 +167,7 @@ class Topology:
             ("app nodes", self.nodes and (lambda: self._parallel(lambda node: node.stop(), self.nodes))),
             ("valkey", self.valkey and self.valkey.stop),
             ("pgbouncer", self.pgbouncer and self.pgbouncer.stop),
+            ("WAL receiver", self.backups and self.backups.stop),
             ("postgres", self.postgres.stop),
         ]
         for name, step in steps:
@@ -205,6 +215,8 @@ NatJoub cluster is up on {base} (started in {took:.0f} s; Ctrl-C to stop everyth
     pgbouncer: {self.pgbouncer.url()}  (transaction mode; what the nodes write through)
 {replicas}
   rate limits    Valkey {self.valkey.url}
+  backups        WAL streamed to {self.backups.directory}; a base backup:
+                 DATABASE_URL={self.postgres.primary_url} BACKUP_DIR={self.backups.directory} manage.py backup
   API docs {base}/api/docs/   Admin {base}/admin/   Metrics per node: <node>/metrics
   Demo sign-ins: admin@example.com / admin123, seller@example.com / seller123
   Files and logs: {self.directory}
@@ -221,6 +233,9 @@ def pids_of(topology: Topology) -> list[int]:
         child = part.child if part is not None else None
         if child and child.alive():
             pids += [child.pid, *descendants(child.pid)]
+    receiver = topology.backups.process if topology.backups is not None else None
+    if receiver is not None and receiver.poll() is None:
+        pids += [receiver.pid, *descendants(receiver.pid)]
     for server in [topology.postgres.primary, *topology.postgres.replicas]:
         pids += server_processes(server.data_dir)
     return sorted(set(pids))

@@ -355,13 +355,21 @@ def _unregister() -> None:
             server.stop()
 
 
-def database_uri(data_dir: Path | None = None) -> str:
-    """Return a libpq URI of the embedded server, starting it when needed."""
+def default_server() -> EmbeddedServer:
+    """The server of ``.pgdata/`` (or ``EMBEDDED_PG_DATA``), whether it runs or not."""
+    return EmbeddedServer(Path(os.environ.get("EMBEDDED_PG_DATA", DEFAULT_DATA_DIR)))
+
+
+def database_uri(data_dir: Path | None = None, *, start: bool = True) -> str:
+    """Return a libpq URI of the embedded server, starting it when needed (unless ``start`` is
+    False: ``manage.py restore`` must not create a new server where a lost one was)."""
     global _registered
     inherited = os.environ.get(ENV_URI)
     if inherited:
         return inherited
-    server = EmbeddedServer(Path(data_dir or os.environ.get("EMBEDDED_PG_DATA", DEFAULT_DATA_DIR)))
+    server = EmbeddedServer(Path(data_dir)) if data_dir else default_server()
+    if not start:
+        return server.uri()
     server.data_dir.parent.mkdir(parents=True, exist_ok=True)
     with _locked(server.data_dir):
         server.ensure_running()

@@ -64,6 +64,12 @@ SETTINGS_ENV_VARS = [
     "RATE_LIMIT_LOGIN_FAILURES",
     "SESSION_COOKIE_AGE_SECONDS",
     "SESSION_IDLE_TIMEOUT_SECONDS",
+    # docs/api.md §38 (backups)
+    "BACKUP_DIR",
+    "BACKUP_SYNCHRONOUS",
+    "BACKUP_RETENTION",
+    "BACKUP_MAX_AGE",
+    "BACKUP_STREAMING",
 ]
 # Process-level variables (PORT is in section 20 too): read by the settings or by the `serve` command,
 # i.e. somewhere in the project's packages.

@@ -114,15 +114,55 @@ class Command(BaseCommand):
         command = granian.command(
             host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
         )
+        receiver = self._start_wal_streaming()
         self._announce(options["port"])
         try:
             outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
         finally:
+            if receiver is not None:
+                self._stop_wal_streaming(receiver)
             if created:  # an operator's PROMETHEUS_MULTIPROC_DIR stays (its stale files go at the next start)
                 shutil.rmtree(metrics_dir, ignore_errors=True)
         if outcome.stop_requested:
             self.stdout.write("NatJoub stopped.")
         return outcome
+
+    def _start_wal_streaming(self):
+        """Barman's WAL receiver as one more child (docs/api.md §38), in synchronous mode first
+        listed in ``synchronous_standby_names`` so that Barman runs ``pg_receivewal --synchronous``."""
+        if not settings.BACKUP_STREAMING:
+            return None
+        try:
+            return self._spawn_wal_receiver()
+        except Exception as exc:  # serving matters more; `backup --check` and the gauge report it
+            self.stderr.write(f"WAL streaming not started: {exc}")
+            return None
+
+    def _spawn_wal_receiver(self):
+        from natjoub.backup import config, streaming
+
+        if not streaming.set_synchronous(config.server_params(), settings.BACKUP_SYNCHRONOUS):
+            self.stderr.write("BACKUP_SYNCHRONOUS: could not change synchronous_standby_names (needs ALTER SYSTEM)")
+        cfg = config.from_django_settings()
+        config_file = config.write(cfg)
+        log = open(cfg.directory / "receiver.log", "a")  # noqa: SIM115 - the child writes to it until stopped
+        try:
+            receiver = streaming.start(config_file, log=log)
+        finally:
+            log.close()
+        mode = "synchronous" if settings.BACKUP_SYNCHRONOUS else "asynchronous"
+        self.stdout.write(f"Streaming WAL to {cfg.directory} ({mode}; log: {cfg.directory / 'receiver.log'})")
+        return receiver
+
+    @staticmethod
+    def _stop_wal_streaming(receiver) -> None:
+        """After granian: no commit waits any more, so a synchronous standby can go first, then the
+        receiver (a server left listing it would hang every commit of the next run without it)."""
+        from natjoub.backup import config, streaming
+
+        if settings.BACKUP_SYNCHRONOUS:
+            streaming.set_synchronous(config.server_params(), False)
+        streaming.stop(receiver)
 
     @staticmethod
     def _metrics_dir() -> tuple[Path, bool]:
