@@ -5,6 +5,7 @@ Content-Security-Policy without 'unsafe-inline' (no violation, no script error).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -84,9 +85,10 @@ def drawn(page, chart_id: str) -> dict:
     )
 
 
-def open_dashboard(page, query: str = "") -> None:
-    page.goto(f"/admin/{query}")
+def open_dashboard(page, query: str = ""):
+    response = page.goto(f"/admin/{query}")
     page.wait_for_selector(f'html[data-charts-drawn="{len(CHARTS)}"]')
+    return response
 
 
 def total(chart: dict) -> int:
@@ -95,7 +97,7 @@ def total(chart: dict) -> int:
 
 def test_dashboard_charts_draw_every_row_of_their_tables(csp_page, seeded):
     page = csp_page
-    open_dashboard(page)
+    assert open_dashboard(page).headers["content-security-policy"] == CSP
     movements, value, reorder = (drawn(page, chart_id) for chart_id in CHARTS)
     assert len(movements["rows"]) == movements["labels"] == 30
     assert movements["points"] == [30] * 5  # IN, OUT, ADJUSTMENT, RETURN, Transfers
@@ -109,6 +111,11 @@ def test_dashboard_charts_draw_every_row_of_their_tables(csp_page, seeded):
     assert page.problems == []  # no CSP violation, no script error
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#dashboard").screenshot(path=str(SCREENSHOTS / "dashboard_charts.png"))
+    # The policy is enforced: an inline script is refused, and the refusal is reported.
+    with contextlib.suppress(Exception):
+        page.add_script_tag(content="window.inlineRan = true")
+    assert page.evaluate("window.inlineRan") is None
+    assert any("Content Security Policy" in problem for problem in page.problems)
 
 
 def test_branch_filter_changes_the_charts(csp_page, seeded):
