@@ -5,7 +5,7 @@ and the item's admin page."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -27,9 +27,8 @@ def movement_days(today: date, days: int = MOVEMENT_DAYS) -> list[date]:
 
 def movements_chart(*, branch_ids: figures.BranchIds, scope: str, now: datetime | None = None) -> Chart:
     now = now or timezone.now()
-    days = movement_days(now.date())
-    since = datetime.combine(days[0], datetime.min.time(), tzinfo=now.tzinfo)
-    counts = figures.movements_per_day(since=since, branch_ids=branch_ids)
+    days = movement_days(now.astimezone(UTC).date())
+    counts = figures.movements_per_day(since=days[0], branch_ids=branch_ids)
     series = [Series(str(group), [counts.get((day, group), 0) for day in days]) for group in figures.MOVEMENT_GROUPS]
     per_day = [sum(s.values[i] for s in series) for i in range(len(days))]
     total = sum(per_day)

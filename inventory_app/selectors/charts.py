@@ -12,15 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from inventory_app import tables
-from inventory_app.models import MovementType, StockLevel, StockMovement
+from inventory_app.models import MovementDayCount, MovementType, StockLevel, StockMovement
 
 BranchIds = Collection[uuid.UUID] | None
 
@@ -38,25 +38,26 @@ def _touching(branch_ids: Collection[uuid.UUID]) -> Q:
     return Q(from_branch_id__in=branch_ids) | Q(to_branch_id__in=branch_ids)
 
 
-def movements_per_day(*, since: datetime, branch_ids: BranchIds) -> dict[tuple[date, str], int]:
-    """Movements recorded since ``since`` per UTC day and stack (``MOVEMENT_GROUPS``); with
-    ``branch_ids``, those leaving or entering one of them. One GROUP BY over an index range: the
-    ``(created_at, id)`` index, or with branches a bitmap OR of the per-branch partial indexes
-    ``(from_branch, created_at, id)`` and ``(to_branch, created_at, id)`` (migration 0008)."""
-    queryset = StockMovement.objects.filter(created_at__gte=since)
+def movements_per_day(*, since: date, branch_ids: BranchIds) -> dict[tuple[date, str], int]:
+    """Movements recorded since the UTC day ``since`` per day and stack (``MOVEMENT_GROUPS``);
+    with ``branch_ids``, those leaving or entering one of them (a transfer between two of them
+    once). Read from the day counts the ledger's triggers keep (migration 0009): one GROUP BY over
+    a range of their ``(day, …)`` unique index, a few rows per day and branch pair, instead of
+    every movement of the window."""
+    queryset = MovementDayCount.objects.filter(day__gte=since)
     if branch_ids is not None:
         queryset = queryset.filter(_touching(branch_ids))
     rows = (
         queryset.order_by()
-        .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day", "movement_type")
-        .annotate(n=Count("*"))
-        .values_list("day", "movement_type", "n")
+        .annotate(total=Sum("n"))
+        .values_list("day", "movement_type", "total")
     )
     counts: dict[tuple[date, str], int] = {}
     for day, kind, n in rows:
-        key = (day, GROUP_OF.get(kind, kind))
-        counts[key] = counts.get(key, 0) + n
+        if n:
+            key = (day, GROUP_OF.get(kind, kind))
+            counts[key] = counts.get(key, 0) + n
     return counts
 
 

@@ -9,6 +9,7 @@ import json
 import random
 import re
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from auth_app.models import RoleName
 from inventory_app import charts, dashboard
-from inventory_app.models import MovementType, StockLevel, StockMovement
+from inventory_app.models import MovementDayCount, MovementType, StockLevel, StockMovement
 from inventory_app.selectors import charts as figures
 from inventory_app.services.stock import movement_create
 from natjoub.admin.charts import Chart, Series, per_request
@@ -70,7 +71,7 @@ def one_query(call):
 # -- figures ----------------------------------------------------------------------------------
 def test_movements_per_day_by_stack_and_branch(item, branch, other_branch):
     ledger(item, branch, other_branch)
-    since = datetime.combine(charts.movement_days(NOW.date())[0], datetime.min.time(), tzinfo=UTC)
+    since = charts.movement_days(NOW.date())[0]
     today, yesterday, first = NOW.date(), NOW.date() - timedelta(days=1), NOW.date() - timedelta(days=29)
 
     every = one_query(lambda: figures.movements_per_day(since=since, branch_ids=None))
@@ -81,6 +82,32 @@ def test_movements_per_day_by_stack_and_branch(item, branch, other_branch):
     at_b = one_query(lambda: figures.movements_per_day(since=since, branch_ids=[other_branch.pk]))
     assert at_b == {(today, "OUT"): 1, (yesterday, "Transfers"): 2, (first, "RETURN"): 1}
     assert figures.movements_per_day(since=since, branch_ids=[uuid.uuid4()]) == {}
+
+
+def day_count_drift() -> dict:
+    """Every (day, type, FROM, TO) whose kept count (migration 0009) is not the ledger's."""
+    keys = ("movement_type", "from_branch_id", "to_branch_id")
+    kept = Counter()
+    for day, kind, src, dst, n in MovementDayCount.objects.values_list("day", *keys, "n"):
+        kept[(day, kind, src, dst)] += n
+    rows = Counter(
+        (created.astimezone(UTC).date(), kind, src, dst)
+        for created, kind, src, dst in StockMovement.objects.values_list("created_at", *keys)
+    )
+    return {key: (kept[key], rows[key]) for key in kept.keys() | rows.keys() if kept[key] != rows[key]}
+
+
+def test_day_counts_follow_the_ledger(item, branch, other_branch):
+    """Whatever writes or deletes movements: bulk inserts, the services, deletes, TRUNCATE."""
+    ledger(item, branch, other_branch)
+    stock(item, branch, 10)
+    admin = make_user(RoleName.ADMIN)
+    movement_create(inventory_item_id=item.pk, movement_type="TRANSFER", quantity=2, performed_by=admin.pk,
+                    from_branch_id=branch.pk, to_branch_id=other_branch.pk)  # fmt: skip
+    assert MovementDayCount.objects.exists()
+    assert day_count_drift() == {}
+    StockMovement.objects.filter(movement_type=MovementType.IN, created_at__lt=NOW).delete()
+    assert day_count_drift() == {}
 
 
 def test_movements_chart_has_thirty_days_and_five_stacks(item, branch, other_branch):
