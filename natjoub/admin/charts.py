@@ -20,7 +20,7 @@ An admin page outside the dashboard adds ``CHART_MEDIA`` to its ``ModelAdmin.med
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -59,8 +59,7 @@ class Chart:
     horizontal: bool = False
     label_header: str = ""  # the data table's first column
     value_label: str = ""  # the value axis' title
-    empty: str = "No data."
-    extra: dict[str, Any] = field(default_factory=dict)
+    empty: str = "No data."  # shown instead of the chart when there are no labels
 
     def __post_init__(self) -> None:
         for series in self.series:
@@ -97,7 +96,6 @@ class Chart:
                 {"label": s.label, "style": s.style or self.kind, "values": [_number(v) for v in s.values]}
                 for s in self.series
             ],
-            **self.extra,
         }
 
 
