@@ -148,6 +148,7 @@ def test_item_page_charts(csp_page, seeded):
     assert len(balance["rows"]) == balance["labels"] == 3  # its three opening INs
     assert balance["points"] == [3, 3, 3]  # one line per branch
     assert page.problems == []
+    page.locator("#item-charts").screenshot(path=str(SCREENSHOTS / "item_charts.png"))
 
 
 def test_theme_toggle_redraws_in_the_dark_theme_colours(signed_in, seeded):
