@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from inventory_app import selectors
-from inventory_app.models import AlertStatus, MovementType, ReservationStatus, TransferStatus
+from auth_app import directory
+from auth_app.directory import Role
+from inventory_app import charts, selectors
+from inventory_app.models import AlertStatus, Branch, MovementType, ReservationStatus, TransferStatus
+from natjoub.admin.charts import CHART_PANEL_TEMPLATE, chart_panel, per_request
 from natjoub.registry import DashboardPanel
 
 ROWS = 10
@@ -20,6 +25,83 @@ EXPIRING_WINDOW = timedelta(hours=1)
 def changelist_url(model_name: str, **params) -> str:
     url = reverse(f"admin:inventory_app_{model_name}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
+
+
+# -- charts (docs/architecture.md, "Charts in the back office") ------------------------------
+def chart_branches(request) -> frozenset[uuid.UUID] | None:
+    """The branches whose figures the caller may see, None for every branch: the charts ask the one
+    function that decides a caller's branches (docs/api.md §36). The back office signs in active
+    administrators only (natjoub.admin.site), who see every branch; any other signed-in role is
+    asked of the directory and gets its own branches."""
+    role = Role.ADMIN if request.user.is_staff else directory.role_of(request.user.pk)
+    access = selectors.branch_access(user_id=request.user.pk, role=role)
+    return None if access.every else access.branch_ids
+
+
+@dataclass(frozen=True)
+class BranchChoice:
+    """The dashboard's ``?branch=`` filter: the branches offered, the one chosen (if any) and the
+    branch ids the charts may cover."""
+
+    offered: list[tuple[uuid.UUID, str, str]]  # id, code, name
+    selected: uuid.UUID | None
+    allowed: frozenset[uuid.UUID] | None  # chart_branches()
+    refused: str | None  # a ?branch= value that is not one of the offered branches
+
+    @property
+    def branch_ids(self) -> frozenset[uuid.UUID] | None:
+        return self.allowed if self.selected is None else frozenset({self.selected})
+
+    @property
+    def everything(self) -> str:
+        return "every branch" if self.allowed is None else "your branches"
+
+    @property
+    def scope(self) -> str:
+        if self.selected is not None:
+            return next(code for pk, code, _ in self.offered if pk == self.selected)
+        return self.everything
+
+
+def branch_choice(request) -> BranchChoice:
+    """Computed once per request (every chart panel reads it): one query for the branch list."""
+
+    def compute() -> BranchChoice:
+        allowed = chart_branches(request)
+        queryset = Branch.objects.order_by("code")
+        if allowed is not None:
+            queryset = queryset.filter(pk__in=allowed)
+        offered = list(queryset.values_list("id", "code", "name"))
+        raw = request.GET.get("branch") or None
+        selected = None
+        if raw is not None:
+            try:
+                wanted = uuid.UUID(raw)
+            except ValueError:
+                wanted = None
+            selected = wanted if any(pk == wanted for pk, _, _ in offered) else None
+        refused = raw if raw is not None and selected is None else None
+        return BranchChoice(offered, selected, allowed, refused)
+
+    return per_request(request, "inventory.branch_choice", compute)
+
+
+def stock_charts(request) -> dict:
+    """Movements per day, stock value by branch and the items nearest their reorder level, for
+    the branches of the ``?branch=`` filter: one query each, once per request."""
+
+    def compute() -> dict:
+        choice = branch_choice(request)
+        scope, branch_ids = choice.scope, choice.branch_ids
+        return chart_panel(
+            charts.movements_chart(branch_ids=branch_ids, scope=scope),
+            charts.stock_value_chart(branch_ids=branch_ids, scope=scope),
+            charts.reorder_chart(branch_ids=branch_ids, scope=scope),
+            intro_template="admin/inventory_app/panels/branch_filter.html",
+            choice=choice,
+        )
+
+    return per_request(request, "inventory.stock_charts", compute)
 
 
 def movements_today(request) -> dict:
@@ -73,6 +155,7 @@ def sellers_waiting(request) -> dict:
 
 
 PANELS = (
+    DashboardPanel("stock_charts", "Stock charts", CHART_PANEL_TEMPLATE, stock_charts, order=5),
     DashboardPanel("sellers_waiting", "Sellers waiting for access", "admin/inventory_app/panels/sellers_waiting.html",
                    sellers_waiting, order=5),
     DashboardPanel("movements_today", "Movements today", "admin/inventory_app/panels/movements_today.html",

@@ -10,11 +10,12 @@ from django.db import models
 from django.db.models import Func
 from django.utils.html import format_html
 
-from inventory_app import hierarchy, selectors, services
+from inventory_app import charts, hierarchy, selectors, services
 from inventory_app.admin.assignments import BranchStaffInline
 from inventory_app.admin.mixins import CsvExportMixin
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import Branch, Category, InventoryItem, StockLevel
+from natjoub.admin.charts import CHART_MEDIA
 from natjoub.admin.readonly import ReadOnlyMixin
 from natjoub.admin.services import ServiceDeleteMixin, ServiceSaveMixin
 
@@ -200,6 +201,17 @@ class InventoryItemAdmin(CsvExportMixin, ServiceSaveMixin, ServiceDeleteMixin, a
 
     def get_exclude(self, request, obj=None):
         return ("is_active",) if obj is None else ()  # new items are active, as in the API
+
+    @property
+    def media(self):
+        return super().media + CHART_MEDIA
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # An existing item's page shows its stock per branch and its ledger balance over time
+        # (docs/architecture.md, "Charts in the back office"): one query each.
+        if obj is not None and not add:
+            context["item_charts"] = [charts.item_stock_chart(obj.pk), charts.item_balance_chart(obj.pk)]
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(total_stock=selectors.item_total_stock())

@@ -8,6 +8,7 @@ from inventory_app.models.alerts import AlertStatus, StockAlert
 from inventory_app.models.catalog import Branch, Category, InventoryItem
 from inventory_app.models.stock import (
     RECORDABLE_TYPES,
+    MovementDayCount,
     MovementType,
     ReservationStatus,
     StockLevel,
@@ -23,6 +24,7 @@ __all__ = [
     "BranchAssignment",
     "Category",
     "InventoryItem",
+    "MovementDayCount",
     "MovementType",
     "ReservationStatus",
     "SellerGrant",

@@ -143,6 +143,35 @@ class StockMovement(CreatedAtModel):
         return f"{self.movement_type} {self.quantity} of {self.inventory_item_id}"
 
 
+class MovementDayCount(models.Model):
+    """Movements per UTC day, type and (FROM, TO) branches, kept by statement triggers on the
+    ledger (migration 0010) in the same transaction as the movements: the back office's movements
+    chart reads 30 days of these instead of aggregating hundreds of thousands of movements
+    (docs/architecture.md, "Charts in the back office"). Spread over slots like the list
+    counters (natjoub/db/counters.py); a read sums them. Written only by the triggers."""
+
+    day = models.DateField()
+    movement_type = models.CharField(max_length=50)
+    from_branch_id = models.UUIDField(null=True)
+    to_branch_id = models.UUIDField(null=True)
+    slot = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = '"inventory_schema"."movement_day_counts"'
+        ordering = ["day", "movement_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "movement_type", "from_branch_id", "to_branch_id", "slot"],
+                nulls_distinct=False,
+                name="movement_day_counts_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.movement_type} {self.from_branch_id}->{self.to_branch_id}[{self.slot}] = {self.n}"
+
+
 class ReservationStatus(models.TextChoices):
     ACTIVE = "ACTIVE", "Active"
     RELEASED = "RELEASED", "Released"

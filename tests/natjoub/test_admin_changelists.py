@@ -333,3 +333,45 @@ def test_dashboard_queries_do_not_grow_with_data(back_office):
     assert dashboard["open_alerts"]["count"] == StockAlert.objects.filter(status=AlertStatus.OPEN).count() == 55
     assert sum(row["count"] for row in dashboard["movements_today"]["rows"]) == 110
     assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])
+
+
+def test_dashboard_charts_with_a_branch_filter_do_not_grow_with_data(back_office):
+    """The chart panel (docs/architecture.md, "Charts in the back office") filtered by a branch:
+    the same number of queries at 10 and 100 rows of everything, and figures of that branch only."""
+    dashboard_data(10)
+    branch = StockMovement.objects.filter(to_branch__isnull=False).order_by("created_at").first().to_branch
+    url = f"/admin/?branch={branch.pk}"
+    _, small = measure(back_office, url)
+    dashboard_data(100)
+    response, large = measure(back_office, url)
+    charts = {chart.id: chart for chart in panels(response)["stock_charts"]["charts"]}
+    touching = (
+        StockMovement.objects.filter(from_branch=branch).count()
+        + StockMovement.objects.filter(to_branch=branch).exclude(from_branch=branch).count()
+    )
+    assert sum(sum(series.values) for series in charts["movements-per-day"].series) == touching > 0
+    assert list(charts["stock-value"].labels) in ([], [branch.code])
+    assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])
+
+
+def test_item_change_page_charts_do_not_grow_with_its_movements(back_office):
+    """The item page's charts: its stock per branch and its balance over its last movements."""
+    item = build_items(1)[0]
+    branch = StockLevel.objects.filter(inventory_item=item).first().branch
+    url = f"/admin/inventory_app/inventoryitem/{item.pk}/change/"
+
+    def add(n: int) -> None:
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(inventory_item=item, movement_type=MovementType.IN, to_branch=branch, quantity=1,
+                              to_balance_after=i)
+                for i in range(n)
+            ]
+        )  # fmt: skip
+
+    add(3)
+    _, small = measure(back_office, url)
+    add(300)
+    response, large = measure(back_office, url)
+    assert [len(chart.labels) for chart in response.context["item_charts"]] == [2, 200]
+    assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])
