@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from auth_app import directory
 from auth_app.directory import Role
 from inventory_app import charts, selectors
+from inventory_app.selectors.access import branch_access
 from inventory_app.models import AlertStatus, Branch, MovementType, ReservationStatus, TransferStatus
 from natjoub.admin.charts import CHART_PANEL_TEMPLATE, chart_panel, per_request
 from natjoub.registry import DashboardPanel
@@ -34,7 +35,7 @@ def chart_branches(request) -> frozenset[uuid.UUID] | None:
     administrators only (natjoub.admin.site), who see every branch; any other signed-in role is
     asked of the directory and gets its own branches."""
     role = Role.ADMIN if request.user.is_staff else directory.role_of(request.user.pk)
-    access = selectors.branch_access(user_id=request.user.pk, role=role)
+    access = branch_access(user_id=request.user.pk, role=role)
     return None if access.every else access.branch_ids
 
 

@@ -277,8 +277,10 @@ def test_chart_figures_come_from_the_access_function(staff, item, branch, other_
 
 def test_chart_panel_runs_one_query_per_chart(item, branch, other_branch):
     ledger(item, branch, other_branch)
+    admin_user = make_user(RoleName.ADMIN)
     for params in ({}, {"branch": str(branch.pk)}):
         request = RequestFactory().get("/admin/", params)
+        request.user = admin_user
         with CaptureQueriesContext(connection) as queries:
             dashboard.stock_charts(request)
             dashboard.stock_charts(request)  # computed once per request
