@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from auth_app import directory
 from auth_app.directory import Role
 from inventory_app import charts, selectors
-from inventory_app.selectors.access import branch_access
 from inventory_app.models import AlertStatus, Branch, MovementType, ReservationStatus, TransferStatus
+from inventory_app.selectors.access import branch_access
 from natjoub.admin.charts import CHART_PANEL_TEMPLATE, chart_panel, per_request
 from natjoub.registry import DashboardPanel
 
