@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import transaction
 
+from natjoub.db import pool
+
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusPgWrapper  # isort: skip
 from django.db.backends.postgresql.introspection import DatabaseIntrospection as PgIntrospection
 from django.db.backends.postgresql.introspection import TableInfo
@@ -138,3 +140,11 @@ class DatabaseSchemaEditor(PgSchemaEditor):
 class DatabaseWrapper(PrometheusPgWrapper):
     introspection_class = DatabaseIntrospection
     SchemaEditorClass = DatabaseSchemaEditor
+
+    def _close(self):
+        # The pool skips its health check for a connection handed back healthy a moment ago; the
+        # time is noted here, inline, because a pool `reset` callback would send every returned
+        # connection through the pool's worker threads (natjoub/db/pool.py, docs/architecture.md §3.8).
+        if self.connection is not None and self.pool:
+            pool.handing_back(self.connection, errors_occurred=self.errors_occurred)
+        return super()._close()
