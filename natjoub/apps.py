@@ -10,9 +10,10 @@ class NatjoubConfig(AppConfig):
     def ready(self) -> None:
         from natjoub.admin import idempotency_keys  # noqa: F401 - registers its back-office page
         from natjoub.api.idempotency import PURGE_JOB
-        from natjoub.db import checks  # noqa: F401 - registers the schema check
+        from natjoub.db import checks, request_connections  # noqa: F401 - checks registers the schema check
         from natjoub.middleware import connect_signals
         from natjoub.registry import maintenance_jobs
 
         maintenance_jobs.register(PURGE_JOB)
         connect_signals()  # the admin sign-in time, for the absolute session limit
+        request_connections.install()  # per-request housekeeping of opened connections only
