@@ -44,8 +44,18 @@ def _wrappers() -> set:
         return set()
 
 
+_verdicts: dict = {}  # sender class -> whether it is a real handler (not the test client's, or a subclass)
+
+
 def _from_a_handler(sender) -> bool:
-    return sender is not None and sender.__module__ != _TEST_CLIENT
+    if sender is None:
+        return False
+    try:
+        return _verdicts[sender]
+    except KeyError:
+        mro = getattr(sender, "__mro__", (sender,))  # DRF's APIClient handler subclasses the test client's
+        verdict = _verdicts[sender] = not any(cls.__module__ == _TEST_CLIENT for cls in mro)
+        return verdict
 
 
 def reset_queries(sender=None, **kwargs) -> None:

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db import reset_queries as django_reset_queries
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test.client import ClientHandler
+from rest_framework.test import ForceAuthClientHandler
 
 from natjoub.db import request_connections
 
@@ -100,5 +101,6 @@ def test_requests_of_the_test_client_are_left_alone(only_ours, touched):
     connection.close()
     connection.ensure_connection()
     request(sender=ClientHandler, finished_by=None)  # the test client's response names no handler
+    request(sender=ForceAuthClientHandler, finished_by=None)  # DRF's APIClient
     assert connection.connection is not None
     assert touched == []
