@@ -5,7 +5,6 @@ starts a thread; natjoub/serving/stop_signals.py), and every request body is rea
 response (natjoub/serving/request_body.py).
 """
 
-import gc
 import os
 
 from natjoub.serving import stop_signals
@@ -22,8 +21,3 @@ _django = get_wsgi_application()
 from django.conf import settings  # noqa: E402 - configured by get_wsgi_application()
 
 application = DrainRequestBody(_django, body_limit=settings.MAX_REQUEST_BODY_BYTES)
-
-# Everything loaded so far lives as long as the worker: move it out of the collector's reach. A
-# full (gen2) collection otherwise walks these ~110,000 objects while holding the GIL, stopping
-# every thread of the worker for ~80 ms of CPU, the profile GET's p99 tail (docs/architecture.md §3.8).
-gc.freeze()
