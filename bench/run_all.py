@@ -1,6 +1,6 @@
 """The benchmark suite (``make bench``): every benchmark, one summary table (issue 6, item 5).
 
-    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed,transfer,ledger]
+    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed,transfer,ledger,peer]
 
 Runs, each as a subprocess with a time limit, the benchmarks that exist:
 
@@ -10,6 +10,7 @@ Runs, each as a subprocess with a time limit, the benchmarks that exist:
 * bench/mixed_load.py     mixed reads/writes at 8/32/64 clients vs the /health/live ceiling;
 * bench/transfer_bench.py 20-line transfer dispatch vs 20 OUTs; movement POST with vs without alerts;
 * bench/ledger_scale.py   movement reads and writes with 10,000,000 movements vs 10,000 (COPY load);
+* bench/peer_bench.py     profile GET, items page, movement POST vs the stock DRF peer (bench/peer/);
 
 then reads their results (bench/results/<name>.json when the script writes one, else the tables
 and "ratio" lines of bench/results/<name>.md), prints ONE table (req/s, p50/p99, error rate and
@@ -45,35 +46,48 @@ SUITE = [
     ("mixed", "mixed_load.py", "mixed", 300, "mixed vs /health/live ceiling at the same concurrency"),
     ("transfer", "transfer_bench.py", "transfer", 600, "units/s dispatch vs OUTs; movements with vs without alerts"),
     ("ledger", "ledger_scale.py", "ledger_scale", 5400, "movements at 10,000,000 vs at 10,000 (reads and writes)"),
+    ("peer", "peer_bench.py", "peer", 2400, "NatJoub vs the stock DRF peer (bench/peer/), same endpoints, same run"),
 ]
 
-# The goals of the performance round (issue 14), each read from the rows of this run:
+# The goals of the performance rounds (issue 14, then issue 21), each read from the rows of this run:
 # (path, benchmark, scenario pattern, measure, goal text, test on the value).
 GOALS = [
-    ("POST movement vs pgbench, hot rows", "inventory", r"API POST /movements.*hot", "ratio", ">= 0.25",
+    ("14: POST movement vs pgbench, hot rows", "inventory", r"API POST /movements.*hot", "ratio", ">= 0.25",
      lambda v: v >= 0.25),
-    ("POST movement vs pgbench, cold rows", "inventory", r"API POST /movements.*cold", "ratio", ">= 0.25",
+    ("14: POST movement vs pgbench, cold rows", "inventory", r"API POST /movements.*cold", "ratio", ">= 0.25",
      lambda v: v >= 0.25),
-    ("GET items, 100 per page, 100,000 items, 8 clients", "inventory", r"GET /items.*8 clients", "p99_ms",
+    ("14: GET items, 100 per page, 100,000 items, 8 clients", "inventory", r"GET /items.*8 clients", "p99_ms",
      "p99 < 100 ms", lambda v: v < 100),
-    ("/health/live full stack vs bare Django view", "server", r"^b:", "ratio", ">= 0.80", lambda v: v >= 0.8),
-    ("profile GET (bearer) vs /health/live", "auth", r"profile", "ratio", ">= 0.25", lambda v: v >= 0.25),
-    ("mixed vs /health/live, 8 clients", "mixed", r"8 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
-    ("mixed vs /health/live, 32 clients", "mixed", r"32 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
-    ("mixed vs /health/live, 64 clients", "mixed", r"64 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
-    ("GET movements first page at 10M", "ledger", r"first page.*10,000,000", "p99_ms", "p99 < 50 ms",
+    ("14: /health/live full stack vs bare Django view", "server", r"^b:", "ratio", ">= 0.80", lambda v: v >= 0.8),
+    ("14: profile GET (bearer) vs /health/live", "auth", r"profile", "ratio", ">= 0.25", lambda v: v >= 0.25),
+    ("14: mixed vs /health/live, 8 clients", "mixed", r"8 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("14: mixed vs /health/live, 32 clients", "mixed", r"32 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("14: mixed vs /health/live, 64 clients", "mixed", r"64 clients", "ratio", ">= 0.08", lambda v: v >= 0.08),
+    ("14: GET movements first page at 10M", "ledger", r"first page.*10,000,000", "p99_ms", "p99 < 50 ms",
      lambda v: v < 50),
-    ("GET movements first page, 10M vs 10K", "ledger", r"first page.*10,000,000", "ratio", "p99 <= 2x",
+    ("14: GET movements first page, 10M vs 10K", "ledger", r"first page.*10,000,000", "ratio", "p99 <= 2x",
      lambda v: v <= 2),
-    ("GET movements by item at 10M", "ledger", r"by item.*10,000,000", "p99_ms", "p99 < 50 ms", lambda v: v < 50),
-    ("GET movements by item, 10M vs 10K", "ledger", r"by item.*10,000,000", "ratio", "p99 <= 2x",
+    ("14: GET movements by item at 10M", "ledger", r"by item.*10,000,000", "p99_ms", "p99 < 50 ms", lambda v: v < 50),
+    ("14: GET movements by item, 10M vs 10K", "ledger", r"by item.*10,000,000", "ratio", "p99 <= 2x",
      lambda v: v <= 2),
-    ("GET movements by branch at 10M", "ledger", r"by branch.*10,000,000", "p99_ms", "p99 < 50 ms",
+    ("14: GET movements by branch at 10M", "ledger", r"by branch.*10,000,000", "p99_ms", "p99 < 50 ms",
      lambda v: v < 50),
-    ("GET movements by branch, 10M vs 10K", "ledger", r"by branch.*10,000,000", "ratio", "p99 <= 2x",
+    ("14: GET movements by branch, 10M vs 10K", "ledger", r"by branch.*10,000,000", "ratio", "p99 <= 2x",
      lambda v: v <= 2),
-    ("POST movement at 10M vs at 10K", "ledger", r"POST movement.*10,000,000", "ratio", ">= 0.9",
+    ("14: POST movement at 10M vs at 10K", "ledger", r"POST movement.*10,000,000", "ratio", ">= 0.9",
      lambda v: v >= 0.9),
+    # issue 21 (ratios of the same run; the movement's app CPU is measured in-process: bench/inprocess.py)
+    ("21: POST movement vs pgbench, hot rows", "inventory", r"API POST /movements.*hot", "ratio", ">= 0.35",
+     lambda v: v >= 0.35),
+    ("21: POST movement vs pgbench, cold rows", "inventory", r"API POST /movements.*cold", "ratio", ">= 0.35",
+     lambda v: v >= 0.35),
+    ("21: GET low stock, 1,000,000 rows, 8 clients", "inventory", r"low-stock, 8 clients", "p99_ms",
+     "p99 < 50 ms", lambda v: v < 50),
+    ("21: /health/live full stack vs bare Django view", "server", r"^b:", "ratio", ">= 0.70", lambda v: v >= 0.7),
+    ("21: profile GET (bearer), wrk", "auth", r"profile", "p99_ms", "p99 < 30 ms", lambda v: v < 30),
+    ("21: profile GET vs the stock DRF peer", "peer", r"NatJoub: profile", "ratio", ">= 1.5", lambda v: v >= 1.5),
+    ("21: items page of 100 vs the peer", "peer", r"NatJoub: items", "ratio", ">= 1.5", lambda v: v >= 1.5),
+    ("21: movement POST vs the peer", "peer", r"NatJoub: movement", "ratio", ">= 1.5", lambda v: v >= 1.5),
 ]  # fmt: skip
 
 
@@ -318,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             table,
             "",
-            "Goals of the performance round (issue 14), from the rows above:",
+            "Goals of the performance rounds (issue 14, then issue 21), from the rows above:",
             "",
             *goal_lines(rows),
             "",

@@ -13,7 +13,7 @@ class NatjoubConfig(AppConfig):
         from natjoub.api import checks as api_checks  # noqa: F401 - registers the error-code check
         from natjoub.api.idempotency import PURGE_JOB
         from natjoub.backup.status import BACKUP_COLLECTOR
-        from natjoub.db import checks  # noqa: F401 - registers the schema check
+        from natjoub.db import checks, request_connections  # noqa: F401 - checks registers the schema check
         from natjoub.metrics import register_scrape_collector
         from natjoub.middleware import connect_signals
         from natjoub.registry import maintenance_jobs
@@ -21,3 +21,4 @@ class NatjoubConfig(AppConfig):
         maintenance_jobs.register(PURGE_JOB)
         register_scrape_collector(BACKUP_COLLECTOR)  # backup age and WAL streaming (docs/api.md §38)
         connect_signals()  # the admin sign-in time, for the absolute session limit
+        request_connections.install()  # per-request housekeeping of opened connections only

@@ -12,7 +12,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
+
+from natjoub.db import pool, request_connections
 
 from django_prometheus.db.backends.postgresql.base import DatabaseWrapper as PrometheusPgWrapper  # isort: skip
 from django.db.backends.postgresql.introspection import DatabaseIntrospection as PgIntrospection
@@ -144,3 +146,18 @@ class DatabaseSchemaEditor(PgSchemaEditor):
 class DatabaseWrapper(PrometheusPgWrapper):
     introspection_class = DatabaseIntrospection
     SchemaEditorClass = DatabaseSchemaEditor
+
+    def connect(self):
+        super().connect()
+        # the request signals close this thread's opened connections only (natjoub/db/request_connections.py);
+        # like Django's receivers, only those of `django.db.connections` (not a wrapper made by hand)
+        if self.alias in connections.settings and connections[self.alias] is self:
+            request_connections.opened(self)
+
+    def _close(self):
+        # The pool skips its health check for a connection handed back healthy a moment ago; the
+        # time is noted here, inline, because a pool `reset` callback would send every returned
+        # connection through the pool's worker threads (natjoub/db/pool.py, docs/architecture.md §3.8).
+        if self.connection is not None and self.pool:
+            pool.handing_back(self.connection, errors_occurred=self.errors_occurred)
+        return super()._close()

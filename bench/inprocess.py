@@ -1,0 +1,250 @@
+"""CPU per request of one Python process calling the WSGI app: no server, no load client.
+
+    .venv/bin/python bench/inprocess.py [--requests 1000] [--replicas 0] [--profile cprofile|pyinstrument]
+                                        [--only health,profile,items,movement] [--reuse-db]
+
+The method of ``bench/results/notes.md``: production settings (``bench/harness.PRODUCTION_SERVER``,
+rate limits off), the app of ``natjoub.wsgi`` called with a hand-built WSGI environ, so every
+request goes through Django's request signals and the whole middleware stack. For each scenario:
+CPU time of the process (``time.process_time``: the pool's worker threads included) and wall
+time per request, and the garbage collector's pauses (``gc.callbacks``) during the run.
+``--replicas N`` configures N replica aliases pointing at the same database (to measure what
+configured aliases cost a request that never reads from them). ``--profile`` prints the top
+functions of one more run of each scenario.
+
+The database is ``natjoub_bench_inproc`` on the embedded server (or DATABASE_URL's), migrated and
+seeded by ``seed_demo``; ``--reuse-db`` keeps it between runs. Never part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import (
+    ADMIN,
+    PRODUCTION_SERVER,
+    app_env,
+    prepare_database,
+    recreate_database,
+    server_uri,
+    with_dbname,
+)
+
+DB_NAME = "natjoub_bench_inproc"
+
+
+class App:
+    """The WSGI app and a minimal WSGI client for it."""
+
+    def __init__(self, application):
+        self.application = application
+        self.token: str | None = None
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+        data = json.dumps(body).encode() if body is not None else b""
+        path, _, query = path.partition("?")
+        environ = {
+            "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1", "HTTP_ACCEPT": "application/json", "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        }  # fmt: skip
+        if data:
+            environ["CONTENT_TYPE"] = "application/json"
+            environ["CONTENT_LENGTH"] = str(len(data))
+        if self.token:
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
+        status = []
+        chunks = self.application(environ, lambda s, h, exc_info=None: status.append(s))
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        return int(status[0].split()[0]), payload
+
+
+def setup(url: str, replicas: int) -> App:
+    env = app_env(url, **PRODUCTION_SERVER, PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="natjoub-inproc-"))
+    if replicas:
+        env["DATABASE_REPLICA_URLS"] = ",".join([url] * replicas)
+    os.environ.clear()
+    os.environ.update(env)
+    from natjoub.wsgi import application
+
+    app = App(application)
+    status, body = app.call("POST", "/api/v1/auth/login", {"identifier": ADMIN[0], "password": ADMIN[1]})
+    if status != 200:
+        raise SystemExit(f"login failed: {status} {body[:300]!r}")
+    app.token = json.loads(body)["data"]["accessToken"]
+    return app
+
+
+def scenarios(app: App) -> dict:
+    _, body = app.call("GET", "/api/v1/inventory/items?limit=1&search=ELEC-LAP-001")
+    item = json.loads(body)["data"][0]["id"]
+    _, body = app.call("GET", "/api/v1/inventory/branches?limit=100")
+    branch = next(b["id"] for b in json.loads(body)["data"] if b["code"] == "WH-MAIN")
+    flip = [0]
+
+    def movement():
+        flip[0] ^= 1
+        kind = "IN" if flip[0] else "OUT"
+        body = {"inventoryItemId": item, "movementType": kind, "quantity": 1, "notes": "inprocess"}
+        body["toBranchId" if kind == "IN" else "fromBranchId"] = branch
+        return app.call("POST", "/api/v1/inventory/movements", body)
+
+    return {
+        "health": lambda: app.call("GET", "/health/live"),
+        "profile": lambda: app.call("GET", "/api/v1/admin/auth/profile"),
+        "items": lambda: app.call("GET", "/api/v1/inventory/items?limit=100"),
+        "movement": movement,
+    }
+
+
+def pool_stats() -> dict:
+    from django.db import connections
+
+    pool = connections["default"].pool
+    return pool.pop_stats() if pool else {}
+
+
+def measure(call, requests: int, threads: int = 1) -> dict:
+    """``requests`` calls spread over ``threads`` threads (granian's blocking threads of a worker)."""
+    for _ in range(min(50, requests)):  # warm-up: caches, pool, compiled queries
+        status, body = call()
+        if status >= 300:
+            raise SystemExit(f"warm-up request failed: {status} {body[:300]!r}")
+    pauses: list[tuple[float, int]] = []
+    started: list[float] = []
+
+    def on_gc(phase, info):
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append((time.perf_counter() - started.pop(), info["generation"]))
+
+    wall: list[float] = []
+
+    def run(n: int) -> None:
+        from django.db import connections
+
+        for _ in range(n):
+            w0 = time.perf_counter()
+            call()
+            wall.append(time.perf_counter() - w0)
+        connections.close_all()
+
+    pool_stats()  # pop_stats() resets the counters
+    gc.callbacks.append(on_gc)
+    c0 = time.process_time()
+    try:
+        workers = [threading.Thread(target=run, args=(requests // threads,)) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        cpu = time.process_time() - c0
+        gc.callbacks.remove(on_gc)
+    stats = pool_stats()
+    ordered = sorted(wall)
+    at = lambda q: 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {
+        "cpu_ms": 1000 * cpu / len(wall), "wall_p50_ms": at(0.5), "wall_p99_ms": at(0.99), "wall_max_ms": at(1),
+        "gc_pauses": len(pauses), "gc_max_ms": 1000 * max((p for p, _ in pauses), default=0.0),
+        "gc2": sum(1 for _, g in pauses if g == 2),
+        "pool_waits": stats.get("requests_queued", 0), "pool_wait_ms": stats.get("requests_wait_ms", 0),
+        "pool_size": stats.get("pool_size", "-"), "connections": stats.get("connections_num", 0),
+    }  # fmt: skip
+
+
+def profile(call, requests: int, tool: str) -> str:
+    if tool == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        for _ in range(requests):
+            call()
+        profiler.stop()
+        return profiler.output_text(unicode=False, color=False, show_all=False)
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile(time.process_time)  # CPU, not wall: the machine may be busy
+    prof.enable()
+    for _ in range(requests):
+        call()
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--replicas", type=int, default=0)
+    parser.add_argument("--only", default="health,profile,items,movement")
+    parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
+    parser.add_argument("--threads", type=int, default=1, help="concurrent callers (granian: 4 per worker)")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up requests")
+    parser.add_argument("--reuse-db", action="store_true")
+    args = parser.parse_args()
+
+    uri = server_uri()
+    url = with_dbname(uri, DB_NAME)
+    if not args.reuse_db:
+        recreate_database(uri, DB_NAME)
+        prepare_database(url)
+    app = setup(url, args.replicas)
+    calls = scenarios(app)
+    if args.gc_freeze:
+        for call in calls.values():
+            call()
+        gc.collect()
+        gc.freeze()
+    print(
+        f"# in-process, {args.requests} requests each over {args.threads} thread(s), "
+        f"{args.replicas} replica aliases configured, gc.freeze() {'on' if args.gc_freeze else 'off'}"
+    )
+    print(
+        "| scenario | CPU ms/req | wall p50 ms | wall p99 ms | wall max ms | GC pauses | gen2 | max GC ms "
+        "| pool waits | pool wait ms | pool size | new conns |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in args.only.split(","):
+        r = measure(calls[name], args.requests, args.threads)
+        print(f"| {name} | {r['cpu_ms']:.3f} | {r['wall_p50_ms']:.2f} | {r['wall_p99_ms']:.2f} | "
+              f"{r['wall_max_ms']:.2f} | {r['gc_pauses']} | {r['gc2']} | {r['gc_max_ms']:.2f} | "
+              f"{r['pool_waits']} | {r['pool_wait_ms']} | {r['pool_size']} | {r['connections']} |",
+              flush=True)  # fmt: skip
+    gc.collect()
+    t0, c0 = time.perf_counter(), time.process_time()
+    gc.collect()
+    full, full_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"\nTracked objects: {len(gc.get_objects()):,}; a full collection (what a gen2 pause costs): "
+        f"{1000 * full:.1f} ms ({1000 * full_cpu:.1f} ms of CPU); gc.get_freeze_count() {gc.get_freeze_count():,}"
+    )
+    if args.profile:
+        for name in args.only.split(","):
+            print(f"\n## profile: {name}\n")
+            print(profile(calls[name], args.requests, args.profile))
+
+
+if __name__ == "__main__":
+    main()

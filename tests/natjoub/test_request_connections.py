@@ -1,0 +1,106 @@
+"""Per-request connection housekeeping over the connections a thread opened
+(natjoub/db/request_connections.py): what Django's receivers did, without walking every alias."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections as django_close_old_connections
+from django.db import connection
+from django.db import reset_queries as django_reset_queries
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test.client import ClientHandler
+from rest_framework.test import ForceAuthClientHandler
+
+from natjoub.db import request_connections
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def only_ours():
+    """Django's own receivers off, as in production (the test client reconnects them after each
+    of its requests)."""
+    started = signals.request_started.disconnect(django_close_old_connections)
+    reset = signals.request_started.disconnect(django_reset_queries)
+    finished = signals.request_finished.disconnect(django_close_old_connections)
+    yield
+    if started:
+        signals.request_started.connect(django_close_old_connections)
+    if reset:
+        signals.request_started.connect(django_reset_queries)
+    if finished:
+        signals.request_finished.connect(django_close_old_connections)
+
+
+@pytest.fixture
+def touched(monkeypatch):
+    """The aliases whose connection a receiver examined."""
+    seen = []
+    original = BaseDatabaseWrapper.close_if_unusable_or_obsolete
+
+    def spy(self):
+        seen.append(self.alias)
+        return original(self)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", spy)
+    return seen
+
+
+def request(sender=WSGIHandler, finished_by=WSGIHandler, use_database: bool = True) -> None:
+    """What a handler does around a request: the two signals, the view in between."""
+    signals.request_started.send(sender=sender, environ={})
+    if use_database:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    signals.request_finished.send(sender=finished_by)
+
+
+def test_the_app_replaces_djangos_receivers():
+    """Installed by NatJoubConfig.ready(); Django's receivers would walk every configured alias."""
+    request_connections.install()  # idempotent: what ready() did
+    assert signals.request_finished.disconnect(request_connections.close_old_connections)
+    signals.request_finished.connect(request_connections.close_old_connections)
+    assert signals.request_started.disconnect(request_connections.reset_queries)
+    signals.request_started.connect(request_connections.reset_queries)
+
+
+def test_a_connection_opened_by_a_request_is_closed_at_its_end(only_ours, touched):
+    connection.close()
+    request()
+    assert connection.connection is None  # closed (with a pool: handed back)
+    assert set(touched) == {"default"}
+
+
+def test_a_request_that_opens_nothing_examines_nothing(only_ours, touched):
+    request()  # the last connection was closed at the end of that request
+    touched.clear()
+    request(use_database=False)  # /health/live: Django's receivers examined every initialised alias
+    assert touched == []
+
+
+def test_a_connection_opened_outside_a_request_is_closed_when_the_next_request_starts(only_ours, touched):
+    connection.close()
+    connection.ensure_connection()  # e.g. by a background job of the worker thread
+    signals.request_started.send(sender=WSGIHandler, environ={})
+    assert connection.connection is None  # CONN_MAX_AGE = 0: obsolete, as with Django's receiver
+    assert set(touched) == {"default"}
+
+
+def test_the_query_log_is_cleared_when_a_request_starts(only_ours):
+    connection.close()
+    connection.ensure_connection()
+    connection.queries_log.append({"sql": "SELECT 1", "time": "0.000"})
+    signals.request_started.send(sender=WSGIHandler, environ={})
+    assert not connection.queries_log
+
+
+def test_requests_of_the_test_client_are_left_alone(only_ours, touched):
+    """Django's test client disconnects Django's receiver around its requests; ours skip them."""
+    connection.close()
+    connection.ensure_connection()
+    request(sender=ClientHandler, finished_by=None)  # the test client's response names no handler
+    request(sender=ForceAuthClientHandler, finished_by=None)  # DRF's APIClient
+    assert connection.connection is not None
+    assert touched == []
