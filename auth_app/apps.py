@@ -10,7 +10,11 @@ class AuthAppConfig(AppConfig):
 
     def ready(self) -> None:
         from auth_app import housekeeping, schema, seed  # noqa: F401 - schema registers the OpenAPI auth extension
+        from auth_app.exceptions import AuthErrorCode
+        from natjoub.api.errors import register_error_codes
         from natjoub.registry import DemoSeeder, demo_seeders, maintenance_jobs
+
+        register_error_codes(self.name, AuthErrorCode)
 
         for job in housekeeping.JOBS:
             maintenance_jobs.register(job)

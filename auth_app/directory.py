@@ -23,7 +23,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Collate
 from django.dispatch import Signal
 
-from natjoub.api.errors import ApplicationError, ErrorCode
+from natjoub.api.errors import ApplicationError
 
 
 class Role(StrEnum):
@@ -37,7 +37,9 @@ class Role(StrEnum):
 class UserNotFound(ApplicationError):
     """The one ``USER_NOT_FOUND``: accounts routes and any app naming a user by path."""
 
-    code, status, template = ErrorCode.USER_NOT_FOUND, 404, "User not found"
+    # AuthErrorCode.USER_NOT_FOUND by value: auth_app.exceptions imports this module, so the
+    # enum member cannot be imported here.
+    code, status, template = "USER_NOT_FOUND", 404, "User not found"
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,33 @@ sites pass only data. Views raise them; the one exception handler renders them."
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from auth_app.directory import UserNotFound
-from natjoub.api.errors import ApplicationError, ErrorCode
+from natjoub.api.errors import ApplicationError
+
+
+class AuthErrorCode(StrEnum):
+    """The accounts' codes, registered in ``AuthAppConfig.ready()`` (docs/architecture.md §3.6)."""
+
+    INVALID_ROLE = "INVALID_ROLE"
+    INVALID_OTP = "INVALID_OTP"
+    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code, not a secret
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
+    ACCOUNT_DEACTIVATED = "ACCOUNT_DEACTIVATED"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    USER_ALREADY_EXISTS = "USER_ALREADY_EXISTS"
+    LAST_ADMIN = "LAST_ADMIN"
+    OTP_RESEND_TOO_SOON = "OTP_RESEND_TOO_SOON"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+
 
 __all__ = ["UserNotFound"]  # defined once, in the directory other apps use
 
 
 class InvalidRole(ApplicationError):
-    code, template = ErrorCode.INVALID_ROLE, "Invalid role: {role}"
+    code, template = AuthErrorCode.INVALID_ROLE, "Invalid role: {role}"
 
 
 class AdminRegistrationRefused(InvalidRole):
@@ -18,7 +37,7 @@ class AdminRegistrationRefused(InvalidRole):
 
 
 class InvalidOtp(ApplicationError):
-    code, template = ErrorCode.INVALID_OTP, "Invalid or expired OTP"
+    code, template = AuthErrorCode.INVALID_OTP, "Invalid or expired OTP"
 
 
 class TooManyOtpAttempts(InvalidOtp):
@@ -26,15 +45,15 @@ class TooManyOtpAttempts(InvalidOtp):
 
 
 class InvalidResetToken(ApplicationError):
-    code, template = ErrorCode.INVALID_TOKEN, "Invalid or expired reset token"
+    code, template = AuthErrorCode.INVALID_TOKEN, "Invalid or expired reset token"
 
 
 class InvalidCredentials(ApplicationError):
-    code, status, template = ErrorCode.INVALID_CREDENTIALS, 401, "Invalid email/username/phone or password"
+    code, status, template = AuthErrorCode.INVALID_CREDENTIALS, 401, "Invalid email/username/phone or password"
 
 
 class InvalidRefreshToken(ApplicationError):
-    code, status, template = ErrorCode.INVALID_REFRESH_TOKEN, 401, "Invalid or revoked refresh token"
+    code, status, template = AuthErrorCode.INVALID_REFRESH_TOKEN, 401, "Invalid or revoked refresh token"
 
 
 class RefreshTokenRevoked(InvalidRefreshToken):
@@ -44,11 +63,11 @@ class RefreshTokenRevoked(InvalidRefreshToken):
 
 
 class AccountDeactivated(ApplicationError):
-    code, status, template = ErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
+    code, status, template = AuthErrorCode.ACCOUNT_DEACTIVATED, 403, "Account has been deactivated"
 
 
 class UserAlreadyExists(ApplicationError):
-    code, status = ErrorCode.USER_ALREADY_EXISTS, 409
+    code, status = AuthErrorCode.USER_ALREADY_EXISTS, 409
 
 
 class EmailTaken(UserAlreadyExists):
@@ -64,11 +83,11 @@ class PhoneTaken(UserAlreadyExists):
 
 
 class LastAdmin(ApplicationError):
-    code, status, template = ErrorCode.LAST_ADMIN, 409, "Cannot deactivate or delete the last active admin"
+    code, status, template = AuthErrorCode.LAST_ADMIN, 409, "Cannot deactivate or delete the last active admin"
 
 
 class OtpResendTooSoon(ApplicationError):
-    code, status, template = ErrorCode.OTP_RESEND_TOO_SOON, 429, "Please wait before requesting a new OTP"
+    code, status, template = AuthErrorCode.OTP_RESEND_TOO_SOON, 429, "Please wait before requesting a new OTP"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -76,4 +95,4 @@ class OtpResendTooSoon(ApplicationError):
 
 
 class SessionNotFound(ApplicationError):
-    code, status, template = ErrorCode.SESSION_NOT_FOUND, 404, "Session not found"
+    code, status, template = AuthErrorCode.SESSION_NOT_FOUND, 404, "Session not found"

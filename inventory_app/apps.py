@@ -11,10 +11,13 @@ class InventoryAppConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory_app import dashboard, housekeeping, seed
+        from inventory_app.exceptions import InventoryErrorCode
         from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
+        from natjoub.api.errors import register_error_codes
         from natjoub.metrics import register_scrape_collector
         from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
 
+        register_error_codes(self.name, InventoryErrorCode)
         register_scrape_collector(LOW_STOCK_COLLECTOR)
         register_scrape_collector(OPEN_ALERTS_COLLECTOR)
         for panel in dashboard.PANELS:

@@ -3,14 +3,39 @@ sites pass only data. Views raise them; the one exception handler renders them."
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
 
-from natjoub.api.errors import ApplicationError, ErrorCode, ReferencedRowMissing
+from natjoub.api.errors import ApplicationError, ReferencedRowMissing
+
+
+class InventoryErrorCode(StrEnum):
+    """The inventory's codes, registered in ``InventoryAppConfig.ready()`` (docs/architecture.md §3.6)."""
+
+    INVALID_MOVEMENT = "INVALID_MOVEMENT"
+    INVALID_ASSIGNMENT = "INVALID_ASSIGNMENT"
+    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
+    BRANCH_NOT_FOUND = "BRANCH_NOT_FOUND"
+    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND"
+    MOVEMENT_NOT_FOUND = "MOVEMENT_NOT_FOUND"
+    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
+    ASSIGNMENT_NOT_FOUND = "ASSIGNMENT_NOT_FOUND"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    STOCK_ALERT_NOT_FOUND = "STOCK_ALERT_NOT_FOUND"
+    BRANCH_ACCESS_DENIED = "BRANCH_ACCESS_DENIED"
+    BRANCH_EXISTS = "BRANCH_EXISTS"
+    CATEGORY_EXISTS = "CATEGORY_EXISTS"
+    ITEM_EXISTS = "ITEM_EXISTS"
+    BRANCH_IN_USE = "BRANCH_IN_USE"
+    ITEM_IN_USE = "ITEM_IN_USE"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    RESERVATION_NOT_ACTIVE = "RESERVATION_NOT_ACTIVE"
+    TRANSFER_NOT_IN_TRANSIT = "TRANSFER_NOT_IN_TRANSIT"
 
 
 # -- rows that do not exist (404 by path, 400 when a body field names them) -------------------
 class BranchNotFound(ReferencedRowMissing):
-    code = ErrorCode.BRANCH_NOT_FOUND
+    code = InventoryErrorCode.BRANCH_NOT_FOUND
     template = "Branch not found with id: {branch_id}"
     referenced_templates: ClassVar[dict[str, str]] = {
         "from_branch_id": "From branch not found",
@@ -20,7 +45,7 @@ class BranchNotFound(ReferencedRowMissing):
 
 
 class CategoryNotFound(ReferencedRowMissing):
-    code = ErrorCode.CATEGORY_NOT_FOUND
+    code = InventoryErrorCode.CATEGORY_NOT_FOUND
     template = "Category not found with id: {category_id}"
     referenced_templates: ClassVar[dict[str, str]] = {
         "parent_category_id": "Parent category not found with id: {category_id}",
@@ -29,40 +54,40 @@ class CategoryNotFound(ReferencedRowMissing):
 
 
 class ItemNotFound(ReferencedRowMissing):
-    code = ErrorCode.ITEM_NOT_FOUND
+    code = InventoryErrorCode.ITEM_NOT_FOUND
     template = "Inventory item not found with id: {item_id}"
     referenced_templates: ClassVar[dict[str, str]] = {"inventory_item_id": "Inventory item not found"}
 
 
 class MovementNotFound(ReferencedRowMissing):
-    code = ErrorCode.MOVEMENT_NOT_FOUND
+    code = InventoryErrorCode.MOVEMENT_NOT_FOUND
     template = "Stock movement not found with id: {movement_id}"
 
 
 class ReservationNotFound(ReferencedRowMissing):
-    code = ErrorCode.RESERVATION_NOT_FOUND
+    code = InventoryErrorCode.RESERVATION_NOT_FOUND
     template = "Reservation not found with id: {reservation_id}"
 
 
 class TransferNotFound(ReferencedRowMissing):
-    code = ErrorCode.TRANSFER_NOT_FOUND
+    code = InventoryErrorCode.TRANSFER_NOT_FOUND
     template = "Transfer not found with id: {transfer_id}"
 
 
 class StockAlertNotFound(ReferencedRowMissing):
-    code = ErrorCode.STOCK_ALERT_NOT_FOUND
+    code = InventoryErrorCode.STOCK_ALERT_NOT_FOUND
     template = "Stock alert not found with id: {alert_id}"
 
 
 class AssignmentNotFound(ReferencedRowMissing):
-    code = ErrorCode.ASSIGNMENT_NOT_FOUND
+    code = InventoryErrorCode.ASSIGNMENT_NOT_FOUND
     template = "Assignment not found"
 
 
 class UserNotFound(ReferencedRowMissing):
     """The user a branch assignment names by path (the same code and text as the accounts API)."""
 
-    code = ErrorCode.USER_NOT_FOUND
+    code = "USER_NOT_FOUND"  # auth's code (AuthErrorCode); TEMPORARY until auth_app.directory.UserNotFound
     template = "User not found"
 
 
@@ -79,7 +104,7 @@ class TransferItemNotFound(ItemNotFound):
 
 # -- the movement branch rules of §12 (400 INVALID_MOVEMENT) ----------------------------------
 class InvalidMovement(ApplicationError):
-    code = ErrorCode.INVALID_MOVEMENT
+    code = InventoryErrorCode.INVALID_MOVEMENT
 
 
 class ToBranchRequired(InvalidMovement):
@@ -103,7 +128,7 @@ class BranchRequired(InvalidMovement):
 
 
 class InvalidAssignment(ApplicationError):
-    code, template = ErrorCode.INVALID_ASSIGNMENT, "Only sellers can be assigned to branches"
+    code, template = InventoryErrorCode.INVALID_ASSIGNMENT, "Only sellers can be assigned to branches"
 
 
 class CategoryCycle(ApplicationError):
@@ -112,29 +137,29 @@ class CategoryCycle(ApplicationError):
 
 # -- conflicts (409) --------------------------------------------------------------------------
 class BranchExists(ApplicationError):
-    code, status, template = ErrorCode.BRANCH_EXISTS, 409, "Branch with code {code} already exists"
+    code, status, template = InventoryErrorCode.BRANCH_EXISTS, 409, "Branch with code {code} already exists"
 
 
 class CategoryExists(ApplicationError):
-    code, status, template = ErrorCode.CATEGORY_EXISTS, 409, "Category with name {name} already exists"
+    code, status, template = InventoryErrorCode.CATEGORY_EXISTS, 409, "Category with name {name} already exists"
 
 
 class ItemExists(ApplicationError):
-    code, status, template = ErrorCode.ITEM_EXISTS, 409, "Item with SKU {sku} already exists"
+    code, status, template = InventoryErrorCode.ITEM_EXISTS, 409, "Item with SKU {sku} already exists"
 
 
 class BranchInUse(ApplicationError):
-    code, status = ErrorCode.BRANCH_IN_USE, 409
+    code, status = InventoryErrorCode.BRANCH_IN_USE, 409
     template = "Branch has stock, reservations or movement history; deactivate it instead"
 
 
 class ItemInUse(ApplicationError):
-    code, status = ErrorCode.ITEM_IN_USE, 409
+    code, status = InventoryErrorCode.ITEM_IN_USE, 409
     template = "Inventory item has stock, reservations or movement history; deactivate it instead"
 
 
 class InsufficientStock(ApplicationError):
-    code, status = ErrorCode.INSUFFICIENT_STOCK, 409
+    code, status = InventoryErrorCode.INSUFFICIENT_STOCK, 409
     template = "Insufficient stock: available {available}, requested {requested}"
     details_keys = ("available", "requested")
     # Raised after the work that must survive it (expiry of due reservations) was committed.
@@ -148,17 +173,19 @@ class TransferInsufficientStock(InsufficientStock):
 
 
 class ReservationNotActive(ApplicationError):
-    code, status, template = ErrorCode.RESERVATION_NOT_ACTIVE, 409, "Reservation is not active (status: {status})"
+    code, status = InventoryErrorCode.RESERVATION_NOT_ACTIVE, 409
+    template = "Reservation is not active (status: {status})"
     keep_changes = True
 
 
 class TransferNotInTransit(ApplicationError):
-    code, status, template = ErrorCode.TRANSFER_NOT_IN_TRANSIT, 409, "Transfer is not in transit (status: {status})"
+    code, status = InventoryErrorCode.TRANSFER_NOT_IN_TRANSIT, 409
+    template = "Transfer is not in transit (status: {status})"
 
 
 # -- seller scoping (docs/api.md §26) ---------------------------------------------------------
 class BranchAccessDenied(ApplicationError):
     """A scoped seller named or addressed a branch it is not assigned to."""
 
-    code, status, template = ErrorCode.BRANCH_ACCESS_DENIED, 403, "You are not assigned to this branch"
+    code, status, template = InventoryErrorCode.BRANCH_ACCESS_DENIED, 403, "You are not assigned to this branch"
     details_keys = ("branch_id",)

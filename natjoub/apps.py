@@ -9,6 +9,7 @@ class NatjoubConfig(AppConfig):
 
     def ready(self) -> None:
         from natjoub.admin import idempotency_keys  # noqa: F401 - registers its back-office page
+        from natjoub.api import checks as api_checks  # noqa: F401 - registers the error-code check
         from natjoub.api.idempotency import PURGE_JOB
         from natjoub.db import checks  # noqa: F401 - registers the schema check
         from natjoub.middleware import connect_signals

@@ -1,10 +1,11 @@
 """Errors that describe themselves (docs/api.md, "Errors").
 
-``ErrorCode`` is the vocabulary of ``error.code`` on the wire. Every error an endpoint can answer
-is a subclass of ``ApplicationError`` that declares its code, HTTP status and message template;
-a raise site passes only data (``BranchNotFound(branch_id=…)``), never text. The one exception
-handler (natjoub/api/exception_handler.py) renders them; the OpenAPI schema lists, per route, the
-codes its viewset declares in ``error_map``.
+``error.code`` on the wire comes from a registry: the core declares the generic codes
+(``ErrorCode``), each app declares its own enum in ``AppConfig.ready()`` (``register_error_codes``).
+Every error an endpoint can answer is a subclass of ``ApplicationError`` that declares its code,
+HTTP status and message template; a raise site passes only data (``BranchNotFound(branch_id=…)``),
+never text. The one exception handler (natjoub/api/exception_handler.py) renders them; the OpenAPI
+schema lists every registered code and, per route, the codes its viewset declares in ``error_map``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 class ErrorCode(StrEnum):
-    # generic (any route)
+    """The generic codes any route may answer (docs/api.md §3.2). An app's own codes live in its
+    ``exceptions.py`` as a ``StrEnum`` registered with ``register_error_codes`` (docs/architecture.md §3.6)."""
+
     BAD_REQUEST = "BAD_REQUEST"
     VALIDATION_ERROR = "VALIDATION_ERROR"
     UNAUTHORIZED = "UNAUTHORIZED"
@@ -27,38 +32,40 @@ class ErrorCode(StrEnum):
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    # accounts
-    INVALID_ROLE = "INVALID_ROLE"
-    INVALID_OTP = "INVALID_OTP"
-    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code, not a secret
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
-    ACCOUNT_DEACTIVATED = "ACCOUNT_DEACTIVATED"
-    USER_NOT_FOUND = "USER_NOT_FOUND"
-    USER_ALREADY_EXISTS = "USER_ALREADY_EXISTS"
-    LAST_ADMIN = "LAST_ADMIN"
-    OTP_RESEND_TOO_SOON = "OTP_RESEND_TOO_SOON"
-    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
-    # inventory
-    INVALID_MOVEMENT = "INVALID_MOVEMENT"
-    INVALID_ASSIGNMENT = "INVALID_ASSIGNMENT"
-    ITEM_NOT_FOUND = "ITEM_NOT_FOUND"
-    BRANCH_NOT_FOUND = "BRANCH_NOT_FOUND"
-    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND"
-    MOVEMENT_NOT_FOUND = "MOVEMENT_NOT_FOUND"
-    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
-    ASSIGNMENT_NOT_FOUND = "ASSIGNMENT_NOT_FOUND"
-    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
-    STOCK_ALERT_NOT_FOUND = "STOCK_ALERT_NOT_FOUND"
-    BRANCH_ACCESS_DENIED = "BRANCH_ACCESS_DENIED"
-    BRANCH_EXISTS = "BRANCH_EXISTS"
-    CATEGORY_EXISTS = "CATEGORY_EXISTS"
-    ITEM_EXISTS = "ITEM_EXISTS"
-    BRANCH_IN_USE = "BRANCH_IN_USE"
-    ITEM_IN_USE = "ITEM_IN_USE"
-    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
-    RESERVATION_NOT_ACTIVE = "RESERVATION_NOT_ACTIVE"
-    TRANSFER_NOT_IN_TRANSIT = "TRANSFER_NOT_IN_TRANSIT"
+
+
+CORE_OWNER = "natjoub"
+_owners: dict[str, str] = {}  # code -> the app that declared it
+
+
+def register_error_codes(owner: str, codes: type[StrEnum]) -> None:
+    """Declare ``owner``'s codes (called in its ``AppConfig.ready()``). A code another owner (or the
+    core) already declared is a start-up error: two apps would share one ``error.code`` on the wire
+    and the OpenAPI schema could not tell them apart. Registering the same enum again is harmless."""
+    clashes = sorted(code for code in codes if _owners.get(code, owner) != owner)
+    if clashes:
+        listed = ", ".join(f"{code} (declared by {_owners[code]})" for code in clashes)
+        raise ImproperlyConfigured(f"{owner} declares error codes that already exist: {listed}")
+    for code in codes:
+        _owners[str(code)] = owner
+
+
+def unregister_error_codes(owner: str) -> None:
+    """Forget ``owner``'s codes (tests that register a throwaway app)."""
+    for code in [code for code, declared_by in _owners.items() if declared_by == owner]:
+        del _owners[code]
+
+
+def registered_error_codes() -> dict[str, str]:
+    """Every declared code with its owner, sorted by code."""
+    return dict(sorted(_owners.items()))
+
+
+def is_registered(code: str) -> bool:
+    return code in _owners
+
+
+register_error_codes(CORE_OWNER, ErrorCode)
 
 
 class ApplicationError(Exception):
@@ -74,7 +81,7 @@ class ApplicationError(Exception):
     service in its own transaction (idempotency keys) commits instead of rolling back.
     """
 
-    code: ClassVar[ErrorCode] = ErrorCode.BAD_REQUEST
+    code: ClassVar[StrEnum] = ErrorCode.BAD_REQUEST
     status: ClassVar[int] = 400
     template: ClassVar[str] = "Bad request"
     top_message: ClassVar[str | None] = None  # the envelope's own ``message``, where it differs

@@ -28,6 +28,7 @@ from natjoub.api.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
+    is_registered,
 )
 
 logger = logging.getLogger("natjoub.errors")
@@ -85,4 +86,7 @@ def exception_handler(exc, context):
     if error is None:
         logger.exception("unexpected error in %s", type(context.get("view")).__name__)
         error = InternalError()
+    elif not is_registered(error.code):
+        # a bug (natjoub.E003 catches it at start-up for classes imported by then): answer, but say so
+        logger.error("%s answers with unregistered code %s", type(error).__name__, error.code)
     return Response(error_body(error), status=error.http_status, headers=error.headers or None)

@@ -3,16 +3,17 @@ around every body, and the error envelope for the generic error statuses."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from natjoub.api.casing import to_camel
-from natjoub.api.errors import ErrorCode
+from natjoub.api.errors import ErrorCode, is_registered, registered_error_codes
 
 ERROR_COMPONENT = "ErrorEnvelope"
-ERROR_SCHEMA = {
+_ERROR_SCHEMA = {
     "type": "object",
     "required": ["success", "data", "message", "error"],
     "properties": {
@@ -42,6 +43,25 @@ ERROR_DESCRIPTIONS = {
     "429": "Rate limit exceeded",
     "503": "Database unavailable",
 }
+
+
+def error_envelope_schema() -> dict:
+    """The error envelope, its ``error.code`` an enum of every registered code (the core's and those
+    the apps declared in ``ready()``, docs/architecture.md §3.6), each owner named in the description."""
+    codes = registered_error_codes()
+    owners: dict[str, list[str]] = {}
+    for code, owner in codes.items():
+        owners.setdefault(owner, []).append(code)
+    described = "; ".join(f"{owner}: {', '.join(listed)}" for owner, listed in owners.items())
+    code = {"type": "string", "enum": list(codes), "description": f"Declared codes by owner. {described}"}
+    error = _ERROR_SCHEMA["properties"]["error"]
+    return {
+        **_ERROR_SCHEMA,
+        "properties": {
+            **_ERROR_SCHEMA["properties"],
+            "error": {**error, "properties": {**error["properties"], "code": code}},
+        },
+    }
 
 
 # The codes every route may answer with each generic status (docs/api.md, "Errors").
@@ -86,7 +106,10 @@ class EnvelopeAutoSchema(AutoSchema):
                 responses[code] = self._wrap(response, self._data_schema(response))
         self.registry.register_on_missing(
             ResolvedComponent(
-                name=ERROR_COMPONENT, type=ResolvedComponent.SCHEMA, object=ERROR_COMPONENT, schema=ERROR_SCHEMA
+                name=ERROR_COMPONENT,
+                type=ResolvedComponent.SCHEMA,
+                object=ERROR_COMPONENT,
+                schema=error_envelope_schema(),
             )
         )
         for status, codes in self.error_codes().items():
@@ -109,6 +132,11 @@ class EnvelopeAutoSchema(AutoSchema):
         }
         declared = getattr(self.view, "error_map", {}).get(getattr(self.view, "action", None), ())
         for error in declared:
+            if not is_registered(error.code):
+                raise ImproperlyConfigured(
+                    f"{type(self.view).__name__}.error_map names {error.code!r}, which no app registered "
+                    "(register_error_codes, docs/architecture.md §3.6)"
+                )
             listed = codes.setdefault(str(error.status), [])
             if error.code not in listed:
                 listed.append(error.code)
