@@ -10,12 +10,20 @@ class InventoryAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from inventory_app import dashboard, housekeeping, seed
+        from inventory_app import dashboard, figures, housekeeping, seed
         from inventory_app.exceptions import InventoryErrorCode
         from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
         from natjoub.api.errors import register_error_codes
         from natjoub.metrics import register_scrape_collector
-        from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
+        from natjoub.registry import (
+            DashboardFigures,
+            DemoSeeder,
+            SeedFlag,
+            dashboard_panels,
+            demo_seeders,
+            maintenance_jobs,
+            seller_dashboard,
+        )
 
         register_error_codes(self.name, InventoryErrorCode)
         register_scrape_collector(LOW_STOCK_COLLECTOR)
@@ -31,3 +39,4 @@ class InventoryAppConfig(AppConfig):
         demo_seeders.register(
             DemoSeeder(name="inventory", run=seed.demo_seeder, after=("accounts",), flags=(transfers,), order=20)
         )
+        seller_dashboard.register(DashboardFigures("stock", figures.seller_figures, order=20))
