@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("auth_app", "inventory_app")
+APPS = ("auth_app", "inventory_app", "order_app")
 # The only core modules that compose the apps: settings lists them and urls mounts them (seed_demo
 # runs the seeders the apps registered).
 CORE_MAY_COMPOSE = {"natjoub/settings.py", "natjoub/test_settings.py", "natjoub/urls.py"}
@@ -51,6 +51,44 @@ def test_the_core_imports_no_app():
 
 def test_auth_never_imports_inventory():
     assert violations("auth_app", ("inventory_app",)) == []
+
+
+# The order service (docs/architecture.md §7.2): the inventory only through its public holds API
+# and the seller-access module, auth only through the directory and the permissions; nobody
+# imports the orders (auth's user deletion reaches them through a signal, reconcile_stock and
+# the dashboards through registries).
+ORDER_MAY_IMPORT = {
+    "inventory_app.services.holds",
+    "inventory_app.selectors.access",
+    "auth_app.directory",
+    "auth_app.permissions",
+}
+
+
+def test_orders_reach_other_apps_only_through_their_public_modules():
+    problems = []
+    for path in sorted((ROOT / "order_app").rglob("*.py")):
+        for line, module in imported_modules(path):
+            if module.split(".")[0] in ("inventory_app", "auth_app") and module not in ORDER_MAY_IMPORT:
+                problems.append(f"{path.relative_to(ROOT).as_posix()}:{line} imports {module}")
+    assert problems == []
+
+
+def test_no_app_imports_the_orders():
+    assert violations("auth_app", ("order_app",)) == []
+    assert violations("inventory_app", ("order_app",)) == []
+
+
+def test_no_foreign_key_leaves_order_schema():
+    from django.apps import apps
+
+    targets = {
+        (model.__name__, field.name, field.related_model._meta.app_label)
+        for model in apps.get_app_config("order_app").get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.related_model is not None and field.concrete
+    }
+    assert targets and all(app == "order_app" for _, _, app in targets), targets
 
 
 @pytest.mark.parametrize(
