@@ -116,7 +116,10 @@ def test_partial_fulfil_commits_part_and_releases_the_rest(shop, order, admin_cl
     assert held[shop.cable.pk].movement_id is None
     assert StockMovement.objects.get(reference_number=order["number"], inventory_item=shop.mouse).quantity == 1
     assert not StockMovement.objects.filter(reference_number=order["number"], inventory_item=shop.cable).exists()
-    assert [(shop.row(i).quantity, shop.row(i).reserved_quantity) for i in (shop.mouse, shop.cable)] == [(9, 0), (10, 0)]
+    assert [(shop.row(i).quantity, shop.row(i).reserved_quantity) for i in (shop.mouse, shop.cable)] == [
+        (9, 0),
+        (10, 0),
+    ]
     assert invariants() == []
 
 

@@ -18,7 +18,18 @@ from tests.factories import make_branch, make_user, stock
 from tests.helpers import assert_error, assert_forbidden, assert_ok, assert_validation
 from tests.order_app.conftest import ORDERS, act, customer_client, placed
 
-SUMMARY = {"id", "number", "status", "branchId", "branchName", "currency", "total", "itemCount", "placedAt", "expiresAt"}
+SUMMARY = {
+    "id",
+    "number",
+    "status",
+    "branchId",
+    "branchName",
+    "currency",
+    "total",
+    "itemCount",
+    "placedAt",
+    "expiresAt",
+}
 
 
 def seller_at(*branches):
@@ -112,7 +123,9 @@ def test_seller_reads_the_orders_of_its_branches_only(shop, customer, elsewhere)
     data = assert_ok(seller.get(ORDERS), 200, "Orders retrieved successfully", meta=True)
     assert [row["id"] for row in data] == [here["id"]]
     assert_ok(seller.get(f"{ORDERS}/{here['id']}"), 200, "Order retrieved successfully")
-    assert_error(seller.get(f"{ORDERS}/{there['id']}"), 404, "ORDER_NOT_FOUND", f"Order not found with id: {there['id']}")
+    assert_error(
+        seller.get(f"{ORDERS}/{there['id']}"), 404, "ORDER_NOT_FOUND", f"Order not found with id: {there['id']}"
+    )
     denied = seller.get(ORDERS, {"branchId": str(elsewhere.pk)})
     assert_error(denied, 403, "BRANCH_ACCESS_DENIED", BranchAccessDenied.template, details=...)
 
@@ -122,12 +135,16 @@ def test_pickup_code_only_for_the_owner(shop, customer, admin_client):
     own = assert_ok(customer.get(f"{ORDERS}/{order['id']}"), 200, "Order retrieved successfully")
     assert own == order | {"updatedAt": own["updatedAt"]}
     assert own["pickupCode"] == order["pickupCode"]
-    assert assert_ok(admin_client.get(f"{ORDERS}/{order['id']}"), 200, "Order retrieved successfully")[
-        "pickupCode"
-    ] is None
-    assert assert_ok(seller_at(shop.branch).get(f"{ORDERS}/{order['id']}"), 200, "Order retrieved successfully")[
-        "pickupCode"
-    ] is None
+    assert (
+        assert_ok(admin_client.get(f"{ORDERS}/{order['id']}"), 200, "Order retrieved successfully")["pickupCode"]
+        is None
+    )
+    assert (
+        assert_ok(seller_at(shop.branch).get(f"{ORDERS}/{order['id']}"), 200, "Order retrieved successfully")[
+            "pickupCode"
+        ]
+        is None
+    )
     assert_ok(act(admin_client, order, "confirm"), 200, "Order confirmed")
     assert act(admin_client, order, "ready").json()["data"]["pickupCode"] is None
     assert order["pickupCode"] not in admin_client.get(ORDERS).content.decode()
