@@ -2,8 +2,9 @@
 order service, docs/api.md §37). Another app reaches the inventory's stock only through this
 module and never through its models, tables or SQL (tests/natjoub/test_boundaries.py).
 
-Every function follows the steps of every stock transaction (services.ledger, docs/architecture.md
-§3.3): stock rows locked in primary-key order, due reservations expired first (§14.4), then one
+Every function follows the steps of every stock transaction (services.ledger; see
+docs/architecture.md §3.3): stock rows locked in primary-key order, due reservations expired first
+(docs/api.md §14.4), then one
 statement writes the rows (their alerts included). Whatever the number of lines, each function
 runs a constant number of SQL statements (set-based ``unnest`` / ``VALUES``).
 
