@@ -377,7 +377,8 @@ def test_dashboard_queries_do_not_grow_with_data(back_office):
     assert dashboard["open_alerts"]["count"] == StockAlert.objects.filter(status=AlertStatus.OPEN).count() == 55
     assert sum(row["count"] for row in dashboard["movements_today"]["rows"]) == 110
     assert sorted(row["branch_code"] for row in dashboard["open_orders"]["rows"]) == ["BR-0", "BR-1", "BR-2"]
-    assert sum(row["count"] for row in dashboard["open_orders"]["rows"]) == Order.objects.filter(
-        status__in=["PLACED", "CONFIRMED", "READY"], expires_at__gt=timezone.now()
-    ).count()
+    assert (
+        sum(row["count"] for row in dashboard["open_orders"]["rows"])
+        == Order.objects.filter(status__in=["PLACED", "CONFIRMED", "READY"], expires_at__gt=timezone.now()).count()
+    )
     assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])

@@ -88,7 +88,8 @@ def test_no_foreign_key_leaves_order_schema():
         for field in model._meta.get_fields()
         if field.is_relation and field.related_model is not None and field.concrete
     }
-    assert targets and all(app == "order_app" for _, _, app in targets), targets
+    assert targets  # lines and events point at their order
+    assert all(app == "order_app" for _, _, app in targets), targets
 
 
 @pytest.mark.parametrize(
