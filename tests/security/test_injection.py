@@ -85,7 +85,8 @@ def test_hostile_query_values(world, op, param):
             response = client.get(url, {param: value})
             body = assert_contract_answer(response, allowed_4xx={400: {"VALIDATION_ERROR", "INVALID_ROLE"}})
             if response.status_code == 200:
-                assert_valid_list(body)
+                if "limit" in op.query:  # a list (the seller dashboard's ``days`` is a query, not a list)
+                    assert_valid_list(body)
             elif (op.key, param) in INVALID_ROLE_PARAMS:
                 assert body["error"]["code"] == "INVALID_ROLE", value
             else:
