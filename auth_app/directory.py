@@ -23,6 +23,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Collate
 from django.dispatch import Signal
 
+from auth_app.error_codes import AuthErrorCode
 from natjoub.api.errors import ApplicationError
 
 
@@ -37,9 +38,7 @@ class Role(StrEnum):
 class UserNotFound(ApplicationError):
     """The one ``USER_NOT_FOUND``: accounts routes and any app naming a user by path."""
 
-    # AuthErrorCode.USER_NOT_FOUND by value: auth_app.exceptions imports this module, so the
-    # enum member cannot be imported here.
-    code, status, template = "USER_NOT_FOUND", 404, "User not found"
+    code, status, template = AuthErrorCode.USER_NOT_FOUND, 404, "User not found"
 
 
 @dataclass(frozen=True)

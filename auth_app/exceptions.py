@@ -3,29 +3,11 @@ sites pass only data. Views raise them; the one exception handler renders them."
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from auth_app.directory import UserNotFound
+from auth_app.error_codes import AuthErrorCode
 from natjoub.api.errors import ApplicationError
 
-
-class AuthErrorCode(StrEnum):
-    """The accounts' codes, registered in ``AuthAppConfig.ready()`` (docs/architecture.md §3.6)."""
-
-    INVALID_ROLE = "INVALID_ROLE"
-    INVALID_OTP = "INVALID_OTP"
-    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code, not a secret
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"  # noqa: S105
-    ACCOUNT_DEACTIVATED = "ACCOUNT_DEACTIVATED"
-    USER_NOT_FOUND = "USER_NOT_FOUND"
-    USER_ALREADY_EXISTS = "USER_ALREADY_EXISTS"
-    LAST_ADMIN = "LAST_ADMIN"
-    OTP_RESEND_TOO_SOON = "OTP_RESEND_TOO_SOON"
-    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
-
-
-__all__ = ["UserNotFound"]  # defined once, in the directory other apps use
+__all__ = ["AuthErrorCode", "UserNotFound"]  # UserNotFound is defined once, in the directory other apps use
 
 
 class InvalidRole(ApplicationError):

@@ -8,13 +8,17 @@ class InventoryAppConfig(AppConfig):
     name = "inventory_app"
     verbose_name = "Inventory"
     default_auto_field = "django.db.models.BigAutoField"
+    # what other apps may import (tests/natjoub/test_boundaries.py, docs/architecture.md §1.4)
+    public_modules = ("inventory_app.services", "inventory_app.selectors")
 
     def ready(self) -> None:
+        from auth_app.directory import user_deleting
         from inventory_app import dashboard, figures, housekeeping, seed
         from inventory_app.exceptions import InventoryErrorCode
-        from inventory_app.metrics import LOW_STOCK_COLLECTOR, OPEN_ALERTS_COLLECTOR
+        from inventory_app.metrics import GAUGES
+        from inventory_app.services.assignments import access_removed_with_user
         from natjoub.api.errors import register_error_codes
-        from natjoub.metrics import register_scrape_collector
+        from natjoub.metrics import register_gauge
         from natjoub.registry import (
             DashboardFigures,
             DemoSeeder,
@@ -26,8 +30,9 @@ class InventoryAppConfig(AppConfig):
         )
 
         register_error_codes(self.name, InventoryErrorCode)
-        register_scrape_collector(LOW_STOCK_COLLECTOR)
-        register_scrape_collector(OPEN_ALERTS_COLLECTOR)
+        user_deleting.connect(access_removed_with_user, dispatch_uid="inventory_access_removed_with_user")
+        for gauge in GAUGES:
+            register_gauge(*gauge)
         for panel in dashboard.PANELS:
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:

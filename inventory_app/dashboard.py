@@ -65,7 +65,16 @@ def transfers_in_transit(request) -> dict:
     }
 
 
+def sellers_waiting(request) -> dict:
+    """Sellers with no branch (docs/api.md §36): they can sign in and nothing else until an admin
+    grants access from their page."""
+    waiting = selectors.seller_access_list(pending_access=True)
+    return {"count": len(waiting), "rows": waiting[:ROWS]}
+
+
 PANELS = (
+    DashboardPanel("sellers_waiting", "Sellers waiting for access", "admin/inventory_app/panels/sellers_waiting.html",
+                   sellers_waiting, order=5),
     DashboardPanel("movements_today", "Movements today", "admin/inventory_app/panels/movements_today.html",
                    movements_today, order=10),
     DashboardPanel("open_alerts", "Open stock alerts", "admin/inventory_app/panels/open_alerts.html", open_alerts,

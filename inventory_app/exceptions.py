@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
+from auth_app.directory import UserNotFound  # noqa: F401 - the one USER_NOT_FOUND, for the user a branch assignment or a grant names by path
 from natjoub.api.errors import ApplicationError, ReferencedRowMissing
 
 
@@ -31,6 +32,8 @@ class InventoryErrorCode(StrEnum):
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     RESERVATION_NOT_ACTIVE = "RESERVATION_NOT_ACTIVE"
     TRANSFER_NOT_IN_TRANSIT = "TRANSFER_NOT_IN_TRANSIT"
+    NO_BRANCH_ACCESS = "NO_BRANCH_ACCESS"
+    GRANT_NOT_FOUND = "GRANT_NOT_FOUND"
 
 
 # -- rows that do not exist (404 by path, 400 when a body field names them) -------------------
@@ -84,11 +87,11 @@ class AssignmentNotFound(ReferencedRowMissing):
     template = "Assignment not found"
 
 
-class UserNotFound(ReferencedRowMissing):
-    """The user a branch assignment names by path (the same code and text as the accounts API)."""
+class GrantNotFound(ReferencedRowMissing):
+    """Removing an all-branches grant the seller does not have (docs/api.md §36)."""
 
-    code = "USER_NOT_FOUND"  # auth's code (AuthErrorCode); TEMPORARY until auth_app.directory.UserNotFound
-    template = "User not found"
+    code = InventoryErrorCode.GRANT_NOT_FOUND
+    template = "Grant not found"
 
 
 class TransferItemNotFound(ItemNotFound):
@@ -185,7 +188,13 @@ class TransferNotInTransit(ApplicationError):
 
 # -- seller scoping (docs/api.md §26) ---------------------------------------------------------
 class BranchAccessDenied(ApplicationError):
-    """A scoped seller named or addressed a branch it is not assigned to."""
+    """A seller named or addressed a branch outside its branches (docs/api.md §36)."""
 
     code, status, template = InventoryErrorCode.BRANCH_ACCESS_DENIED, 403, "You are not assigned to this branch"
     details_keys = ("branch_id",)
+
+
+class NoBranchAccess(ApplicationError):
+    """A seller with no branches writing the catalog (docs/api.md §36)."""
+
+    code, status, template = InventoryErrorCode.NO_BRANCH_ACCESS, 403, "Your seller account has no branch access yet"

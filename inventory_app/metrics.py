@@ -1,17 +1,10 @@
 """Inventory metrics (docs/api.md §17.2, §29a). Counters are incremented on commit; the low-stock
-and open-alerts gauges are computed at scrape time (registered in ``InventoryAppConfig.ready``), so
-every process of the service reports the same, current value."""
+and open-alerts gauges are computed at scrape time (``natjoub.metrics.register_gauge`` in
+``InventoryAppConfig.ready``), so every process of the service reports the same, current value."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
-from django.db import DatabaseError
 from prometheus_client import Counter
-from prometheus_client.core import GaugeMetricFamily
-
-logger = logging.getLogger(__name__)
 
 STOCK_MOVEMENTS = Counter(
     "inventory_stock_movements", "Stock movements recorded (reservation commits included)", ["movement_type"]
@@ -19,43 +12,26 @@ STOCK_MOVEMENTS = Counter(
 ITEMS_CREATED = Counter("inventory_items_created", "Inventory items created")
 
 
-class LowStockCollector:
+def low_stock_items() -> int:
     """``inventory_low_stock_items``: the rows the low-stock endpoint would list without filters."""
+    from inventory_app.selectors import low_stock_count
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        from inventory_app.selectors import low_stock_count
-
-        try:
-            count = low_stock_count()
-        except DatabaseError:
-            logger.warning("inventory_low_stock_items skipped: database unavailable")
-            return
-        gauge = GaugeMetricFamily(
-            "inventory_low_stock_items", "Stock rows at or below their item's reorder level (active items and branches)"
-        )
-        gauge.add_metric([], count)
-        yield gauge
+    return low_stock_count()
 
 
-LOW_STOCK_COLLECTOR = LowStockCollector()
-
-
-class OpenAlertsCollector:
+def open_alerts() -> int:
     """``natjoub_stock_alerts_open``: stock alerts currently OPEN (docs/api.md §29a)."""
+    from inventory_app.selectors import open_alerts_count
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        from inventory_app.selectors import open_alerts_count
-
-        try:
-            count = open_alerts_count()
-        except DatabaseError:
-            logger.warning("natjoub_stock_alerts_open skipped: database unavailable")
-            return
-        gauge = GaugeMetricFamily(
-            "natjoub_stock_alerts_open", "Stock alerts currently open (low stock per item and branch)"
-        )
-        gauge.add_metric([], count)
-        yield gauge
+    return open_alerts_count()
 
 
-OPEN_ALERTS_COLLECTOR = OpenAlertsCollector()
+# (name, documentation, value) for natjoub.metrics.register_gauge
+GAUGES = (
+    (
+        "inventory_low_stock_items",
+        "Stock rows at or below their item's reorder level (active items and branches)",
+        low_stock_items,
+    ),
+    ("natjoub_stock_alerts_open", "Stock alerts currently open (low stock per item and branch)", open_alerts),
+)

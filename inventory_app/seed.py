@@ -24,6 +24,7 @@ from inventory_app.models import (
     InventoryItem,
     MovementType,
     ReservationStatus,
+    SellerGrant,
     StockLevel,
     StockMovement,
     StockReservation,
@@ -108,6 +109,8 @@ RESERVATION_REFERENCE = "DEMO-SEED"
 RESERVATION_LIFETIME = timedelta(days=365)
 # §34: the second demo seller (auth_app.seed creates her) works at the downtown store only.
 ASSIGNMENTS = [("dddddddd-dddd-dddd-dddd-dddddddddddd", "ST-DT")]
+# §40: the first demo seller has an all-branches grant (without one a seller acts on no branch, §36).
+GRANTS = ["bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"]
 DEMO_TRANSFER = {"from": "BR-NORTH", "to": "BR-SR", "sku": "OFFC-NBK-001", "quantity": 5, "reference": "DEMO-TRANSFER"}
 
 
@@ -120,6 +123,7 @@ class SeedReport:
     movements: int = 0
     reservations: int = 0
     assignments: int = 0
+    grants: int = 0
     alerts: int = 0
     transfers: int = 0
 
@@ -132,6 +136,7 @@ class SeedReport:
             f"Opening-balance movements created: {self.movements}",
             f"Reservations created: {self.reservations}",
             f"Branch assignments created: {self.assignments}",
+            f"All-branches grants created: {self.grants}",
             f"Stock alerts opened: {self.alerts}",
             f"Transfers dispatched: {self.transfers}",
         ]
@@ -234,6 +239,7 @@ def seed_inventory(*, admin_id: uuid.UUID | None, transfers: bool = False) -> Se
             )
             report.reservations += 1
     report.assignments = _assignments(branches, admin_id)
+    report.grants = _grants(admin_id)
     report.alerts = len(alerts_sync(notify=False))  # every stock row
     if transfers:
         report.transfers = _demo_transfer(branches, items, admin_id)
@@ -246,6 +252,14 @@ def _assignments(branches: dict[str, Branch], admin_id: uuid.UUID | None) -> int
         _, made = BranchAssignment.objects.get_or_create(
             user_id=user_id, branch=branches[code], defaults={"created_by": admin_id}
         )
+        created += made
+    return created
+
+
+def _grants(admin_id: uuid.UUID | None) -> int:
+    created = 0
+    for user_id in GRANTS:
+        _, made = SellerGrant.objects.get_or_create(user_id=user_id, defaults={"granted_by": admin_id})
         created += made
     return created
 

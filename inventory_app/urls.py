@@ -27,6 +27,17 @@ urlpatterns = [
         views.BranchStaffViewSet.as_view({"put": "assign", "delete": "remove"}),
         name="branch-staff-member",
     ),
+    re_path(r"^sellers/?$", views.SellerAccessViewSet.as_view({"get": "list"}), name="sellers"),
+    re_path(
+        r"^sellers/(?P<user_id>[^/]+)/access/?$",
+        views.SellerAccessViewSet.as_view({"get": "retrieve"}),
+        name="seller-access",
+    ),
+    re_path(
+        r"^sellers/(?P<user_id>[^/]+)/access/all-branches/?$",
+        views.SellerAccessViewSet.as_view({"put": "grant", "delete": "revoke"}),
+        name="seller-access-all-branches",
+    ),
     re_path(
         r"^stock-levels/branch/(?P<branch_id>[^/]+)/?$",
         views.StockLevelViewSet.as_view({"get": "by_branch"}),

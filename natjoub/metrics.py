@@ -7,11 +7,17 @@ describe database state are computed at scrape time by collectors registered her
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
+from django.db import DatabaseError
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+logger = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_DURATION = Histogram(
@@ -33,6 +39,42 @@ def register_scrape_collector(collector) -> None:
     """Add a collector (an object with ``collect()``) that runs at every scrape."""
     if collector not in _scrape_collectors:
         _scrape_collectors.append(collector)
+
+
+@dataclass(frozen=True)
+class ScrapeGauge:
+    """A gauge computed at every scrape from the database (``value()``, usually a selector's count),
+    so every process reports the same current figure; skipped with a warning while the database is
+    unavailable, so ``/metrics`` still answers."""
+
+    name: str
+    documentation: str
+    value: Callable[[], float]
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            value = self.value()
+        except DatabaseError:
+            logger.warning("%s skipped: database unavailable", self.name)
+            return
+        gauge = GaugeMetricFamily(self.name, self.documentation)
+        gauge.add_metric([], value)
+        yield gauge
+
+
+def register_gauge(name: str, documentation: str, value: Callable[[], float]) -> ScrapeGauge:
+    """An app's scrape-time gauge (called in ``AppConfig.ready()``, docs/architecture.md §1.4)."""
+    gauge = ScrapeGauge(name, documentation, value)
+    clash = [c for c in _scrape_collectors if isinstance(c, ScrapeGauge) and c.name == name and c != gauge]
+    if clash:
+        raise ValueError(f"gauge {name!r} is already registered")
+    register_scrape_collector(gauge)
+    return gauge
+
+
+def unregister_gauge(name: str) -> None:
+    """Forget a gauge (tests that register a throwaway one)."""
+    _scrape_collectors[:] = [c for c in _scrape_collectors if not (isinstance(c, ScrapeGauge) and c.name == name)]
 
 
 class _ScrapeCollectors:

@@ -11,8 +11,7 @@ from natjoub.db.models import CreatedAtModel
 class IdempotencyKey(CreatedAtModel):
     """The stored response of the first successful request with a key (docs/api.md, "Idempotency").
 
-    The table stays where the inventory app created it before idempotency moved to the core
-    (migration natjoub 0001 adopts it without touching the database)."""
+    In the core's own schema (natjoub 0001; natjoub 0004 moved older databases' table there)."""
 
     user_id = models.UUIDField()
     key = models.CharField(max_length=255)
@@ -21,7 +20,7 @@ class IdempotencyKey(CreatedAtModel):
     response_body = models.JSONField()
 
     class Meta:
-        db_table = '"inventory_schema"."idempotency_keys"'
+        db_table = '"core_schema"."idempotency_keys"'
         ordering = ["-created_at", "id"]
         indexes = [models.Index(fields=["created_at"], name="idempotency_keys_created_idx")]
         constraints = [models.UniqueConstraint(fields=["user_id", "key"], name="idempotency_keys_user_key_uniq")]

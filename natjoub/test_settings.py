@@ -21,3 +21,8 @@ RATE_LIMIT_API_PER_MINUTE = 1_000_000
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["natjoub.audit"]["level"] = "WARNING"  # noqa: F405 - tests that read audit lines raise it
 BACKGROUND_TASKS_EAGER = True  # mail is in the outbox when the request returns (one test turns it off)
+
+# The fixture app that proves docs/architecture.md §7.2 (tests/sample_service): it joins through the
+# settings alone, its routes through a test-only URLconf (tests/sample_service/urls.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.sample_service"]  # noqa: F405
+DB_SCHEMAS = {**DB_SCHEMAS, "sample_service": "sample_schema"}  # noqa: F405

@@ -8,12 +8,13 @@ class OrderAppConfig(AppConfig):
     name = "order_app"
     verbose_name = "Orders"
     default_auto_field = "django.db.models.BigAutoField"
+    public_modules = ()  # no app imports the orders (docs/architecture.md §1.4)
 
     def ready(self) -> None:
         from auth_app.directory import user_deleting
         from inventory_app.services.holds import register_check
         from natjoub.api.errors import register_error_codes
-        from natjoub.metrics import register_scrape_collector
+        from natjoub.metrics import register_gauge
         from natjoub.registry import (
             DashboardFigures,
             DemoSeeder,
@@ -24,11 +25,12 @@ class OrderAppConfig(AppConfig):
         )
         from order_app import dashboard, housekeeping, seed, selectors, services
         from order_app.exceptions import OrderErrorCode
-        from order_app.metrics import OPEN_ORDERS_COLLECTOR
+        from order_app.metrics import GAUGES
         from order_app.reconcile import order_violations
 
         register_error_codes(self.name, OrderErrorCode)
-        register_scrape_collector(OPEN_ORDERS_COLLECTOR)
+        for gauge in GAUGES:
+            register_gauge(*gauge)
         for panel in dashboard.PANELS:
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:

@@ -1,17 +1,11 @@
 """Order metrics (docs/api.md §37.12): ``natjoub_orders_total{event}``, incremented on commit, and
-``natjoub_orders_open``, computed at scrape time (registered in ``OrderAppConfig.ready()``) so every
-process reports the same current value."""
+``natjoub_orders_open``, a gauge computed at scrape time (registered with
+``natjoub.metrics.register_gauge`` in ``OrderAppConfig.ready()``), so every process reports the
+same current value."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
-from django.db import DatabaseError
 from prometheus_client import Counter
-from prometheus_client.core import GaugeMetricFamily
-
-logger = logging.getLogger(__name__)
 
 EVENTS = ("placed", "confirmed", "ready", "fulfilled", "cancelled", "expired")
 ORDERS = Counter("natjoub_orders", "Order events", ["event"])
@@ -23,22 +17,14 @@ def count(event: str) -> None:
     ORDERS.labels(event=event).inc()
 
 
-class OpenOrdersCollector:
-    """``natjoub_orders_open``: orders PLACED, CONFIRMED or READY and not past their deadline."""
+def open_orders() -> int:
+    from django.utils import timezone
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        from django.utils import timezone
+    from order_app.selectors import open_orders as opened
 
-        from order_app.selectors import open_orders
-
-        try:
-            value = open_orders(timezone.now()).count()
-        except DatabaseError:
-            logger.warning("natjoub_orders_open skipped: database unavailable")
-            return
-        gauge = GaugeMetricFamily("natjoub_orders_open", "Orders open now (placed, confirmed or ready, not expired)")
-        gauge.add_metric([], value)
-        yield gauge
+    return opened(timezone.now()).count()
 
 
-OPEN_ORDERS_COLLECTOR = OpenOrdersCollector()
+GAUGES = (
+    ("natjoub_orders_open", "Orders open now (placed, confirmed or ready, not past their deadline)", open_orders),
+)

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from auth_app.models import RoleName
 from auth_app.tokens import issue_access_token
+from inventory_app.models import SellerGrant
 from tests.factories import ensure_roles, make_user
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
@@ -44,7 +45,16 @@ def admin_user(db):
 
 @pytest.fixture
 def seller_user(db):
-    return make_user(RoleName.SELLER, first_name="Sam", last_name="Seller")
+    """A seller with an all-branches grant (docs/api.md §36): it acts on every branch."""
+    user = make_user(RoleName.SELLER, first_name="Sam", last_name="Seller")
+    SellerGrant.objects.create(user=user)
+    return user
+
+
+@pytest.fixture
+def pending_seller_user(db):
+    """A seller without any grant or assignment: it acts on no branch (docs/api.md §36)."""
+    return make_user(RoleName.SELLER, first_name="Penny", last_name="Pending")
 
 
 @pytest.fixture
@@ -63,6 +73,11 @@ def seller_client(seller_user) -> APIClient:
 
 
 @pytest.fixture
+def pending_seller_client(pending_seller_user) -> APIClient:
+    return bearer_client(pending_seller_user)
+
+
+@pytest.fixture
 def customer_client(customer_user) -> APIClient:
     return bearer_client(customer_user)
 
@@ -70,6 +85,9 @@ def customer_client(customer_user) -> APIClient:
 @pytest.fixture(params=[RoleName.ADMIN, RoleName.SELLER, RoleName.CUSTOMER])
 def role_client(request, db) -> APIClient:
     """An authenticated client of each role in turn (``client.role`` tells which)."""
-    client = bearer_client(make_user(request.param))
+    user = make_user(request.param)
+    if request.param == RoleName.SELLER:
+        SellerGrant.objects.create(user=user)  # a seller with access: the role's own rights
+    client = bearer_client(user)
     client.role = request.param
     return client

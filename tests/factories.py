@@ -66,6 +66,19 @@ def make_user(role_name: str = RoleName.CUSTOMER, *, password: str = DEFAULT_PAS
     return credential.user
 
 
+def make_seller(*, every_branch: bool = True, branches=(), **fields) -> User:
+    """A seller (docs/api.md §36): with an all-branches grant by default; ``every_branch=False``
+    and ``branches``: assigned to those branches only (none: a seller without access)."""
+    from inventory_app.models import BranchAssignment, SellerGrant
+
+    user = make_user(RoleName.SELLER, **fields)
+    if every_branch:
+        SellerGrant.objects.create(user=user)
+    for branch in branches:
+        BranchAssignment.objects.create(user=user, branch=branch)
+    return user
+
+
 def access_claims(user, **overrides) -> dict:
     """The claims of a valid access token of ``user`` (docs/api.md §4.1); an override of ``...`` drops
     that claim."""

@@ -199,3 +199,14 @@ def test_a_dangling_citation_is_reported(tmp_path):
         ("api", "99"),
         ("architecture", "42.7"),
     ]
+
+
+def test_the_middleware_table_lists_the_settings_in_order():
+    """docs/architecture.md §2.2 is the reading guide to MIDDLEWARE: every class, in order."""
+    from django.conf import settings
+
+    text = DOCS["architecture"].read_text()
+    section = text[text.index("### 2.2 Middleware") : text.index("### 2.3")]
+    rows = re.findall(r"^\| (\d+) \| `([\w.]+)` \|", section, flags=re.M)
+    assert [int(number) for number, _ in rows] == list(range(len(rows)))
+    assert [name for _, name in rows] == list(settings.MIDDLEWARE)

@@ -11,6 +11,7 @@ from inventory_app.models import (
     InventoryItem,
     MovementType,
     ReservationStatus,
+    SellerGrant,
     StockAlert,
     StockLevel,
     StockMovement,
@@ -97,9 +98,11 @@ SELLER2 = "dddddddd-dddd-dddd-dddd-dddddddddddd"
 
 
 def test_second_seller_is_scoped_to_the_downtown_store(capsys):
-    """§34: seller2 works at ST-DT only; seller1 stays unassigned (every branch)."""
+    """§34, §40: seller2 works at ST-DT only; seller1 has an all-branches grant (every branch)."""
     call_command("seed_demo")
-    assert "Branch assignments created: 1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Branch assignments created: 1" in out
+    assert "All-branches grants created: 1" in out
     seller2 = User.objects.get(pk=SELLER2)
     assert (seller2.first_name, seller2.last_name, str(seller2.dob), seller2.gender) == (
         "Dara", "Seller", "1996-07-20", "female",
@@ -115,9 +118,14 @@ def test_second_seller_is_scoped_to_the_downtown_store(capsys):
     seller1 = User.objects.get(credentials__email="seller@example.com")
     mine = bearer_client(seller1).get("/api/v1/inventory/branches/mine").json()
     assert (len(mine["data"]), mine["meta"]["scoped"]) == (4, False)
+    assert list(SellerGrant.objects.values_list("user_id", flat=True)) == [seller1.pk]
+    assert not SellerGrant.objects.filter(user_id=SELLER2).exists()
     call_command("seed_demo")
-    assert "Branch assignments created: 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Branch assignments created: 0" in out
+    assert "All-branches grants created: 0" in out
     assert BranchAssignment.objects.count() == 1
+    assert SellerGrant.objects.count() == 1
 
 
 def test_fresh_seed_opens_the_alerts_its_stock_calls_for(capsys):

@@ -12,10 +12,11 @@ from django.utils.html import format_html
 
 from inventory_app import hierarchy, selectors, services
 from inventory_app.admin.assignments import BranchStaffInline
-from inventory_app.admin.mixins import CsvExportMixin, ServiceDeleteMixin, ServiceSaveMixin
+from inventory_app.admin.mixins import CsvExportMixin
 from inventory_app.exceptions import CategoryCycle
 from inventory_app.models import Branch, Category, InventoryItem, StockLevel
 from natjoub.admin.readonly import ReadOnlyMixin
+from natjoub.admin.services import ServiceDeleteMixin, ServiceSaveMixin
 
 
 @admin.register(Branch)
@@ -28,8 +29,8 @@ class BranchAdmin(ServiceSaveMixin, ServiceDeleteMixin, admin.ModelAdmin):
     inlines = (BranchStaffInline,)
 
     @staticmethod
-    def delete_service(pk):
-        services.branch_delete(branch_id=pk)
+    def delete_service(pk, actor_id=None):
+        services.branch_delete(branch_id=pk, deleted_by=actor_id)
 
     def create(self, request, data):
         return services.branch_create(**data)
@@ -97,7 +98,7 @@ class CategoryAdmin(ServiceSaveMixin, ServiceDeleteMixin, admin.ModelAdmin):
     field_arguments = {"parent_category": "parent_category_id"}
 
     @staticmethod
-    def delete_service(pk):
+    def delete_service(pk, actor_id=None):
         services.category_delete(category_id=pk)
 
     def create(self, request, data):
@@ -188,7 +189,7 @@ class InventoryItemAdmin(CsvExportMixin, ServiceSaveMixin, ServiceDeleteMixin, a
     field_arguments = {"category": "category_id"}
 
     @staticmethod
-    def delete_service(pk):
+    def delete_service(pk, actor_id=None):
         services.item_delete(item_id=pk)
 
     def create(self, request, data):

@@ -1,92 +1,10 @@
-"""What the inventory admins share: writes and deletes through the services, CSV export."""
+"""What the inventory admins share: CSV export (writes through the services: natjoub/admin/services.py)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.admin.options import ActionLocation
-from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 
 from inventory_app.admin.views import export_as_csv, export_changelist_view
-from natjoub.api.errors import ApplicationError
-
-
-class ServiceRefused(Exception):
-    """A service refused a save the form had validated (a race, e.g. a concurrent rename)."""
-
-    def __init__(self, error: ApplicationError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class ServiceSaveMixin:
-    """Adds and changes go through the create/update services, with the same rules, locks and
-    side effects (metrics, alerts) as the API. The form validates first (uniqueness included);
-    a refusal that only the service can see (a race) rolls the admin's transaction back and is
-    shown as an error on the same form page.
-
-    Subclasses implement ``create(request, data)`` and ``update(request, obj, changes)``, where the
-    dicts map the form's fields to the services' keyword arguments (``field_arguments`` renames
-    foreign keys to their ``*_id`` argument)."""
-
-    field_arguments: dict[str, str] = {}
-
-    def service_arguments(self, form, names) -> dict:
-        arguments = {}
-        for name in names:
-            value = form.cleaned_data[name]
-            argument = self.field_arguments.get(name, name)
-            arguments[argument] = value.pk if argument.endswith("_id") and value is not None else value
-        return arguments
-
-    def save_model(self, request, obj, form, change):
-        try:
-            if change:
-                saved = self.update(request, obj, self.service_arguments(form, form.changed_data))
-            else:
-                saved = self.create(request, self.service_arguments(form, form.cleaned_data))
-        except ApplicationError as exc:
-            raise ServiceRefused(exc) from exc
-        for field in obj._meta.concrete_fields:  # the admin logs and redirects with ``obj``
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding, obj._state.db = False, saved._state.db
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(request, refused.error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def create(self, request, data: dict):
-        raise NotImplementedError
-
-    def update(self, request, obj, changes: dict):
-        raise NotImplementedError
-
-
-class ServiceDeleteMixin:
-    """Single deletes go through the service (409 rules become an error message); no bulk delete."""
-
-    delete_service = None
-
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        if request.method == "POST":
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                try:
-                    type(self).delete_service(obj.pk)
-                except ApplicationError as exc:
-                    self.message_user(request, exc.message, messages.ERROR)
-                    return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0])
-                self.message_user(request, f"Deleted {obj}.", messages.SUCCESS)
-                return HttpResponseRedirect("../../")
-        return super().delete_view(request, object_id, extra_context)
 
 
 class CsvExportMixin:

@@ -3,9 +3,11 @@
 
 * ``catalog``: branches (their staff, the caller's own), categories, items;
 * ``stock``: movements, stock levels and low stock, reservations;
-* ``transfers``: transfers and stock alerts.
+* ``transfers``: transfers and stock alerts;
+* ``access``: which branches a caller may act on, and sellers' access (docs/api.md §36).
 """
 
+from inventory_app.selectors.access import seller_access_get, seller_access_list
 from inventory_app.selectors.catalog import (
     ITEM_ORDERING_MESSAGE,
     ITEM_ORDERINGS,
@@ -32,8 +34,8 @@ from inventory_app.selectors.catalog import (
 )
 from inventory_app.selectors.stock import (
     MovementFilters,
-    branch_access,
     branch_filter_allowed,
+    check_branch_access,
     low_stock_count,
     low_stock_filter,
     low_stock_list,
@@ -73,7 +75,6 @@ __all__ = [
     "alert_list",
     "alerts_queryset",
     "assignment_get",
-    "branch_access",
     "branch_filter_allowed",
     "branch_get",
     "branch_in_use",
@@ -85,6 +86,7 @@ __all__ = [
     "category_list",
     "category_subtree_sql",
     "category_tree",
+    "check_branch_access",
     "codepoint_order",
     "item_get",
     "item_in_use",
@@ -108,6 +110,8 @@ __all__ = [
     "reservation_list",
     "reservations_expiring",
     "reservations_queryset",
+    "seller_access_get",
+    "seller_access_list",
     "stock_levels_by_branch",
     "stock_levels_queryset",
     "transfer_get",

@@ -10,6 +10,7 @@ from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, S
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 
+from auth_app import directory
 from inventory_app import hierarchy, list_counts
 from inventory_app.exceptions import (
     AssignmentNotFound,
@@ -27,7 +28,7 @@ from inventory_app.models import (
     StockReservation,
     StockTransfer,
 )
-from inventory_app.scoping import BranchScope
+from inventory_app.scoping import BranchAccess
 from natjoub.db import counters
 
 
@@ -54,16 +55,14 @@ def branch_get(branch_id: uuid.UUID) -> Branch:
     return branch
 
 
-def branches_mine(*, scope: BranchScope) -> tuple[QuerySet[Branch], bool]:
-    """The branches the caller may act on (all for admins and unscoped sellers), by code, and
-    whether the caller is scoped (docs/api.md §26)."""
+def branches_mine(*, scope: BranchAccess) -> tuple[QuerySet[Branch], bool]:
+    """The branches the caller may act on, by code, and whether the caller is scoped: false for
+    admins and sellers with an all-branches grant (docs/api.md §36)."""
     queryset = Branch.objects.order_by(codepoint_order("code"), "id")
-    if scope.unrestricted:
+    if scope.every:
         return queryset, False
-    scoped = scope.assignments().exists()
-    if scoped:
-        queryset = queryset.filter(pk__in=scope.assignments().values("branch_id"))
-    return queryset, scoped
+    ids = sorted(scope.branch_ids)
+    return queryset.filter(Q(pk__in=ids) if ids else Q(pk__isnull=True)), True
 
 
 def branch_staff(*, branch_id: uuid.UUID) -> QuerySet[BranchAssignment]:
@@ -72,15 +71,17 @@ def branch_staff(*, branch_id: uuid.UUID) -> QuerySet[BranchAssignment]:
         raise BranchNotFound(branch_id=branch_id)
     return (
         BranchAssignment.objects.filter(branch_id=branch_id)
-        .select_related("user__credentials")
-        .order_by(codepoint_order("user__credentials__email"), "id")
+        .select_related("user")
+        .annotate(user_email=directory.email_of("user_id"))
+        .order_by(codepoint_order("user_email"), "id")
     )
 
 
 def assignment_get(*, branch_id: uuid.UUID, user_id: uuid.UUID) -> BranchAssignment:
     assignment = (
         BranchAssignment.objects.filter(branch_id=branch_id, user_id=user_id)
-        .select_related("user__credentials")
+        .select_related("user")
+        .annotate(user_email=directory.email_of("user_id"))
         .first()
     )
     if assignment is None:

@@ -1,5 +1,5 @@
 """Reads of the stock ledger: movements, stock levels, low stock, reservations (docs/api.md §12–§14),
-restricted to the caller's branch scope (§26)."""
+restricted to the caller's branches (§26, §36)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -27,7 +26,7 @@ from inventory_app.models import (
     StockMovement,
     StockReservation,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.selectors.catalog import codepoint_order
 from natjoub.db import counters
 from natjoub.db.union_pages import UnionPages
@@ -67,7 +66,9 @@ class MovementFilters:
         return list_counts.MOVEMENTS
 
 
-def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockMovement] | UnionPages:
+def movement_list(
+    *, filters: MovementFilters, scope: BranchAccess = EVERYWHERE
+) -> QuerySet[StockMovement] | UnionPages:
     """The movements the filters select, newest first. Every page is an index range scan in the
     list's order (migration 0008), whatever the size of the ledger."""
     queryset = movements_queryset().restrict(scope)
@@ -96,10 +97,10 @@ def movement_list(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) 
     )
 
 
-def movement_list_total(*, filters: MovementFilters, scope: BranchScope = EVERYWHERE) -> Callable[[], int] | None:
+def movement_list_total(*, filters: MovementFilters, scope: BranchAccess = EVERYWHERE) -> Callable[[], int] | None:
     """The list's exact total from its counter when one covers the filters and the caller sees
     every branch (a scoped seller's list is narrowed by assignments: counted); else None."""
-    counter = filters.counter() if scope.unrestricted else None
+    counter = filters.counter() if scope.every else None
     return None if counter is None else lambda: counters.total(counter)
 
 
@@ -119,7 +120,7 @@ def movements_recent(*, limit: int) -> QuerySet[StockMovement]:
     return movements_queryset().order_by("-created_at", "-id")[:limit]
 
 
-def movement_get(movement_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockMovement:
+def movement_get(movement_id: uuid.UUID, *, scope: BranchAccess = EVERYWHERE) -> StockMovement:
     movement = movements_queryset().restrict(scope).filter(pk=movement_id).first()
     if movement is None:
         raise MovementNotFound(movement_id=movement_id)
@@ -131,30 +132,23 @@ def stock_levels_queryset() -> QuerySet[StockLevel]:
     return StockLevel.objects.select_related("inventory_item", "branch")
 
 
-def branch_access(branch_id: uuid.UUID, scope: BranchScope) -> None:
+def check_branch_access(branch_id: uuid.UUID, scope: BranchAccess) -> None:
     """The branch exists (404) and the caller may act there (403), in one query."""
-    allowed = Branch.objects.filter(pk=branch_id).annotate(allowed=scope.allows("pk"))
-    found = allowed.values_list("allowed", flat=True).first()
-    if found is None:
+    if not Branch.objects.filter(pk=branch_id).exists():
         raise BranchNotFound(branch_id=branch_id)
-    if not found:
+    if not scope.allows(branch_id):
         raise BranchAccessDenied(branch_id=branch_id)
 
 
-def branch_filter_allowed(branch_id: uuid.UUID | None, scope: BranchScope) -> None:
-    """A list filter naming a branch outside a scoped seller's assignments is a 403 (a branch
-    that does not exist is not assigned either). One query, and only for a seller's filter."""
-    if branch_id is None or scope.unrestricted:
-        return
-    allowed, params = scope.allowed_sql("%s::uuid")  # the branch id is the statement's last parameter
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {allowed}", [*params, branch_id])
-        if not cursor.fetchone()[0]:
-            raise BranchAccessDenied(branch_id=branch_id)
+def branch_filter_allowed(branch_id: uuid.UUID | None, scope: BranchAccess) -> None:
+    """A list filter naming a branch outside the caller's branches is a 403 (a branch that does
+    not exist is not among them either). Decided from the caller's access: no query."""
+    if branch_id is not None and not scope.allows(branch_id):
+        raise BranchAccessDenied(branch_id=branch_id)
 
 
-def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
-    branch_access(branch_id, scope)
+def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchAccess = EVERYWHERE) -> QuerySet[StockLevel]:
+    check_branch_access(branch_id, scope)
     return stock_levels_queryset().filter(branch_id=branch_id).order_by(codepoint_order("inventory_item__sku"), "id")
 
 
@@ -179,7 +173,7 @@ def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
     )
 
 
-def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchScope = EVERYWHERE) -> QuerySet[StockLevel]:
+def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchAccess = EVERYWHERE) -> QuerySet[StockLevel]:
     branch_filter_allowed(branch_id, scope)
     queryset = low_stock_filter(stock_levels_queryset().restrict(scope))
     if branch_id is not None:
@@ -204,7 +198,7 @@ def reservation_list(
     status: str | None = None,
     branch_id: uuid.UUID | None = None,
     inventory_item_id: uuid.UUID | None = None,
-    scope: BranchScope = EVERYWHERE,
+    scope: BranchAccess = EVERYWHERE,
 ) -> QuerySet[StockReservation]:
     queryset = reservations_queryset().restrict(scope)
     now = timezone.now()
@@ -233,7 +227,7 @@ def reservations_expiring(*, within: timedelta, limit: int) -> QuerySet[StockRes
     )
 
 
-def reservation_get(reservation_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockReservation:
+def reservation_get(reservation_id: uuid.UUID, *, scope: BranchAccess = EVERYWHERE) -> StockReservation:
     reservation = reservations_queryset().restrict(scope).filter(pk=reservation_id).first()
     if reservation is None:
         raise ReservationNotFound(reservation_id=reservation_id)

@@ -18,7 +18,7 @@ from inventory_app.models import (
     StockTransferLine,
     TransferStatus,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.selectors.stock import branch_filter_allowed
 
 
@@ -41,7 +41,7 @@ class TransferFilters:
     inventory_item_id: uuid.UUID | None = None
 
 
-def transfer_list(*, filters: TransferFilters, scope: BranchScope = EVERYWHERE) -> QuerySet[StockTransfer]:
+def transfer_list(*, filters: TransferFilters, scope: BranchAccess = EVERYWHERE) -> QuerySet[StockTransfer]:
     queryset = transfers_queryset().restrict(scope)
     if filters.status is not None:
         queryset = queryset.filter(status=filters.status)
@@ -59,7 +59,7 @@ def transfer_list(*, filters: TransferFilters, scope: BranchScope = EVERYWHERE) 
     return queryset.order_by("-dispatched_at", "-id")
 
 
-def transfer_get(transfer_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockTransfer:
+def transfer_get(transfer_id: uuid.UUID, *, scope: BranchAccess = EVERYWHERE) -> StockTransfer:
     transfer = transfers_queryset().restrict(scope).filter(pk=transfer_id).first()
     if transfer is None:
         raise TransferNotFound(transfer_id=transfer_id)
@@ -91,7 +91,7 @@ def alert_list(
     status: str | None = None,
     branch_id: uuid.UUID | None = None,
     inventory_item_id: uuid.UUID | None = None,
-    scope: BranchScope = EVERYWHERE,
+    scope: BranchAccess = EVERYWHERE,
 ) -> QuerySet[StockAlert]:
     branch_filter_allowed(branch_id, scope)
     queryset = alerts_queryset().restrict(scope)
@@ -104,7 +104,7 @@ def alert_list(
     return queryset.order_by("-opened_at", "-id")
 
 
-def alert_get(alert_id: uuid.UUID, *, scope: BranchScope = EVERYWHERE) -> StockAlert:
+def alert_get(alert_id: uuid.UUID, *, scope: BranchAccess = EVERYWHERE) -> StockAlert:
     alert = alerts_queryset().restrict(scope).filter(pk=alert_id).first()
     if alert is None:
         raise StockAlertNotFound(alert_id=alert_id)

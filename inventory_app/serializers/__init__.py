@@ -5,7 +5,6 @@ Field names are snake_case here; the parser and renderer convert to and from cam
 
 from inventory_app.serializers.inputs import (
     ALERT_STATUS_MESSAGE,
-    DEFAULT_TTL_SECONDS,
     DUPLICATE_ITEM_MESSAGE,
     LINES_COUNT_MESSAGE,
     MAX_TRANSFER_LINES,
@@ -38,6 +37,7 @@ from inventory_app.serializers.inputs import (
     optional_text,
 )
 from inventory_app.serializers.outputs import (
+    AccessBranchOutput,
     BranchAssignmentOutput,
     BranchOutput,
     CategoryChildren,
@@ -47,6 +47,7 @@ from inventory_app.serializers.outputs import (
     Money,
     MovementOutput,
     ReservationOutput,
+    SellerAccessOutput,
     StockAlertOutput,
     StockLevelOutput,
     TransferLineOutput,
@@ -56,7 +57,6 @@ from inventory_app.serializers.outputs import (
 
 __all__ = [
     "ALERT_STATUS_MESSAGE",
-    "DEFAULT_TTL_SECONDS",
     "DUPLICATE_ITEM_MESSAGE",
     "LINES_COUNT_MESSAGE",
     "MAX_TRANSFER_LINES",
@@ -69,6 +69,7 @@ __all__ = [
     "STATUS_MESSAGE",
     "TRANSFER_STATUS_MESSAGE",
     "TTL_MESSAGE",
+    "AccessBranchOutput",
     "BranchAssignmentOutput",
     "BranchCreateInput",
     "BranchOutput",
@@ -91,6 +92,7 @@ __all__ = [
     "ReceiveLines",
     "ReservationCreateInput",
     "ReservationOutput",
+    "SellerAccessOutput",
     "StockAlertOutput",
     "StockLevelOutput",
     "TransferCreateInput",

@@ -27,7 +27,6 @@ POSITIVE_MESSAGE = "Must be greater than 0"
 NON_NEGATIVE_MESSAGE = "Must be greater than or equal to 0"
 TTL_MESSAGE = "Must be between 1 and 604800"
 MAX_TTL_SECONDS = 604800
-DEFAULT_TTL_SECONDS = 900
 
 
 @extend_schema_field(OpenApiTypes.STR)

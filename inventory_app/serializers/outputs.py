@@ -141,11 +141,28 @@ class BranchAssignmentOutput(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     branch_id = serializers.UUIDField(read_only=True)
     user_id = serializers.UUIDField(read_only=True)
-    email = serializers.CharField(source="user.credentials.email", read_only=True)
+    email = serializers.CharField(source="user_email", read_only=True)  # selectors: directory.email_of
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     created_by = serializers.UUIDField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class AccessBranchOutput(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class SellerAccessOutput(serializers.Serializer):
+    """``SellerAccessResponse`` (docs/api.md §36), from ``selectors.access.SellerAccess``."""
+
+    user_id = serializers.UUIDField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    all_branches = serializers.BooleanField(read_only=True)
+    branches = AccessBranchOutput(many=True, read_only=True)
+    granted_by = serializers.UUIDField(read_only=True, allow_null=True)
+    granted_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class TransferLineOutput(serializers.Serializer):

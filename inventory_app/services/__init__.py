@@ -3,11 +3,17 @@
 * ``catalog``: branches, categories, items;
 * ``stock``: movements and reservations; ``transfers``: two-step transfers;
 * ``ledger``: the steps every stock write shares; ``alerts``: stock alerts and their e-mail;
-* ``assignments``: sellers' branch assignments; ``maintenance``: ``reconcile_stock``.
+* ``assignments``: sellers' access (branch assignments, all-branches grants); ``maintenance``: ``reconcile_stock``.
 """
 
 from inventory_app.services.alerts import alerts_sync
-from inventory_app.services.assignments import assignment_create, assignment_delete
+from inventory_app.services.assignments import (
+    assignment_create,
+    assignment_delete,
+    assignments_removed_with_branch,
+    grant_create,
+    grant_delete,
+)
 from inventory_app.services.catalog import (
     branch_create,
     branch_delete,
@@ -35,12 +41,15 @@ __all__ = [
     "alerts_sync",
     "assignment_create",
     "assignment_delete",
+    "assignments_removed_with_branch",
     "branch_create",
     "branch_delete",
     "branch_update",
     "category_create",
     "category_delete",
     "category_update",
+    "grant_create",
+    "grant_delete",
     "item_create",
     "item_delete",
     "item_update",

@@ -8,7 +8,8 @@ or active flag changed. At most one OPEN alert per (item, branch) is guaranteed 
 unique index; the insert uses it (``ON CONFLICT … WHERE status = 'OPEN' DO NOTHING``), so two
 transactions can never both open one.
 
-Opening an alert e-mails every active admin and every active seller assigned to the branch, one
+Opening an alert e-mails every active admin and every active seller with access to the branch
+(a grant or an assignment: inventory_app.selectors.access, docs/api.md §36), one
 message per recipient per alert, after commit only (docs/api.md §7: a delivery failure is logged
 and changes nothing).
 """
@@ -21,24 +22,18 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from inventory_app.models import (
-    AlertStatus,
-    BranchAssignment,
-    StockAlert,
-)
+from inventory_app.models import AlertStatus, StockAlert
+from inventory_app.selectors.access import staff_emails_for_branches
 from inventory_app.tables import ALERTS, BRANCHES, ITEMS, STOCK
 
 logger = logging.getLogger("inventory_app.alerts")
 
 SUBJECT = "Low stock: {sku} at {branch}"
-ADMIN_ROLE = "admin"
 
 
 def alert_ctes(source: str) -> str:
@@ -123,33 +118,17 @@ def notify_after_commit(alert_ids: list[uuid.UUID]) -> None:
         transaction.on_commit(lambda: send_alert_emails(alert_ids))
 
 
-def _recipients(branch_ids: set[uuid.UUID]) -> tuple[list[str], dict[uuid.UUID, list[str]]]:
-    """Every active admin, and per branch every active user assigned to it (sellers)."""
-    users = get_user_model().objects.filter(is_active=True)
-    admins = list(users.filter(role__name=ADMIN_ROLE).order_by("pk").values_list("credentials__email", flat=True))
-    assigned: dict[uuid.UUID, list[str]] = {}
-    rows = (
-        BranchAssignment.objects.filter(branch_id__in=branch_ids, user__is_active=True)
-        .filter(~Q(user__role__name=ADMIN_ROLE))
-        .order_by("user_id")
-        .values_list("branch_id", "user__credentials__email")
-    )
-    for branch_id, email in rows:
-        assigned.setdefault(branch_id, []).append(email)
-    return admins, assigned
-
-
 def send_alert_emails(alert_ids: list[uuid.UUID]) -> int:
     """One e-mail per recipient per alert; returns how many were handed to the mail transport.
     A failure is logged and swallowed (the change that opened the alert is committed)."""
     try:
         alerts = list(StockAlert.objects.filter(pk__in=alert_ids).select_related("inventory_item", "branch"))
-        admins, assigned = _recipients({alert.branch_id for alert in alerts})
+        recipients_at = staff_emails_for_branches({alert.branch_id for alert in alerts})
         messages = []
         for alert in alerts:
             subject = SUBJECT.format(sku=alert.inventory_item.sku, branch=alert.branch.name)
             body = render_to_string("emails/stock_alert.txt", {"alert": alert})
-            recipients = dict.fromkeys([*admins, *assigned.get(alert.branch_id, [])])  # once each, in order
+            recipients = recipients_at[alert.branch_id]
             messages += [
                 EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]) for recipient in recipients
             ]

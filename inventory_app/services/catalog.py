@@ -22,6 +22,7 @@ from inventory_app.exceptions import (
 )
 from inventory_app.models import Branch, Category, InventoryItem
 from inventory_app.services.alerts import alerts_sync
+from inventory_app.services.assignments import assignments_removed_with_branch
 from natjoub.db.locks import advisory_xact_lock
 
 BRANCH_FIELDS = ("name", "address", "city", "country", "phone_number", "email", "manager_name", "is_active")
@@ -91,8 +92,10 @@ def branch_update(*, branch_id: uuid.UUID, changes: dict[str, Any]) -> Branch:
     return branch
 
 
-def branch_delete(*, branch_id: uuid.UUID) -> None:
-    """Hard delete (its zero-quantity stock rows go with it) unless the branch is in use.
+def branch_delete(*, branch_id: uuid.UUID, deleted_by: uuid.UUID | None = None) -> None:
+    """Hard delete (its zero-quantity stock rows go with it) unless the branch is in use. Its
+    assignments are removed and audited one by one (docs/api.md §36); a seller whose only branch
+    it was has no branch afterwards (never every branch).
 
     The row lock makes concurrent movements and reservations (which take ``FOR KEY SHARE`` on
     the branch) wait, so nothing can start using the branch between the check and the delete."""
@@ -101,6 +104,7 @@ def branch_delete(*, branch_id: uuid.UUID) -> None:
             branch = _locked(Branch, branch_id, BranchNotFound(branch_id=branch_id))
             if selectors.branch_in_use(branch):
                 raise BranchInUse
+            assignments_removed_with_branch(branch_id=branch_id, deleted_by=deleted_by)
             branch.delete()
     except (ProtectedError, IntegrityError):
         raise BranchInUse from None

@@ -35,7 +35,7 @@ from inventory_app.models import (
     StockLevel,
     StockMovement,
 )
-from inventory_app.scoping import BranchScope
+from inventory_app.scoping import BranchAccess
 from inventory_app.services.alerts import alert_ctes, notify_after_commit
 from inventory_app.tables import BRANCHES, ITEMS, RESERVATIONS, STOCK
 
@@ -52,7 +52,7 @@ def _loaded(model, **values):
 
 
 def lock_named(
-    item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID], scope: BranchScope
+    item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID], scope: BranchAccess
 ) -> tuple[dict[uuid.UUID, InventoryItem], dict[uuid.UUID, Branch]]:
     """The named items and branches that exist, locked ``FOR KEY SHARE`` (a concurrent delete
     waits), each branch with ``allowed``: may the caller act there (§26). One statement."""
@@ -96,7 +96,7 @@ def check_branches(named: Named, branches: dict, scoped: tuple[str, ...] | None 
             raise BranchAccessDenied(branch_id=branch_id)
 
 
-def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchScope) -> tuple[InventoryItem, dict]:
+def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchAccess) -> tuple[InventoryItem, dict]:
     """Lock the item and the branches a movement or reservation names (one round trip): the item
     must exist, then ``check_branches``."""
     items, branches = lock_named([item_id], [b for _, b in named if b is not None], scope)
@@ -107,39 +107,38 @@ def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchS
 
 
 def named_rows_check(
-    scope: BranchScope,
+    scope: BranchAccess,
     *,
     branches: Named,
     inventory_item_id: uuid.UUID | None = None,
     scoped: tuple[str, ...] | None = None,
 ) -> None:
     """The checks a stock write makes on the rows its body names, in its order (the item when
-    given, the branches from first, then the caller's assignment to the ``scoped`` ones), as one
-    query. Idempotent creates run it before the key is looked up, so a replay cannot bypass
-    scoping (docs/api.md §26); without a key the service alone makes the same checks, in the
-    statements that lock those rows, and this costs nothing. Unrestricted callers skip it."""
-    if scope.unrestricted:
+    given, the branches from first, then the caller's access to the ``scoped`` ones).
+    Idempotent creates run it before the key is looked up, so a replay cannot bypass the access
+    rule (docs/api.md §26, §36); without a key the service alone makes the same checks, in the
+    statements that lock those rows. When the caller's access covers every branch named, no
+    check can fail on access and the 404s are the service's own: no query. Else one query."""
+    if all(scope.allows(branch_id) for _, branch_id in _scoped(branches, scoped)):
         return
     present = [(field, branch_id) for field, branch_id in branches if branch_id is not None]
     ids = [branch_id for _, branch_id in present]
-    allowed, allowed_params = scope.allowed_sql("b.id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT (SELECT count(*) FROM {ITEMS} WHERE id = %s),
-                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s)),
-                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s) AND {allowed})
+                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s))
             """,  # noqa: S608 - table names from model metadata, values bound
-            [inventory_item_id, ids, ids, *allowed_params],
+            [inventory_item_id, ids],
         )
-        items, existing, permitted = cursor.fetchone()
+        items, existing = cursor.fetchone()
     if inventory_item_id is not None and not items:
         raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
     for field, branch_id in present:
         if branch_id not in existing:
             raise BranchNotFound(branch_id=branch_id, referenced_by=field)
     for _, branch_id in _scoped(branches, scoped):
-        if branch_id not in permitted:
+        if not scope.allows(branch_id):
             raise BranchAccessDenied(branch_id=branch_id)
 
 

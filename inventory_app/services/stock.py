@@ -37,7 +37,7 @@ from inventory_app.models import (
     StockMovement,
     StockReservation,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
 from inventory_app.services.alerts import alert_ctes, notify_after_commit
 from inventory_app.tables import RESERVATIONS, STOCK
@@ -89,7 +89,7 @@ def movement_create(
     unit_price: Decimal | None = None,
     reference_number: str | None = None,
     notes: str | None = None,
-    scope: BranchScope = EVERYWHERE,
+    scope: BranchAccess = EVERYWHERE,
 ) -> StockMovement:
     plan = movement_effect(movement_type, from_branch_id, to_branch_id)
     failure = None
@@ -145,6 +145,9 @@ def movement_create(
 
 
 # -- reservations -----------------------------------------------------------------------------
+DEFAULT_TTL_SECONDS = 900  # a reservation without ttlSeconds holds for 15 minutes (docs/api.md §14)
+
+
 def reservation_create(
     *,
     inventory_item_id: uuid.UUID,
@@ -152,8 +155,8 @@ def reservation_create(
     quantity: int,
     created_by: uuid.UUID | None,
     reference_number: str | None = None,
-    ttl_seconds: int = 900,
-    scope: BranchScope = EVERYWHERE,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    scope: BranchAccess = EVERYWHERE,
 ) -> StockReservation:
     failure = None
     with transaction.atomic():
@@ -188,7 +191,7 @@ def reservation_create(
 
 
 def _finish_reservation(
-    reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID | None, scope: BranchScope
+    reservation_id: uuid.UUID, *, commit: bool, performed_by: uuid.UUID | None, scope: BranchAccess
 ) -> StockReservation:
     """Release or commit an ACTIVE reservation. Locks the stock row first, then the
     reservation (the order every stock transaction uses). A reservation outside the caller's
@@ -247,12 +250,12 @@ def _finish_reservation(
     return reservation
 
 
-def reservation_release(*, reservation_id: uuid.UUID, scope: BranchScope = EVERYWHERE) -> StockReservation:
+def reservation_release(*, reservation_id: uuid.UUID, scope: BranchAccess = EVERYWHERE) -> StockReservation:
     return _finish_reservation(reservation_id, commit=False, performed_by=None, scope=scope)
 
 
 def reservation_commit(
-    *, reservation_id: uuid.UUID, performed_by: uuid.UUID | None, scope: BranchScope = EVERYWHERE
+    *, reservation_id: uuid.UUID, performed_by: uuid.UUID | None, scope: BranchAccess = EVERYWHERE
 ) -> StockReservation:
     return _finish_reservation(reservation_id, commit=True, performed_by=performed_by, scope=scope)
 

@@ -34,7 +34,7 @@ from inventory_app.models import (
     StockTransferLine,
     TransferStatus,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
 from natjoub.api.errors import ValidationFailed
 
@@ -53,7 +53,7 @@ def transfer_dispatch(
     dispatched_by: uuid.UUID | None,
     reference_number: str | None = None,
     notes: str | None = None,
-    scope: BranchScope = EVERYWHERE,
+    scope: BranchAccess = EVERYWHERE,
 ) -> StockTransfer:
     """``lines``: ``[{"inventory_item_id", "quantity"}]``, at most one per item (the input
     serializer checks it; the unique index is the last line of defence)."""
@@ -136,10 +136,13 @@ def transfer_dispatch(
     return transfer
 
 
-def _addressed(transfer_id: uuid.UUID, scope: BranchScope, side: str) -> StockTransfer:
+def _addressed(transfer_id: uuid.UUID, scope: BranchAccess, side: str) -> StockTransfer:
     """The transfer, if the caller may see it (404), and act on its ``side`` branch (403)."""
     transfer = (
-        StockTransfer.objects.restrict(scope).annotate(side_allowed=scope.allows(side)).filter(pk=transfer_id).first()
+        StockTransfer.objects.restrict(scope)
+        .annotate(side_allowed=scope.allowed_expression(side))
+        .filter(pk=transfer_id)
+        .first()
     )
     if transfer is None:
         raise TransferNotFound(transfer_id=transfer_id)
@@ -214,7 +217,7 @@ def transfer_receive(
     transfer_id: uuid.UUID,
     received_by: uuid.UUID | None,
     lines: list[dict] | None = None,
-    scope: BranchScope = EVERYWHERE,
+    scope: BranchAccess = EVERYWHERE,
 ) -> StockTransfer:
     """``lines``: ``[{"inventory_item_id", "received_quantity"}]`` (shape checked by the input
     serializer); lines it omits arrive in full. Units shipped but not received are lost."""
@@ -235,7 +238,7 @@ def transfer_receive(
 
 
 def transfer_cancel(
-    *, transfer_id: uuid.UUID, cancelled_by: uuid.UUID | None, scope: BranchScope = EVERYWHERE
+    *, transfer_id: uuid.UUID, cancelled_by: uuid.UUID | None, scope: BranchAccess = EVERYWHERE
 ) -> StockTransfer:
     """Every unit goes back to the from branch (one TRANSFER_IN per line there)."""
     with transaction.atomic():

@@ -3,9 +3,11 @@
 * ``catalog``: branches, categories, items;
 * ``stock``: movements, stock levels, reservations;
 * ``transfers``: two-step transfers and stock alerts;
-* ``assignments``: branch staff and the caller's own branches.
+* ``assignments``: branch staff and the caller's own branches;
+* ``access``: sellers' access (all-branches grants, docs/api.md §36).
 """
 
+from inventory_app.views.access import SellerAccessViewSet
 from inventory_app.views.assignments import BranchStaffViewSet, MyBranchesViewSet
 from inventory_app.views.catalog import BranchViewSet, CategoryViewSet, ItemViewSet
 from inventory_app.views.stock import MovementViewSet, ReservationViewSet, StockLevelViewSet
@@ -19,6 +21,7 @@ __all__ = [
     "MovementViewSet",
     "MyBranchesViewSet",
     "ReservationViewSet",
+    "SellerAccessViewSet",
     "StockAlertViewSet",
     "StockLevelViewSet",
     "TransferViewSet",

@@ -17,6 +17,7 @@ from inventory_app.exceptions import (
     ItemExists,
     ItemInUse,
     ItemNotFound,
+    NoBranchAccess,
 )
 from inventory_app.serializers import (
     BranchCreateInput,
@@ -79,7 +80,7 @@ class BranchViewSet(ApiViewSet):
         return self.respond(BranchOutput(branch).data, "Branch updated successfully")
 
     def destroy(self, request, pk):
-        services.branch_delete(branch_id=pk)
+        services.branch_delete(branch_id=pk, deleted_by=request.user.pk)
         return self.respond(None, "Branch deleted successfully")
 
 
@@ -106,10 +107,10 @@ class CategoryViewSet(ApiViewSet):
     permission_map = READ_ANY_WRITE_STAFF
     unpaginated_actions = ("tree",)
     error_map = {
-        "create": (Referenced(CategoryNotFound), CategoryExists),
+        "create": (NoBranchAccess, Referenced(CategoryNotFound), CategoryExists),
         "retrieve": (CategoryNotFound,),
-        "update": (CategoryNotFound, Referenced(CategoryNotFound), CategoryCycle, CategoryExists),
-        "destroy": (CategoryNotFound,),
+        "update": (NoBranchAccess, CategoryNotFound, Referenced(CategoryNotFound), CategoryCycle, CategoryExists),
+        "destroy": (NoBranchAccess, CategoryNotFound),
     }
     serializer_class = CategoryOutput
 
@@ -164,10 +165,10 @@ class CategoryViewSet(ApiViewSet):
 class ItemViewSet(ApiViewSet):
     permission_map = READ_ANY_WRITE_STAFF
     error_map = {
-        "create": (Referenced(CategoryNotFound), ItemExists),
+        "create": (NoBranchAccess, Referenced(CategoryNotFound), ItemExists),
         "retrieve": (ItemNotFound,),
-        "update": (ItemNotFound, Referenced(CategoryNotFound)),
-        "destroy": (ItemNotFound, ItemInUse),
+        "update": (NoBranchAccess, ItemNotFound, Referenced(CategoryNotFound)),
+        "destroy": (NoBranchAccess, ItemNotFound, ItemInUse),
     }
     serializer_class = ItemOutput
 

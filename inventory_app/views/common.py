@@ -6,9 +6,12 @@ from functools import cached_property
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.permissions import BasePermission
 
 from auth_app.permissions import AnyRole, IsAdmin, IsAdminOrSeller
-from inventory_app.scoping import BranchScope
+from inventory_app.exceptions import NoBranchAccess
+from inventory_app.scoping import BranchAccess
+from inventory_app.selectors.access import branch_access_of
 from natjoub.api.idempotency import META_KEY
 from natjoub.api.views import ApiViewSet
 
@@ -19,13 +22,27 @@ READ_ANY_WRITE_ADMIN = {
     "update": [IsAdmin],
     "destroy": [IsAdmin],
 }
+
+
+class HasBranches(BasePermission):
+    """After the role check: a seller with no branches may not write the catalog, 403
+    ``NO_BRANCH_ACCESS`` before its body is read (docs/api.md §36). Admins always pass."""
+
+    def has_permission(self, request, view) -> bool:
+        if view.action == "metadata":  # OPTIONS: the route's own role check decides
+            return True
+        if branch_access_of(request).is_empty:
+            raise NoBranchAccess
+        return True
+
+
 READ_ANY_WRITE_STAFF = {
     "list": [AnyRole],
     "retrieve": [AnyRole],
     "tree": [AnyRole],
-    "create": [IsAdminOrSeller],
-    "update": [IsAdminOrSeller],
-    "destroy": [IsAdminOrSeller],
+    "create": [IsAdminOrSeller, HasBranches],
+    "update": [IsAdminOrSeller, HasBranches],
+    "destroy": [IsAdminOrSeller, HasBranches],
 }
 STAFF_ONLY = {"*": [IsAdminOrSeller]}
 DELETED = {200: OpenApiResponse(description="Deleted; `data` is null")}
@@ -36,12 +53,12 @@ def query_param(name: str, kind=OpenApiTypes.STR, description: str = "", enum=No
 
 
 class ScopedViewSet(ApiViewSet):
-    """Stock viewsets: ``self.scope`` is the caller's branch scope (docs/api.md §26), passed to
-    every selector and service of the stock routes."""
+    """Stock viewsets: ``self.scope`` is the caller's ``BranchAccess`` (docs/api.md §36), decided
+    on the primary when first used and passed to every selector and service of the stock routes."""
 
     @cached_property
-    def scope(self) -> BranchScope:
-        return BranchScope.of_request(self.request)
+    def scope(self) -> BranchAccess:
+        return branch_access_of(self.request)
 
     def checked_query(self, parse) -> dict:
         """Parse a list's filters and paging and report their 400 first: a filter's 403 (a

@@ -18,6 +18,7 @@ from inventory_app.exceptions import (
     ReservationNotActive,
     ReservationNotFound,
 )
+from inventory_app.scoping import BranchAccess
 from inventory_app.serializers import (
     MovementCreateInput,
     MovementOutput,
@@ -35,6 +36,28 @@ MOVEMENT_TYPES = ["IN", "OUT", "TRANSFER", "ADJUSTMENT", "RETURN", "TRANSFER_OUT
 
 
 # -- movements --------------------------------------------------------------------------------
+_BALANCES = (  # (branch id key, balance key), as rendered: pages camelCase, single rows snake_case
+    ("fromBranchId", "fromBalanceAfter"),
+    ("toBranchId", "toBalanceAfter"),
+    ("from_branch_id", "from_balance_after"),
+    ("to_branch_id", "to_balance_after"),
+)
+
+
+def hide_foreign_balances(rows: list[dict], scope: BranchAccess) -> list[dict]:
+    """A seller never sees the balance of a branch outside its access (docs/api.md §35, §8 row):
+    ``fromBalanceAfter`` / ``toBalanceAfter`` become null. The stored response of an idempotent
+    create is the masked one, and its replay re-checks access first."""
+    if scope.every:
+        return rows
+    allowed = {str(branch_id) for branch_id in scope.branch_ids}
+    for row in rows:
+        for branch_key, balance_key in _BALANCES:
+            if balance_key in row and row.get(branch_key) is not None and str(row[branch_key]) not in allowed:
+                row[balance_key] = None
+    return rows
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List stock movements",
@@ -72,11 +95,13 @@ class MovementViewSet(ScopedViewSet):
         filters = self.checked_query(query_params.movement_filters)
         queryset = selectors.movement_list(**filters, scope=self.scope)
         total = selectors.movement_list_total(**filters, scope=self.scope)
-        return self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully", total=total)
+        response = self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully", total=total)
+        hide_foreign_balances(response.data["data"], self.scope)
+        return response
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: the checks of §12 up to scoping, in order."""
-        if self.has_key(request) and not self.scope.unrestricted:
+        if self.has_key(request) and not self.scope.every:
             from_id, to_id = data.get("from_branch_id"), data.get("to_branch_id")
             services.movement_effect(data["movement_type"], from_id, to_id)
             services.named_rows_check(
@@ -88,11 +113,13 @@ class MovementViewSet(ScopedViewSet):
     @idempotent(body=MovementCreateInput, output=MovementOutput, guard="check_scope")
     def create(self, request, data):
         movement = services.movement_create(**data, performed_by=request.user.pk, scope=self.scope)
-        return self.respond(render_one(MovementOutput, movement), "Stock movement recorded successfully", 201)
+        output = hide_foreign_balances([render_one(MovementOutput, movement)], self.scope)[0]
+        return self.respond(output, "Stock movement recorded successfully", 201)
 
     def retrieve(self, request, pk):
         movement = selectors.movement_get(pk, scope=self.scope)
-        return self.respond(render_one(MovementOutput, movement), "Stock movement retrieved successfully")
+        output = hide_foreign_balances([render_one(MovementOutput, movement)], self.scope)[0]
+        return self.respond(output, "Stock movement retrieved successfully")
 
 
 # -- stock levels -----------------------------------------------------------------------------
@@ -159,7 +186,7 @@ class ReservationViewSet(ScopedViewSet):
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: item, branch, then the caller's assignment."""
-        if self.has_key(request) and not self.scope.unrestricted:
+        if self.has_key(request) and not self.scope.every:
             services.named_rows_check(
                 self.scope, inventory_item_id=data["inventory_item_id"], branches=[("branch_id", data["branch_id"])]
             )

@@ -76,7 +76,7 @@ class TransferViewSet(ScopedViewSet):
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: the checks of dispatch up to scoping, in order."""
-        if self.has_key(request) and not self.scope.unrestricted:
+        if self.has_key(request) and not self.scope.every:
             if data["from_branch_id"] == data["to_branch_id"]:
                 raise SameBranch
             services.named_rows_check(

@@ -231,6 +231,42 @@ def test_an_assignment_saved_from_the_seller_page_goes_through_the_service(staff
     assert BranchAssignment.objects.filter(user=seller, branch=other_branch).exists()
 
 
+def test_the_seller_page_grants_and_removes_every_branch_through_the_service(staff, branch):
+    """docs/api.md §36: the back office grants or removes the all-branches grant on the seller's
+    page; both are the services' (audited) changes; the user page of a customer has no grant box."""
+    from inventory_app.models import SellerGrant
+
+    seller = make_user(RoleName.SELLER)
+    url = f"/admin/auth_app/user/{seller.pk}/change/"
+    page = staff.get(url).content.decode()
+    assert "All-branches grant" in page
+    customer = make_user(RoleName.CUSTOMER)
+    assert "All-branches grant" not in staff.get(f"/admin/auth_app/user/{customer.pk}/change/").content.decode()
+    form = staff.get(url).context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    data |= _inline_management(staff.get(url))
+    data["seller_grant-0-grant"] = "on"
+    response = staff.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    grant = SellerGrant.objects.get()
+    assert (grant.user_id, grant.granted_by is not None) == (seller.pk, True)
+    data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    data |= _inline_management(staff.get(url))
+    data |= {"seller_grant-0-user": str(seller.pk), "seller_grant-0-DELETE": "on"}
+    response = staff.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not SellerGrant.objects.exists()
+
+
+def _inline_management(response) -> dict:
+    """The management forms of every inline formset of a change page, as rendered."""
+    data = {}
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data |= {management.add_prefix(name): value for name, value in management.initial.items()}
+    return data
+
+
 def staff_site():
     from django.contrib import admin
 

@@ -1,12 +1,32 @@
 """docs/api.md §10: categories and the tree."""
 
 from inventory_app.models import Category, InventoryItem
+from tests.api_cases import ALL_ROLES, STAFF, CreateCases, DeleteCases, GetCases, ListCases, UpdateCases
 from tests.factories import make_category, make_item
 from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
 from tests.inventory_app.conftest import BASE
 
 URL = f"{BASE}/categories"
 FIELDS = {"id", "name", "description", "parentCategoryId", "isActive", "createdAt", "updatedAt"}
+
+
+class TestCategoryApi(ListCases, GetCases, CreateCases, UpdateCases, DeleteCases):
+    """The basics by declaration (tests/api_cases.py); the rules of §10 follow below."""
+
+    url = URL
+    noun, plural = "Category", "Categories"
+    output_keys = FIELDS
+    read_roles, write_roles = ALL_ROLES, STAFF
+    not_found = ("CATEGORY_NOT_FOUND", "Category not found with id: {id}")
+
+    def make(self):
+        return make_category()
+
+    def create_body(self):
+        return {"name": "New", "description": "Fresh"}
+
+    def update_body(self):
+        return {"name": "Renamed", "isActive": False}
 
 
 def test_create_root_and_child(seller_client, db):
@@ -87,14 +107,6 @@ def test_tree_shows_active_branches_only(customer_client, db):
             ],
         }
     ]
-
-
-def test_get_one_and_404(customer_client, db):
-    cat = make_category("One")
-    assert assert_ok(customer_client.get(f"{URL}/{cat.pk}"), 200, "Category retrieved successfully")["name"] == "One"
-    assert_error(
-        customer_client.get(f"{URL}/{MISSING}"), 404, "CATEGORY_NOT_FOUND", f"Category not found with id: {MISSING}"
-    )
 
 
 def test_update_rules(seller_client, db):

@@ -11,7 +11,7 @@ from auth_app.models import RoleName
 from inventory_app.models import StockLevel, StockMovement, StockReservation
 from natjoub.models import IdempotencyKey
 from tests.conftest import bearer_client
-from tests.factories import make_branch, make_item, make_user, stock
+from tests.factories import make_branch, make_item, make_seller, make_user, stock
 from tests.inventory_app.conftest import BASE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 def run_parallel(count: int, request) -> list:
     """Call ``request(i, client)`` from ``count`` threads released together."""
     barrier = threading.Barrier(count)
-    clients = [bearer_client(make_user(RoleName.SELLER)) for _ in range(count)]
+    clients = [bearer_client(make_seller()) for _ in range(count)]
 
     def work(i):
         try:
@@ -103,7 +103,7 @@ def test_parallel_reservations_never_over_reserve():
 def test_concurrent_retries_of_one_idempotent_request_have_one_effect():
     item, branch = make_item("I"), make_branch("WH")
     stock(item, branch, 100)
-    client = bearer_client(make_user(RoleName.SELLER))
+    client = bearer_client(make_seller())
     body = {"inventoryItemId": str(item.pk), "movementType": "OUT", "quantity": 7, "fromBranchId": str(branch.pk)}
     responses = run_parallel(10, lambda i, _: movement(client, body, HTTP_IDEMPOTENCY_KEY="same-key"))
     assert [r.status_code for r in responses] == [201] * 10

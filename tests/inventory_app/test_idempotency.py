@@ -7,7 +7,7 @@ from inventory_app.models import StockMovement, StockReservation
 from natjoub.api.idempotency import idempotency_keys_purge
 from natjoub.models import IdempotencyKey
 from tests.conftest import bearer_client
-from tests.factories import make_user, stock
+from tests.factories import make_seller, stock
 from tests.helpers import assert_error, assert_validation
 from tests.inventory_app.conftest import BASE
 
@@ -42,7 +42,7 @@ def test_replay_returns_the_original_response(seller_client, item, branch):
 
 def test_key_is_scoped_to_the_user(seller_client, item, branch, db):
     stock(item, branch, 10)
-    other = bearer_client(make_user("seller"))
+    other = bearer_client(make_seller())
     assert seller_client.post(MOVEMENTS, out(item, branch), format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
     response = other.post(MOVEMENTS, out(item, branch), format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 201

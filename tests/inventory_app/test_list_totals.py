@@ -22,7 +22,7 @@ from auth_app.models import RoleName
 from inventory_app import list_counts, selectors, services
 from inventory_app.exceptions import InsufficientStock
 from inventory_app.models import BranchAssignment, InventoryItem, MovementType, StockMovement
-from inventory_app.scoping import BranchScope
+from inventory_app.scoping import BranchAccess
 from inventory_app.selectors import MovementFilters
 from inventory_app.serializers import MovementOutput
 from natjoub.api.casing import camelize
@@ -228,10 +228,10 @@ def test_branch_pages_equal_the_or_filters_pages(db, rows, offset, limit):
         )
         for branch in branches:
             for extra, scope in (
-                ({}, BranchScope()),
-                ({"movement_type": "TRANSFER"}, BranchScope()),
-                ({"inventory_item_id": items[0].pk}, BranchScope()),
-                ({}, BranchScope(scoped.pk)),
+                ({}, BranchAccess()),
+                ({"movement_type": "TRANSFER"}, BranchAccess()),
+                ({"inventory_item_id": items[0].pk}, BranchAccess()),
+                ({}, BranchAccess(scoped.pk)),
             ):
                 filters = MovementFilters(branch_id=branch.pk, **extra)
                 pages = selectors.movement_list(filters=filters, scope=scope)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from auth_app.models import RoleName
 from inventory_app import services
-from inventory_app.models import BranchAssignment, ReservationStatus, StockReservation
+from inventory_app.models import BranchAssignment, ReservationStatus, SellerGrant, StockReservation
 from tests.conftest import bearer_client
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 from tests.inventory_app.conftest import BASE
@@ -73,26 +73,29 @@ def test_category_tree_is_one_query(admin_client, populated, django_assert_num_q
         assert len(admin_client.get(f"{BASE}/categories/tree").json()["data"][0]["children"]) == 30
 
 
-# -- seller scoping costs no extra query (docs/api.md §26) ------------------------------------
-# Measured on the code before scoping (identical for every caller then): these are the admin's
-# counts, unchanged by scoping (since then the item and branch locks became one statement, and a
-# movement is inserted by the statement that writes the stock rows: docs/architecture.md §3.8).
-# A seller's request runs the same statements with the assignment condition inside them; only two
-# checks add one query: an idempotency key's pre-check (scoping runs before the key is looked up)
-# and a low-stock ``branchId`` filter (403 outside the scope).
+# -- a seller's access costs one query per request (docs/api.md §36) --------------------------
+# The admin's counts are those measured before scoping existed (since then the item and branch
+# locks became one statement, and a movement is inserted by the statement that writes the stock
+# rows: docs/architecture.md §3.8). A seller's request first reads its grant and assignments: one
+# indexed query on the PRIMARY (docs/api.md §35: a removed grant must never be read from a lagging
+# replica, so the rule cannot sit inside a list's SQL that a replica evaluates). The branch ids
+# then go into the request's own statements; the checks that used to cost a query of their own
+# (an idempotency key's pre-check when every named branch is the seller's, a low-stock
+# ``branchId`` filter) are now decided from those ids: the extra is one query on every route.
+SELLER_EXTRA = 1
 ROUTE_COUNTS = {
-    # route: (admin = before, extra for any seller)
-    "POST movements": (7, 0),
-    "POST movements + key": (12, 1),
-    "GET movements": (4, 0),
-    "GET movements/{id}": (3, 0),
-    "GET stock-levels/branch/{id}": (5, 0),
-    "GET low-stock": (4, 0),
-    "GET low-stock?branchId": (4, 1),
-    "POST reservations": (8, 0),
-    "GET reservations/{id}": (3, 0),
-    "POST reservations/{id}/release": (10, 0),
-    "POST reservations/{id}/commit": (11, 0),
+    # route: admin
+    "POST movements": 7,
+    "POST movements + key": 12,
+    "GET movements": 4,
+    "GET movements/{id}": 3,
+    "GET stock-levels/branch/{id}": 5,
+    "GET low-stock": 4,
+    "GET low-stock?branchId": 4,
+    "POST reservations": 8,
+    "GET reservations/{id}": 3,
+    "POST reservations/{id}/release": 10,
+    "POST reservations/{id}/commit": 11,
 }
 
 
@@ -124,31 +127,50 @@ def _scoped_requests(client, item, branch, key: str) -> dict[str, int]:
     return n
 
 
-@pytest.mark.parametrize("caller", ["admin", "unscoped seller", "scoped seller"])
-def test_scoping_adds_no_query_where_the_request_already_runs_one(db, caller):
+@pytest.mark.parametrize("caller", ["admin", "seller with a grant", "assigned seller"])
+def test_a_sellers_access_costs_one_query(db, caller):
     branch = make_branch("A")
     item = make_item("I", reorder_level=1)
     stock(item, branch, 1000)
     user = make_user(RoleName.ADMIN if caller == "admin" else RoleName.SELLER)
-    if caller == "scoped seller":
+    if caller == "seller with a grant":
+        SellerGrant.objects.create(user=user)
+    if caller == "assigned seller":
         BranchAssignment.objects.create(user=user, branch=branch)
         BranchAssignment.objects.create(user=user, branch=make_branch("B"))
     counts = _scoped_requests(bearer_client(user), item, branch, key=f"k-{caller}")
     seller = caller != "admin"
-    assert counts == {route: admin + (extra if seller else 0) for route, (admin, extra) in ROUTE_COUNTS.items()}
+    assert counts == {route: admin + (SELLER_EXTRA if seller else 0) for route, admin in ROUTE_COUNTS.items()}
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_transfer_and_alert_lists_are_constant(seller_client, db, django_assert_num_queries, rows):
+def test_transfer_and_alert_lists_are_constant(pending_seller_client, db, django_assert_num_queries, rows):
+    seller_client = pending_seller_client
 
     src, dst = make_branch("SRC"), make_branch("DST")
-    BranchAssignment.objects.create(user=seller_client.user, branch=src)  # scoped: the condition is in the SQL
+    BranchAssignment.objects.create(user=seller_client.user, branch=src)  # scoped: its branch ids are in the SQL
     for i in range(rows):
         item = make_item(f"T-{i:03}", reorder_level=50)
         stock(item, src, 10)  # low: an OPEN alert each
         lines = [{"inventory_item_id": item.pk, "quantity": 1}]
         services.transfer_dispatch(from_branch_id=src.pk, to_branch_id=dst.pk, lines=lines, dispatched_by=None)
-    with django_assert_num_queries(3 + OVERHEAD):  # count, page, lines with their items
+    with django_assert_num_queries(SELLER_EXTRA + 3 + OVERHEAD):  # access, count, page, lines with their items
         assert len(seller_client.get(f"{BASE}/transfers").json()["data"]) == rows
-    with django_assert_num_queries(2 + OVERHEAD):  # count, page
+    with django_assert_num_queries(SELLER_EXTRA + 2 + OVERHEAD):  # access, count, page
         assert len(seller_client.get(f"{BASE}/stock-alerts").json()["data"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_sellers_list_is_constant(admin_client, db, django_assert_num_queries, rows):
+    """GET sellers (docs/api.md §36): the sellers, their grants, their assignments with branches."""
+    branch = make_branch("S")
+    for i in range(rows):
+        seller = make_user(RoleName.SELLER)
+        if i % 3 == 0:
+            SellerGrant.objects.create(user=seller)
+        elif i % 3 == 1:
+            BranchAssignment.objects.create(user=seller, branch=branch)
+    for pending in ("", "?pendingAccess=true", "?pendingAccess=false"):
+        with django_assert_num_queries(3 + OVERHEAD):
+            assert admin_client.get(f"{BASE}/sellers{pending}").status_code == 200
+    assert admin_client.get(f"{BASE}/sellers").json()["meta"]["total"] == rows

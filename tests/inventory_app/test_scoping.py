@@ -1,9 +1,11 @@
-"""Seller branch scoping (docs/api.md §26), as a matrix built from the OpenAPI schema.
+"""Seller access (docs/api.md §26, §36), as a matrix built from the OpenAPI schema.
 
 Every stock route of the schema (movements, stock levels, reservations, transfers, stock alerts,
-``branches/mine``) × four callers: an admin, an unscoped seller, and a seller scoped to branch A
-acting on a row at A ("at") or at B ("not at"). ``test_matrix_covers_every_stock_route`` fails when
-a stock route is added without a case. Every refused write leaves every row of both apps as it was.
+``branches/mine``) × five callers: an admin, a seller with an all-branches grant, a seller assigned
+to branch A acting on a row at A ("at") or at B ("not at"), and a seller without any access (no
+grant, no assignment: treated like "not at" everywhere; it used to act on every branch).
+``test_matrix_covers_every_stock_route`` fails when a stock route is added without a case. Every
+refused write leaves every row of both apps as it was.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import pytest
 
 from auth_app.models import RoleName
 from inventory_app import services
-from inventory_app.models import AlertStatus, BranchAssignment, StockAlert, StockMovement
+from inventory_app.models import AlertStatus, BranchAssignment, SellerGrant, StockAlert, StockMovement
 from tests.conftest import bearer_client
-from tests.factories import make_branch, make_item, make_user, stock
+from tests.factories import make_branch, make_item, make_seller, make_user, stock
 from tests.helpers import assert_error
 from tests.security.conftest import db_dump, schema_operations, send
 
@@ -72,12 +74,17 @@ def _place(branch, item, low, elsewhere, admin) -> Place:
 @pytest.fixture
 def world(db) -> World:
     admin = make_user(RoleName.ADMIN)
-    seller, scoped = make_user(RoleName.SELLER), make_user(RoleName.SELLER)
+    seller, scoped, pending = make_seller(), make_seller(every_branch=False), make_seller(every_branch=False)
     a, b, c = make_branch("A", "Alpha"), make_branch("B", "Bravo"), make_branch("C", "Charlie")
     BranchAssignment.objects.create(user=scoped, branch=a)
     item, low = make_item("SKU-1"), make_item("LOW-1", reorder_level=5)
     places = {"A": _place(a, item, low, c, admin), "B": _place(b, item, low, c, admin)}
-    clients = {"admin": bearer_client(admin), "seller": bearer_client(seller), "scoped": bearer_client(scoped)}
+    clients = {
+        "admin": bearer_client(admin),
+        "seller": bearer_client(seller),
+        "scoped": bearer_client(scoped),
+        "pending": bearer_client(pending),
+    }
     return World(item, low, places, clients)
 
 
@@ -169,7 +176,8 @@ CASES = [
     Case("GET /stock-alerts/{id}", lambda w, p: ("GET", f"{INV}/stock-alerts/{p.alert.pk}", None), OK_AT_ONLY),
     Case("GET /branches/mine", lambda w, p: ("GET", f"{INV}/branches/mine", None), (200,) * 4),
 ]
-CALLERS = (("admin", "B"), ("seller", "B"), ("scoped", "A"), ("scoped", "B"))
+CALLERS = (("admin", "B"), ("seller", "B"), ("scoped", "A"), ("scoped", "B"), ("pending", "A"))
+REFUSED = {("scoped", "B"), ("pending", "A")}  # outside the caller's branches
 MATRIX = [(case, index) for case in CASES for index in range(len(CALLERS))]
 IDS = [f"{case.key}:{CALLERS[i][0]}@{CALLERS[i][1]}" for case, i in MATRIX]
 
@@ -187,7 +195,7 @@ def test_matrix_covers_every_stock_route():
 def test_scoping_matrix(world, case, index):
     caller, where = CALLERS[index]
     method, url, body = case.request(world, world.places[where])
-    expected = case.statuses[index]
+    expected = case.statuses[min(index, 3)]  # the seller without access: as "not at"
     before = db_dump() if method != "GET" else None
     response = send(world.clients[caller], method, url, body)
     assert response.status_code == expected, (caller, where, response.content[:500])
@@ -200,7 +208,7 @@ def test_scoping_matrix(world, case, index):
         assert db_dump() == before  # a refused write leaves no trace
     if expected == 200 and method == "GET" and isinstance(answer["data"], list) and "branchId=" in url:
         rows = answer["data"]
-        visible = (caller, where) != ("scoped", "B")
+        visible = (caller, where) not in REFUSED
         assert bool(rows) == visible, (caller, where, rows)  # filtered, not leaked
 
 
@@ -218,7 +226,7 @@ def test_a_scoped_sellers_lists_show_only_its_branches(world):
     low = client.get(f"{INV}/stock-levels/low-stock").json()["data"]
     assert {row["branchId"] for row in low} == {str(a.branch.pk)}
     everything = world.clients["seller"].get(f"{INV}/stock-alerts").json()["meta"]["total"]
-    assert everything == 2  # the unscoped seller keeps Part I behaviour: every branch
+    assert everything == 2  # the seller with an all-branches grant: every branch
     assert b.alert.pk  # (B's alert exists; the scoped seller just cannot see it)
 
 
@@ -281,13 +289,22 @@ def test_existence_comes_before_scoping_and_scoping_before_availability(world):
     assert client.post(f"{INV}/transfers", transfer, format="json").json()["error"]["code"] == "BRANCH_ACCESS_DENIED"
 
 
-def test_removing_an_assignment_takes_effect_at_once(world):
-    client, b = world.clients["scoped"], world.places["B"].branch
+def test_access_changes_take_effect_at_once_and_fail_closed(world):
+    """Removing a seller's last assignment leaves it with no branch (it used to act everywhere);
+    a grant opens every branch; removing the grant closes them again (docs/api.md §36)."""
+    client, a, b = world.clients["scoped"], world.places["A"].branch, world.places["B"].branch
+    assert client.get(f"{INV}/stock-levels/branch/{a.pk}").status_code == 200
     assert client.get(f"{INV}/stock-levels/branch/{b.pk}").status_code == 403
-    BranchAssignment.objects.all().delete()  # no assignment left: the seller acts everywhere again
+    BranchAssignment.objects.all().delete()
+    assert_error(client.get(f"{INV}/stock-levels/branch/{a.pk}"), 403, *DENIED, {"branchId": str(a.pk)})
+    mine = client.get(f"{INV}/branches/mine").json()
+    assert (mine["data"], mine["meta"]["scoped"], mine["meta"]["total"]) == ([], True, 0)
+    SellerGrant.objects.create(user=client.user)
     assert client.get(f"{INV}/stock-levels/branch/{b.pk}").status_code == 200
     mine = client.get(f"{INV}/branches/mine").json()
     assert (mine["meta"]["scoped"], mine["meta"]["total"]) == (False, 3)
+    SellerGrant.objects.all().delete()
+    assert client.get(f"{INV}/stock-levels/branch/{b.pk}").status_code == 403
 
 
 @pytest.mark.parametrize(

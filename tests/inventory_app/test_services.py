@@ -38,13 +38,15 @@ from inventory_app.models import (
     BranchAssignment,
     Category,
     InventoryItem,
+    SellerGrant,
     StockAlert,
     StockLevel,
     StockMovement,
     StockReservation,
     StockTransfer,
 )
-from inventory_app.scoping import EVERYWHERE, BranchScope
+from inventory_app.scoping import EVERYWHERE, BranchAccess
+from inventory_app.selectors.access import branch_access, branch_access_of
 from tests.factories import make_category, make_item, make_user, stock
 from tests.helpers import MISSING as MISSING_TEXT
 
@@ -61,7 +63,7 @@ def scoped(db, branch):
     """A seller assigned to the warehouse only."""
     seller = make_user(RoleName.SELLER)
     BranchAssignment.objects.create(user=seller, branch=branch)
-    return BranchScope(seller.pk)
+    return branch_access(user_id=seller.pk, role="seller")
 
 
 # -- catalog ----------------------------------------------------------------------------------
@@ -285,12 +287,22 @@ def test_named_rows_check_follows_the_order_of_the_writes(item, branch, other_br
 
 
 # -- scoping and alerts -----------------------------------------------------------------------
-def test_branch_scope_of_a_request():
-    seller = SimpleNamespace(auth={"role": "seller"}, user=SimpleNamespace(pk=MISSING))
-    admin = SimpleNamespace(auth={"role": "admin"}, user=SimpleNamespace(pk=MISSING))
-    assert BranchScope.of_request(seller) == BranchScope(MISSING)
-    assert BranchScope.of_request(admin).unrestricted
-    assert BranchScope.of_request(SimpleNamespace(auth=None, user=None)).unrestricted  # the back office
+def test_branch_access_of_a_request(db, branch):
+    """Admins every branch; a seller its grant, else its assignments, else none; customers and
+    callers without a token none (docs/api.md §36: fail closed)."""
+    seller = make_user(RoleName.SELLER)
+
+    def of(role, pk=seller.pk):
+        return branch_access_of(SimpleNamespace(auth={"role": role} if role else None, user=SimpleNamespace(pk=pk)))
+
+    assert of("admin", MISSING).every
+    assert of("seller").is_empty
+    assert of("customer").is_empty
+    assert of(None).is_empty
+    BranchAssignment.objects.create(user=seller, branch=branch)
+    assert of("seller") == BranchAccess(branch_ids=frozenset({branch.pk}))
+    SellerGrant.objects.create(user=seller)
+    assert of("seller").every
 
 
 def test_restrict_keeps_the_rows_of_assigned_branches(item, branch, other_branch, scoped):
@@ -298,8 +310,9 @@ def test_restrict_keeps_the_rows_of_assigned_branches(item, branch, other_branch
     stock(item, other_branch, 1)
     assert list(StockLevel.objects.restrict(scoped).values_list("branch_id", flat=True)) == [branch.pk]
     assert StockLevel.objects.restrict(EVERYWHERE).count() == 2
-    unscoped = BranchScope(make_user(RoleName.SELLER).pk)
-    assert StockMovement.objects.restrict(unscoped).count() == 2  # no assignment: every branch
+    pending = branch_access(user_id=make_user(RoleName.SELLER).pk, role="seller")
+    assert StockMovement.objects.restrict(pending).count() == 0  # no grant, no assignment: nothing
+    assert StockLevel.objects.restrict(pending).count() == 0
 
 
 def test_alerts_sync_returns_what_it_opened(item, branch):

@@ -80,10 +80,11 @@ def test_low_stock(admin_client, db):
 def test_low_stock_gauge_survives_a_database_failure(monkeypatch):
     from django.db import OperationalError
 
-    from inventory_app import metrics
+    from natjoub.metrics import _scrape_collectors
 
     def broken():
         raise OperationalError("connection refused")
 
     monkeypatch.setattr("inventory_app.selectors.low_stock_count", broken)
-    assert list(metrics.LOW_STOCK_COLLECTOR.collect()) == []
+    (gauge,) = [c for c in _scrape_collectors if getattr(c, "name", None) == "inventory_low_stock_items"]
+    assert list(gauge.collect()) == []

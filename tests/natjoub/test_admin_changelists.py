@@ -349,7 +349,9 @@ def test_item_change_page_queries_do_not_grow_with_its_stock_rows(back_office):
 
 
 def dashboard_data(n: int) -> None:
-    """n movements today, low-stock rows, reservations about to expire, open alerts, transfers, orders."""
+    """n movements today, low-stock rows, reservations about to expire, open alerts, transfers,
+    sellers waiting for access (docs/api.md §36), orders."""
+    build_users(n)  # sellers without grant or assignment
     build_orders(n)
     build_movements(n)
     build_reservations(n)
@@ -371,9 +373,13 @@ def test_dashboard_queries_do_not_grow_with_data(back_office):
     dashboard_data(100)
     response, large = measure(back_office, "/admin/")
     dashboard = panels(response)
-    names = ("low_stock", "expiring_reservations", "recent_movements", "open_alerts", "transfers_in_transit")
+    names = (
+        "low_stock", "expiring_reservations", "recent_movements", "open_alerts", "transfers_in_transit",
+        "sellers_waiting",
+    )  # fmt: skip
     rows = [len(dashboard[name]["rows"]) for name in names]
-    assert rows == [10, 10, 10, 10, 10]
+    assert rows == [10, 10, 10, 10, 10, 10]
+    assert dashboard["sellers_waiting"]["count"] == User.objects.filter(role__name=RoleName.SELLER).count()
     assert dashboard["open_alerts"]["count"] == StockAlert.objects.filter(status=AlertStatus.OPEN).count() == 55
     assert sum(row["count"] for row in dashboard["movements_today"]["rows"]) == 110
     assert sorted(row["branch_code"] for row in dashboard["open_orders"]["rows"]) == ["BR-0", "BR-1", "BR-2"]

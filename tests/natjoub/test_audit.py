@@ -163,3 +163,53 @@ def test_unexpected_errors_keep_their_traceback(caplog):
     assert logged[0].levelname == "ERROR"
     assert logged[0].exc_info is not None
     assert "secret internals" in JsonFormatter().format(logged[0])  # the traceback, in the log only
+
+
+def test_seller_grant_changes_name_actor_target_and_all(admin_client, admin_user, audit_lines):
+    """docs/api.md §36: a grant and its removal are audit events (branch ``all``)."""
+    seller = make_user(RoleName.SELLER)
+    url = f"/api/v1/inventory/sellers/{seller.pk}/access/all-branches"
+    with audit_lines as lines:
+        assert admin_client.put(url).status_code == 200
+        assert admin_client.put(url).status_code == 200  # already granted: no change, no event
+        assert admin_client.delete(url).status_code == 200
+        assert admin_client.delete(url).status_code == 404  # nothing removed: no event
+    assert lines.events() == ["seller_grant.created", "seller_grant.deleted"]
+    for line in lines:
+        assert (line["actor_id"], line["target_id"], line["branch_id"]) == (str(admin_user.pk), str(seller.pk), "all")
+
+
+def test_assignments_removed_with_their_branch_are_audited(admin_client, admin_user, audit_lines):
+    """They used to vanish through the foreign key's cascade, silently (docs/api.md §36)."""
+    from inventory_app.models import BranchAssignment
+    from tests.factories import make_branch
+
+    branch = make_branch("GONE")
+    sellers = sorted((make_user(RoleName.SELLER) for _ in range(2)), key=lambda user: user.pk)
+    for seller in sellers:
+        BranchAssignment.objects.create(user=seller, branch=branch)
+    with audit_lines as lines:
+        assert admin_client.delete(f"/api/v1/inventory/branches/{branch.pk}").status_code == 200
+    assert lines.events() == ["branch_assignment.deleted"] * 2
+    assert [(line["actor_id"], line["target_id"], line["branch_id"], line["reason"]) for line in lines] == [
+        (str(admin_user.pk), str(seller.pk), str(branch.pk), "branch_deleted") for seller in sellers
+    ]
+
+
+def test_access_removed_with_its_user_is_audited(admin_client, admin_user, audit_lines):
+    """Deleting a seller removes its grant and assignments explicitly, each an audit event."""
+    from inventory_app.models import BranchAssignment, SellerGrant
+    from tests.factories import make_branch, make_seller
+
+    branch = make_branch("USR")
+    seller = make_seller(branches=[branch])
+    with audit_lines as lines:
+        assert admin_client.delete(f"/api/v1/admin/auth/users/{seller.pk}").status_code == 200
+    assert not SellerGrant.objects.exists()
+    assert not BranchAssignment.objects.exists()
+    removed = [(line["event"], line["branch_id"], line["reason"]) for line in lines if "reason" in line]
+    assert removed == [
+        ("branch_assignment.deleted", str(branch.pk), "user_deleted"),
+        ("seller_grant.deleted", "all", "user_deleted"),
+    ]
+    assert all(line["actor_id"] == str(admin_user.pk) for line in lines if "reason" in line)

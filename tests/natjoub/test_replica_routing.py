@@ -246,3 +246,37 @@ def test_a_deactivation_by_an_admin_is_seen_at_once_by_the_deactivated_user(rout
     response, used = served_by(seller, BRANCHES, REMOTE_ADDR="10.0.2.1")
     assert response.status_code == 401
     assert used == {"default"}
+
+
+def test_a_removed_grant_is_refused_at_once_while_the_replica_lags(routed):
+    """docs/api.md §35 (the §32 replicas row), §36: the seller's branches are read on the primary,
+    so a grant removed while the replica has not replayed it is refused on the very next request,
+    although that request's list still runs on the (stale) replica."""
+    from inventory_app.models import SellerGrant
+    from tests.factories import make_item, make_seller, stock
+
+    admin = bearer_client(make_user(RoleName.ADMIN))
+    seller_user = make_seller()
+    seller = bearer_client(seller_user)
+    branch, item = make_branch("RR-G"), make_item("RR-G-1")
+    stock(item, branch, 5)
+    movements, levels = "/api/v1/inventory/movements", f"/api/v1/inventory/stock-levels/branch/{branch.pk}"
+    routed.wait_until_replayed()
+    time.sleep(REFRESH_SECONDS)
+    response, used = served_by(seller, movements, REMOTE_ADDR="10.0.3.1")
+    assert (len(response.json()["data"]), ALIAS in used) == (1, True)
+    routed.execute("SELECT pg_wal_replay_pause()")
+    try:
+        url = f"/api/v1/inventory/sellers/{seller_user.pk}/access/all-branches"
+        assert admin.delete(url, REMOTE_ADDR="10.0.3.2").status_code == 200
+        assert SellerGrant.objects.using(ALIAS).filter(user_id=seller_user.pk).exists()  # the replica lags
+        response, used = served_by(seller, movements, REMOTE_ADDR="10.0.3.1")
+        assert response.status_code == 200
+        assert response.json()["data"] == []
+        assert used == {"default", ALIAS}  # access on the primary, the list on the replica
+        response, _ = served_by(seller, levels, REMOTE_ADDR="10.0.3.1")
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "BRANCH_ACCESS_DENIED"
+    finally:
+        routed.execute("SELECT pg_wal_replay_resume()")
+    routed.wait_until_replayed()

@@ -23,6 +23,7 @@ from inventory_app.models import (
     AlertStatus,
     MovementType,
     ReservationStatus,
+    SellerGrant,
     StockAlert,
     StockMovement,
     StockReservation,
@@ -95,6 +96,7 @@ class World:
     alert: Any  # OPEN, ``transfer_item`` at branch
     order: Any  # PLACED by the main customer at branch (docs/api.md §37)
     other_order: Any  # PLACED by other_customer at branch
+    pending_client: Any = None  # a seller without any grant or assignment (docs/api.md §36)
 
     def path_ids(self, path: str) -> dict[str, str]:
         """Real ids for a template's placeholders, so an allowed caller would really act."""
@@ -131,6 +133,9 @@ def world(db) -> World:
     users = {role: make_user(role, first_name="Main", last_name=role.title()) for role in ROLES}
     other_customer = make_user(RoleName.CUSTOMER, first_name="Other", last_name="Customer")
     other_seller = make_user(RoleName.SELLER, first_name="Other", last_name="Seller")
+    for seller in (users[RoleName.SELLER], other_seller):  # sellers with access: the role's own rights
+        SellerGrant.objects.create(user=seller)
+    pending = make_user(RoleName.SELLER, first_name="Pending", last_name="Seller")
     branch = make_branch("WH", "Warehouse", city="Phnom Penh")
     other_branch = make_branch("ST", "Store")
     category = make_category("Electronics", description="Devices")
@@ -166,7 +171,7 @@ def world(db) -> World:
     other_order = order_place(customer_id=other_customer.pk, branch_id=branch.pk, lines=lines)
     return World(
         users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation,
-        session, transfer, alert, order, other_order,
+        session, transfer, alert, order, other_order, bearer_client(pending),
     )  # fmt: skip
 
 

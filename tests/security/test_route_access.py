@@ -93,6 +93,11 @@ ROLE_TABLE: dict[str, frozenset] = {
     f"POST {INV}/transfers/{{id}}/cancel": STAFF,
     f"GET {INV}/stock-alerts": STAFF,
     f"GET {INV}/stock-alerts/{{id}}": STAFF,
+    # docs/api.md §36
+    f"GET {INV}/sellers": ADMIN,
+    f"GET {INV}/sellers/{{userId}}/access": ADMIN,
+    f"PUT {INV}/sellers/{{userId}}/access/all-branches": ADMIN,
+    f"DELETE {INV}/sellers/{{userId}}/access/all-branches": ADMIN,
     # docs/api.md §37
     "GET /api/v1/orders": ANY,
     "POST /api/v1/orders": CUSTOMER,
@@ -115,8 +120,8 @@ def test_table_covers_every_operation():
     assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
     assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
     assert (
-        len(OPERATIONS) == 74
-    )  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9, §37's 7
+        len(OPERATIONS) == 78
+    )  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9, §36's 4, §37's 7
 
 
 def test_schema_operations_are_the_url_conf():
@@ -249,4 +254,88 @@ def test_a_seller_without_the_branch_gets_404_for_every_order_route(world):
         assert response.status_code == 404, (suffix, response.content)
         assert response.json()["error"]["code"] == "ORDER_NOT_FOUND"
     assert send(client, "GET", "/api/v1/orders").json()["data"] == []
+    assert db_dump() == before
+
+
+# -- the seller without access (docs/api.md §36): a column for every route ----------------------
+# A seller who registered itself and was granted nothing acts on no branch. Per route: what it
+# gets. Routes not listed follow the role table (the seller role's rights, or 403 FORBIDDEN).
+EMPTY = "empty list"
+BRANCH_DENIED = (403, "BRANCH_ACCESS_DENIED")
+NO_BRANCH = (403, "NO_BRANCH_ACCESS")
+PENDING_TABLE: dict[str, object] = {
+    **{f"{method} {INV}/{name}": NO_BRANCH for method, name in (
+        ("POST", "categories"), ("PUT", "categories/{id}"), ("DELETE", "categories/{id}"),
+        ("POST", "items"), ("PUT", "items/{id}"), ("DELETE", "items/{id}"),
+    )},
+    **{f"GET {INV}/{name}": EMPTY for name in (
+        "movements", "stock-levels/low-stock", "reservations", "transfers", "stock-alerts", "branches/mine",
+    )},
+    f"POST {INV}/movements": BRANCH_DENIED,
+    f"POST {INV}/reservations": BRANCH_DENIED,
+    f"POST {INV}/transfers": BRANCH_DENIED,
+    f"GET {INV}/stock-levels/branch/{{branchId}}": BRANCH_DENIED,
+    f"GET {INV}/movements/{{id}}": (404, "MOVEMENT_NOT_FOUND"),
+    f"GET {INV}/reservations/{{id}}": (404, "RESERVATION_NOT_FOUND"),
+    f"POST {INV}/reservations/{{id}}/release": (404, "RESERVATION_NOT_FOUND"),
+    f"POST {INV}/reservations/{{id}}/commit": (404, "RESERVATION_NOT_FOUND"),
+    f"GET {INV}/transfers/{{id}}": (404, "TRANSFER_NOT_FOUND"),
+    f"POST {INV}/transfers/{{id}}/receive": (404, "TRANSFER_NOT_FOUND"),
+    f"POST {INV}/transfers/{{id}}/cancel": (404, "TRANSFER_NOT_FOUND"),
+    f"GET {INV}/stock-alerts/{{id}}": (404, "STOCK_ALERT_NOT_FOUND"),
+    "GET /api/v1/orders": EMPTY,
+    **{f"{method} /api/v1/orders/{{id}}{suffix}": (404, "ORDER_NOT_FOUND") for method, suffix in (
+        ("GET", ""), ("POST", "/confirm"), ("POST", "/ready"), ("POST", "/fulfil"), ("POST", "/cancel"),
+    )},
+}  # fmt: skip
+
+
+def pending_body(world, op):
+    """Bodies that would succeed for a seller with access: the refusal is about the branch."""
+    item, branch = str(world.item.pk), str(world.branch.pk)
+    bodies = {
+        f"POST {INV}/movements": {
+            "inventoryItemId": item,
+            "movementType": "OUT",
+            "quantity": 1,
+            "fromBranchId": branch,
+        },
+        f"POST {INV}/reservations": {"inventoryItemId": item, "branchId": branch, "quantity": 1},
+        f"POST {INV}/transfers": {
+            "fromBranchId": branch,
+            "toBranchId": str(world.other_branch.pk),
+            "lines": [{"inventoryItemId": item, "quantity": 1}],
+        },
+    }
+    return bodies.get(op.key, {"name": "Hijacked"} if op.method in ("POST", "PUT") else None)
+
+
+def pending_expectation(op):
+    if op.key in PENDING_TABLE:
+        return PENDING_TABLE[op.key]
+    return "allowed" if RoleName.SELLER in ROLE_TABLE[op.key] else (403, "FORBIDDEN")
+
+
+def test_pending_table_names_only_routes_a_seller_may_use():
+    for key in PENDING_TABLE:
+        assert ROLE_TABLE[key] >= SELLER, key  # every other route is refused by role already
+
+
+@pytest.mark.parametrize("op", PROTECTED, ids=[op.key for op in PROTECTED])
+def test_seller_without_access(world, op):
+    """Stock and catalog writes are refused (403, or 404 for rows addressed by id), lists are
+    empty; a refused request leaves every row of both apps as it was."""
+    expected = pending_expectation(op)
+    before = db_dump()
+    response = send(world.pending_client, op.method, world.url(op), pending_body(world, op))
+    answer = assert_contract_answer(response)
+    if expected == "allowed":
+        assert response.status_code not in (401, 403), response.content
+        return
+    if expected == EMPTY:
+        assert (response.status_code, answer["data"]) == (200, []), response.content
+        assert answer["meta"]["total"] == 0
+        return
+    status, code = expected
+    assert (response.status_code, answer["error"]["code"]) == (status, code), response.content
     assert db_dump() == before

@@ -32,8 +32,14 @@ def qualify(schema: str, table: str) -> str:
     return f'"{schema}"."{table}"'
 
 
+# The core's own schema (natjoub/migrations/0001): not in DB_SCHEMAS, whose check (natjoub.E001)
+# is about apps; the core's list counters stay in public (docs/architecture.md §3.7).
+CORE_SCHEMA = "core_schema"
+
+
 def mapped_schemas() -> list[str]:
-    return sorted(set(getattr(settings, "DB_SCHEMAS", {}).values()))
+    """Every schema whose tables Django must see qualified: the apps' (DB_SCHEMAS) and the core's."""
+    return sorted(set(getattr(settings, "DB_SCHEMAS", {}).values()) | {CORE_SCHEMA})
 
 
 class DatabaseIntrospection(PgIntrospection):

@@ -16,10 +16,6 @@ def parse_lsn(text: str | None) -> int | None:
         return None
 
 
-def format_lsn(value: int) -> str:
-    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
-
-
 def primary_wal_lsn(using: str = "default") -> int:
     """The primary's current WAL insert position: everything committed so far lies before it."""
     with connections[using].cursor() as cursor:
