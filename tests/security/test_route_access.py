@@ -306,6 +306,8 @@ def pending_body(world, op):
             "toBranchId": str(world.other_branch.pk),
             "lines": [{"inventoryItemId": item, "quantity": 1}],
         },
+        "POST /api/v1/orders/{id}/fulfil": {"pickupCode": world.order.pickup_code},
+        "POST /api/v1/orders/{id}/cancel": {"reason": "STAFF"},
     }
     return bodies.get(op.key, {"name": "Hijacked"} if op.method in ("POST", "PUT") else None)
 
