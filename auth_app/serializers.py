@@ -173,12 +173,6 @@ class SessionsEndedOutput(serializers.Serializer):
     ended = serializers.IntegerField(read_only=True)
 
 
-class BookingOutput(serializers.Serializer):
-    """Customer bookings are a stub: the list is always empty."""
-
-    id = serializers.UUIDField(read_only=True)
-
-
 def user_payload(user) -> dict:
     return render_one(UserOutput, user)
 

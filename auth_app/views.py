@@ -28,7 +28,6 @@ from auth_app.models import RoleName
 from auth_app.permissions import IsAdmin, IsCustomer, IsSeller
 from auth_app.serializers import (
     AuthOutput,
-    BookingOutput,
     DashboardOutput,
     ForgotPasswordInput,
     LoginInput,
@@ -196,11 +195,7 @@ class SellerAuthViewSet(RoleAuthViewSet):
 @extend_schema(tags=["customer auth"])
 class CustomerAuthViewSet(RoleAuthViewSet):
     permission_map = {"*": [IsCustomer]}
-
-    @extend_schema(responses={200: BookingOutput(many=True)})
-    @action(detail=False, methods=["get"], url_path="bookings")
-    def bookings(self, request):
-        return self.list_response([], BookingOutput, "Bookings retrieved successfully")
+    # GET customer/auth/bookings is the order service's (docs/api.md §37.4, order_app/urls.py).
 
 
 @extend_schema(tags=["admin auth"])

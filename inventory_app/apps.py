@@ -13,13 +13,21 @@ class InventoryAppConfig(AppConfig):
 
     def ready(self) -> None:
         from auth_app.directory import user_deleting
-        from inventory_app import dashboard, housekeeping, seed
+        from inventory_app import dashboard, figures, housekeeping, seed
         from inventory_app.exceptions import InventoryErrorCode
         from inventory_app.metrics import GAUGES
         from inventory_app.services.assignments import access_removed_with_user
         from natjoub.api.errors import register_error_codes
         from natjoub.metrics import register_gauge
-        from natjoub.registry import DemoSeeder, SeedFlag, dashboard_panels, demo_seeders, maintenance_jobs
+        from natjoub.registry import (
+            DashboardFigures,
+            DemoSeeder,
+            SeedFlag,
+            dashboard_panels,
+            demo_seeders,
+            maintenance_jobs,
+            seller_dashboard,
+        )
 
         register_error_codes(self.name, InventoryErrorCode)
         user_deleting.connect(access_removed_with_user, dispatch_uid="inventory_access_removed_with_user")
@@ -36,3 +44,4 @@ class InventoryAppConfig(AppConfig):
         demo_seeders.register(
             DemoSeeder(name="inventory", run=seed.demo_seeder, after=("accounts",), flags=(transfers,), order=20)
         )
+        seller_dashboard.register(DashboardFigures("stock", figures.seller_figures, order=20))

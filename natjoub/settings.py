@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "natjoub",
     "auth_app",
     "inventory_app",
+    "order_app",
 ]
 
 MIDDLEWARE = [
@@ -204,7 +205,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each mapped app keeps all of its tables in its own PostgreSQL schema (docs/architecture.md §3.1);
 # natjoub.db.checks verifies every model against this mapping.
-DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema"}
+DB_SCHEMAS = {"auth_app": "auth_schema", "inventory_app": "inventory_schema", "order_app": "order_schema"}
 
 # ---------------------------------------------------------------------------
 # Backups (docs/api.md §38, natjoub/backup/): Barman, WAL streamed while `serve` runs
@@ -402,6 +403,11 @@ else:
 # Money (docs/api.md §37): the ISO 4217 code copied onto orders and shown on dashboards
 # ---------------------------------------------------------------------------
 CURRENCY = env_str("CURRENCY", "USD").upper()
+# Orders (docs/api.md §37.2, §37.3): a PLACED order's confirmation deadline, the pickup deadline
+# after confirmation, and how many open orders a customer may have at once.
+ORDER_CONFIRM_MINUTES = env_int("ORDER_CONFIRM_MINUTES", 60)
+ORDER_PICKUP_HOURS = env_int("ORDER_PICKUP_HOURS", 48)
+ORDER_MAX_OPEN_PER_CUSTOMER = env_int("ORDER_MAX_OPEN_PER_CUSTOMER", 5)
 
 # ---------------------------------------------------------------------------
 # Internationalisation, time, static files

@@ -20,6 +20,7 @@ urlpatterns = [
     # itself in every environment: the docs work offline, with no CDN.
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("order_app.urls")),  # before auth's: it serves the customer's bookings
     path("api/v1/", include("auth_app.urls")),
     path("api/v1/inventory/", include("inventory_app.urls")),
     re_path(r"^.*$", health.unmatched, name="unmatched"),

@@ -40,6 +40,7 @@ from inventory_app.models import (
     TransferStatus,
 )
 from natjoub.models import IdempotencyKey
+from order_app.models import Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories import BranchFactory, CategoryFactory, InventoryItemFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +214,53 @@ def build_idempotency_keys(n: int) -> None:
     )
 
 
+def build_orders(n: int) -> None:
+    """Orders in every status (open ones with a deadline, some past it), two lines and an event each."""
+    now = timezone.now()
+    statuses = list(OrderStatus)
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                number=f"NJ-T{_tag()}",
+                customer_id=uuid.uuid4(),
+                customer_name="Cora Customer",
+                customer_email=f"{_tag()}@example.com",
+                branch_id=uuid.UUID(int=i % 3 + 1),
+                branch_code=f"BR-{i % 3}",
+                branch_name=f"Branch {i % 3}",
+                status=statuses[(i // 2) % len(statuses)],
+                currency="USD",
+                subtotal=10,
+                total=10,
+                pickup_code="123456",
+                expires_at=now + timedelta(minutes=30 if i % 2 else -5),
+                placed_at=now - timedelta(minutes=i),
+            )
+            for i in range(n)
+        ]
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                inventory_item_id=uuid.uuid4(),
+                sku=f"SKU-{k}",
+                name="Item",
+                unit_price=5,
+                quantity=1,
+                line_total=5,
+                reservation_id=uuid.uuid4(),
+                position=k,
+            )
+            for order in orders
+            for k in range(2)
+        ]
+    )
+    OrderEvent.objects.bulk_create(
+        [OrderEvent(order=order, status=OrderStatus.PLACED, created_at=order.placed_at) for order in orders]
+    )
+
+
 BUILDERS: dict[type, Callable[[int], object]] = {
     Role: build_roles,
     User: build_users,
@@ -227,6 +275,7 @@ BUILDERS: dict[type, Callable[[int], object]] = {
     StockTransfer: build_transfers,
     StockAlert: build_alerts,
     IdempotencyKey: build_idempotency_keys,
+    Order: build_orders,
 }
 
 
@@ -301,8 +350,9 @@ def test_item_change_page_queries_do_not_grow_with_its_stock_rows(back_office):
 
 def dashboard_data(n: int) -> None:
     """n movements today, low-stock rows, reservations about to expire, open alerts, transfers,
-    sellers waiting for access (docs/api.md §36)."""
+    sellers waiting for access (docs/api.md §36), orders."""
     build_users(n)  # sellers without grant or assignment
+    build_orders(n)
     build_movements(n)
     build_reservations(n)
     build_alerts(n)
@@ -332,6 +382,11 @@ def test_dashboard_queries_do_not_grow_with_data(back_office):
     assert dashboard["sellers_waiting"]["count"] == User.objects.filter(role__name=RoleName.SELLER).count()
     assert dashboard["open_alerts"]["count"] == StockAlert.objects.filter(status=AlertStatus.OPEN).count() == 55
     assert sum(row["count"] for row in dashboard["movements_today"]["rows"]) == 110
+    assert sorted(row["branch_code"] for row in dashboard["open_orders"]["rows"]) == ["BR-0", "BR-1", "BR-2"]
+    assert (
+        sum(row["count"] for row in dashboard["open_orders"]["rows"])
+        == Order.objects.filter(status__in=["PLACED", "CONFIRMED", "READY"], expires_at__gt=timezone.now()).count()
+    )
     assert len(small) == len(large), "\n".join(["small:", *small, "", "large:", *large])
 
 

@@ -265,3 +265,35 @@ def test_an_own_field_ending_in_user_is_not_a_lookup(tmp_path):
     path = tmp_path / "module.py"
     path.write_text("qs.filter(performed_by_user__isnull=True, user_id=1)\n")
     assert auth_lookups(path) == []
+
+
+# The order service (docs/architecture.md §7.2): narrower than the inventory's public modules, it
+# holds stock only through the holds API and reads the caller's branches from the access module;
+# and no foreign key leaves order_schema.
+ORDER_MAY_IMPORT = {
+    "inventory_app.services.holds",
+    "inventory_app.selectors.access",
+    "auth_app.directory",
+    "auth_app.permissions",
+}
+
+
+def test_orders_reach_other_apps_only_through_holds_access_and_the_directory():
+    problems = []
+    for relative, path in modules_of(apps.get_app_config("order_app")):
+        for line, module in imported_modules(path):
+            allowed = module in ORDER_MAY_IMPORT or module.rsplit(".", 1)[0] in ORDER_MAY_IMPORT  # from X import name
+            if module.split(".")[0] in ("inventory_app", "auth_app") and not allowed:
+                problems.append(f"{relative}:{line} imports {module}")
+    assert problems == []
+
+
+def test_no_foreign_key_leaves_order_schema():
+    targets = {
+        (model.__name__, field.name, field.related_model._meta.app_label)
+        for model in apps.get_app_config("order_app").get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.related_model is not None and field.concrete
+    }
+    assert targets  # lines and events point at their order
+    assert all(app == "order_app" for _, _, app in targets), targets

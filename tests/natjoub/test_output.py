@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from auth_app import selectors as auth_selectors
 from auth_app.models import RoleName
-from auth_app.serializers import BookingOutput, UserOutput
+from auth_app.serializers import SessionOutput, UserOutput
 from inventory_app import selectors as inv
 from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
 from inventory_app.serializers import (
@@ -108,7 +108,7 @@ def test_pages_of_the_big_lists_are_read_as_columns(inventory, serializer_class,
 
 
 def test_render_many_of_nothing():
-    assert render_many(BookingOutput, []) == []
+    assert render_many(SessionOutput, []) == []
 
 
 class Row:

@@ -29,6 +29,7 @@ from inventory_app.models import (
     StockReservation,
 )
 from inventory_app.services import transfer_dispatch
+from order_app.services import order_place
 from tests.conftest import bearer_client
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 from tests.helpers import ENVELOPE_KEYS
@@ -93,6 +94,8 @@ class World:
     session: Any  # a sign-in of other_customer (docs/api.md §30)
     transfer: Any  # IN_TRANSIT, of ``transfer_item``, branch -> other_branch
     alert: Any  # OPEN, ``transfer_item`` at branch
+    order: Any  # PLACED by the main customer at branch (docs/api.md §37)
+    other_order: Any  # PLACED by other_customer at branch
     pending_client: Any = None  # a seller without any grant or assignment (docs/api.md §36)
 
     def path_ids(self, path: str) -> dict[str, str]:
@@ -114,6 +117,7 @@ class World:
             "/auth/sessions/": self.session,
             "/transfers/": self.transfer,
             "/stock-alerts/": self.alert,
+            "/orders/": self.order,
         }
         for fragment, row in targets.items():
             if fragment in path:
@@ -160,14 +164,21 @@ def world(db) -> World:
     alert = StockAlert.objects.get(inventory_item=transfer_item, branch=branch, status=AlertStatus.OPEN)
     clients = {role: bearer_client(user) for role, user in users.items()}
     session = Session.objects.create(user=other_customer, user_agent="world", ip_address="192.0.2.1")
+    order_item = make_item("KEY-1", "Keyboard", category=category, reorder_level=0)  # the orders' own stock
+    stock(order_item, branch, 10)
+    lines = [{"inventory_item_id": order_item.pk, "quantity": 1}]
+    order = order_place(customer_id=users[RoleName.CUSTOMER].pk, branch_id=branch.pk, lines=lines)
+    other_order = order_place(customer_id=other_customer.pk, branch_id=branch.pk, lines=lines)
     return World(
         users, clients, other_customer, other_seller, branch, other_branch, category, item, movement, reservation,
-        session, transfer, alert, bearer_client(pending),
+        session, transfer, alert, order, other_order, bearer_client(pending),
     )  # fmt: skip
 
 
 # -- database dumps ---------------------------------------------------------------------------
-APP_MODELS = [m for label in ("auth_app", "inventory_app") for m in apps.get_app_config(label).get_models()]
+APP_MODELS = [
+    m for label in ("auth_app", "inventory_app", "order_app") for m in apps.get_app_config(label).get_models()
+]
 
 
 def db_dump(*, ignore: tuple[str, ...] = ()) -> dict[str, list[dict]]:

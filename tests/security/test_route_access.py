@@ -11,8 +11,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from auth_app.models import RoleName
-from inventory_app.models import StockMovement, StockReservation
+from inventory_app.models import BranchAssignment, StockMovement, StockReservation
 from tests.conftest import bearer_client
+from tests.factories import make_user
 from tests.helpers import MISSING, assert_forbidden, assert_unauthorized
 from tests.security.conftest import ROLES, assert_contract_answer, db_dump, schema_operations, send
 
@@ -97,6 +98,14 @@ ROLE_TABLE: dict[str, frozenset] = {
     f"GET {INV}/sellers/{{userId}}/access": ADMIN,
     f"PUT {INV}/sellers/{{userId}}/access/all-branches": ADMIN,
     f"DELETE {INV}/sellers/{{userId}}/access/all-branches": ADMIN,
+    # docs/api.md §37
+    "GET /api/v1/orders": ANY,
+    "POST /api/v1/orders": CUSTOMER,
+    "GET /api/v1/orders/{id}": ANY,
+    "POST /api/v1/orders/{id}/confirm": STAFF,
+    "POST /api/v1/orders/{id}/ready": STAFF,
+    "POST /api/v1/orders/{id}/fulfil": STAFF,
+    "POST /api/v1/orders/{id}/cancel": ANY,
 }
 
 OPERATIONS = schema_operations()
@@ -111,8 +120,8 @@ def test_table_covers_every_operation():
     assert keys - set(ROLE_TABLE) == set(), "operations without a role expectation"
     assert set(ROLE_TABLE) - keys == set(), "expectations for routes the service does not serve"
     assert (
-        len(OPERATIONS) == 71
-    )  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9, §36's 4
+        len(OPERATIONS) == 78
+    )  # docs/api.md §0 rows 7-47 (the second method of six rows), §26-§29a's 11, §30's 9, §36's 4, §37's 7
 
 
 def test_schema_operations_are_the_url_conf():
@@ -212,6 +221,42 @@ def test_seller_acting_on_another_sellers_reservation_is_recorded_as_themself(wo
     assert StockReservation.objects.get(pk=world.reservation.pk).created_by == world.users[RoleName.SELLER].pk
 
 
+# -- orders (docs/api.md §37): a customer never sees or acts on another's order; a seller without
+# the order's branch gets 404 -----------------------------------------------------------------
+ORDER_ACTIONS = [("GET", ""), ("POST", "/confirm"), ("POST", "/ready"), ("POST", "/fulfil"), ("POST", "/cancel")]
+
+
+def test_a_customer_never_sees_or_acts_on_another_customers_order(world):
+    client = world.clients[RoleName.CUSTOMER]
+    theirs = world.other_order
+    before = db_dump()
+    for method, suffix in (("GET", ""), ("POST", "/cancel")):
+        response = send(client, method, f"/api/v1/orders/{theirs.pk}{suffix}", {} if method == "POST" else None)
+        assert response.status_code == 404, response.content
+        assert response.json()["error"] == {
+            "code": "ORDER_NOT_FOUND", "message": f"Order not found with id: {theirs.pk}", "details": None,
+        }  # fmt: skip
+    listed = send(client, "GET", f"/api/v1/orders?customerId={world.other_customer.pk}").json()["data"]
+    assert [row["id"] for row in listed] == [str(world.order.pk)]
+    bookings = send(client, "GET", "/api/v1/customer/auth/bookings").json()["data"]
+    assert [row["id"] for row in bookings] == [str(world.order.pk)]
+    assert db_dump() == before
+
+
+def test_a_seller_without_the_branch_gets_404_for_every_order_route(world):
+    outsider = make_user(RoleName.SELLER)
+    BranchAssignment.objects.create(user=outsider, branch=world.other_branch)
+    client = bearer_client(outsider)
+    before = db_dump()
+    for method, suffix in ORDER_ACTIONS:
+        body = {"pickupCode": world.order.pickup_code, "reason": "STAFF"} if method == "POST" else None
+        response = send(client, method, f"/api/v1/orders/{world.order.pk}{suffix}", body)
+        assert response.status_code == 404, (suffix, response.content)
+        assert response.json()["error"]["code"] == "ORDER_NOT_FOUND"
+    assert send(client, "GET", "/api/v1/orders").json()["data"] == []
+    assert db_dump() == before
+
+
 # -- the seller without access (docs/api.md §36): a column for every route ----------------------
 # A seller who registered itself and was granted nothing acts on no branch. Per route: what it
 # gets. Routes not listed follow the role table (the seller role's rights, or 403 FORBIDDEN).
@@ -238,6 +283,10 @@ PENDING_TABLE: dict[str, object] = {
     f"POST {INV}/transfers/{{id}}/receive": (404, "TRANSFER_NOT_FOUND"),
     f"POST {INV}/transfers/{{id}}/cancel": (404, "TRANSFER_NOT_FOUND"),
     f"GET {INV}/stock-alerts/{{id}}": (404, "STOCK_ALERT_NOT_FOUND"),
+    "GET /api/v1/orders": EMPTY,
+    **{f"{method} /api/v1/orders/{{id}}{suffix}": (404, "ORDER_NOT_FOUND") for method, suffix in (
+        ("GET", ""), ("POST", "/confirm"), ("POST", "/ready"), ("POST", "/fulfil"), ("POST", "/cancel"),
+    )},
 }  # fmt: skip
 
 
@@ -257,6 +306,8 @@ def pending_body(world, op):
             "toBranchId": str(world.other_branch.pk),
             "lines": [{"inventoryItemId": item, "quantity": 1}],
         },
+        "POST /api/v1/orders/{id}/fulfil": {"pickupCode": world.order.pickup_code},
+        "POST /api/v1/orders/{id}/cancel": {"reason": "STAFF"},
     }
     return bodies.get(op.key, {"name": "Hijacked"} if op.method in ("POST", "PUT") else None)
 

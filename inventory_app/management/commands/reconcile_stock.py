@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inventory_app.models import Branch, InventoryItem
 from inventory_app.services import stock_reconcile
+from inventory_app.services.holds import holder_violations
 
 
 class Command(BaseCommand):
@@ -11,7 +12,8 @@ class Command(BaseCommand):
         "Report every (item, branch) whose stock quantity differs from the signed sum of its movements, "
         "every stock row whose reserved quantity differs from the sum of its ACTIVE reservations, and every "
         "(item, branch) whose recorded ledger balances (fromBalanceAfter/toBalanceAfter) are not the running "
-        "sum of its ledger. Exits with status 1 when drift is found (unless --fix repaired all of it)."
+        "sum of its ledger, and the invariants of the apps holding stock (orders: docs/api.md §37.8, naming the "
+        "order). Exits with status 1 when drift is found (unless --fix repaired all of it) or an invariant fails."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +30,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, fix=False, **options):
         drift = stock_reconcile(fix=fix)
+        # Invariants of the apps that hold stock (orders, docs/api.md §37.8): reported, never fixed.
+        violations = holder_violations()
+        for problem in violations:
+            self.stdout.write(self.style.WARNING(problem))
         if not drift:
+            if violations:
+                raise CommandError(f"{len(violations)} holder invariant violation(s)")
             self.stdout.write(self.style.SUCCESS("No drift: every stock row matches its ledger and reservations."))
             return
         skus = dict(InventoryItem.objects.filter(pk__in={d.inventory_item_id for d in drift}).values_list("pk", "sku"))
@@ -48,6 +56,8 @@ class Command(BaseCommand):
                 text += " -> fixed" if d.fixed else " -> NOT fixed (needs a manual correction)"
             self.stdout.write(self.style.WARNING(text))
         unfixed = [d for d in drift if not d.fixed]
+        if violations:
+            raise CommandError(f"{len(violations)} holder invariant violation(s), stock drift in {len(drift)} row(s)")
         if unfixed:
             raise CommandError(f"Stock drift found in {len(unfixed)} row(s)" + ("" if fix else "; run with --fix"))
         self.stdout.write(self.style.SUCCESS(f"Fixed {len(drift)} drifted row(s)."))

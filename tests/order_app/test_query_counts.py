@@ -1,0 +1,48 @@
+"""Statement counts that must not grow (docs/api.md §37.3: placing does not grow with the lines;
+lists and one order do not grow with their rows)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_item, stock
+from tests.order_app.conftest import ORDERS, act, place, placed
+
+
+def statements(call) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    assert response.status_code in (200, 201), response.content
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_placing_one_line_or_ten_runs_the_same_statements(shop, customer):
+    items = [make_item(f"Q-{i}") for i in range(10)]
+    for item in items:
+        stock(item, shop.branch, 5)
+    place(customer, shop.branch, (items[0], 1))  # warm-up (per-process caches)
+    one = statements(lambda: place(customer, shop.branch, (items[0], 1)))
+    ten = statements(lambda: place(customer, shop.branch, *[(item, 2) for item in items]))
+    assert len(one) == len(ten), "\n".join(["1 line:", *one, "", "10 lines:", *ten])
+
+
+def test_reads_and_fulfil_do_not_grow_with_the_lines(shop, customer, admin_client):
+    items = [make_item(f"Q-{i}") for i in range(10)]
+    for item in items:
+        stock(item, shop.branch, 5)
+    small = placed(customer, shop.branch, (items[0], 1))
+    large = placed(customer, shop.branch, *[(item, 1) for item in items])
+    for order in (small, large):
+        assert act(admin_client, order, "confirm").status_code == 200
+    gets = [statements(lambda o=o: customer.get(f"{ORDERS}/{o['id']}")) for o in (small, large)]
+    assert len(gets[0]) == len(gets[1])
+    fulfils = [
+        statements(lambda o=o: act(admin_client, o, "fulfil", {"pickupCode": o["pickupCode"]})) for o in (small, large)
+    ]
+    assert len(fulfils[0]) == len(fulfils[1]), "\n".join(["1:", *fulfils[0], "", "10:", *fulfils[1]])
+    few = statements(lambda: customer.get(ORDERS))
+    for _ in range(5):
+        placed(customer, shop.branch, (shop.mouse, 1))
+    many = statements(lambda: customer.get(ORDERS))
+    assert len(few) == len(many)
