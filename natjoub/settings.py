@@ -410,6 +410,12 @@ ORDER_PICKUP_HOURS = env_int("ORDER_PICKUP_HOURS", 48)
 ORDER_MAX_OPEN_PER_CUSTOMER = env_int("ORDER_MAX_OPEN_PER_CUSTOMER", 5)
 
 # ---------------------------------------------------------------------------
+# Housekeeping: `serve` runs every registered maintenance job (due orders and reservations,
+# expired tokens, old idempotency keys) this often; 0 turns it off (natjoub/serving/housekeeping.py)
+# ---------------------------------------------------------------------------
+HOUSEKEEPING_INTERVAL_SECONDS = env_int("HOUSEKEEPING_INTERVAL_SECONDS", 60)
+
+# ---------------------------------------------------------------------------
 # Internationalisation, time, static files
 # ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

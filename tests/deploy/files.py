@@ -70,6 +70,12 @@ SETTINGS_ENV_VARS = [
     "BACKUP_RETENTION",
     "BACKUP_MAX_AGE",
     "BACKUP_STREAMING",
+    # docs/api.md §37 (orders) and serve's housekeeping
+    "CURRENCY",
+    "ORDER_CONFIRM_MINUTES",
+    "ORDER_PICKUP_HOURS",
+    "ORDER_MAX_OPEN_PER_CUSTOMER",
+    "HOUSEKEEPING_INTERVAL_SECONDS",
 ]
 # Process-level variables (PORT is in section 20 too): read by the settings or by the `serve` command,
 # i.e. somewhere in the project's packages.

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from natjoub.db.cache import missing_tables as cache_tables_missing
-from natjoub.serving import granian, supervisor
+from natjoub.serving import granian, housekeeping, supervisor
 from natjoub.serving import port as ports
 
 DEMO_SIGN_INS = [
@@ -115,10 +115,13 @@ class Command(BaseCommand):
             host=options["host"], port=options["port"], workers=options["workers"], threads=options["threads"]
         )
         receiver = self._start_wal_streaming()
+        chores = self._start_housekeeping()
         self._announce(options["port"])
         try:
             outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
         finally:
+            if chores is not None:
+                chores.stop()
             if receiver is not None:
                 self._stop_wal_streaming(receiver)
             if created:  # an operator's PROMETHEUS_MULTIPROC_DIR stays (its stale files go at the next start)
@@ -126,6 +129,12 @@ class Command(BaseCommand):
         if outcome.stop_requested:
             self.stdout.write("NatJoub stopped.")
         return outcome
+
+    @staticmethod
+    def _start_housekeeping() -> housekeeping.Housekeeping | None:
+        """The registered maintenance jobs every HOUSEKEEPING_INTERVAL_SECONDS (docs/api.md §37.2)."""
+        interval = settings.HOUSEKEEPING_INTERVAL_SECONDS
+        return housekeeping.Housekeeping(interval).start() if interval > 0 else None
 
     def _start_wal_streaming(self):
         """Barman's WAL receiver as one more child (docs/api.md §38), in synchronous mode first
