@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateTimeField,
     F,
     IntegerField,
@@ -27,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from auth_app.directory import Role
@@ -180,3 +182,37 @@ def seller_figures(*, user_id: uuid.UUID, role: str, days: int) -> dict:
         "pending_orders": figures["pending_orders"] or 0,
         "revenue": f"{figures['revenue'] or Decimal('0.00'):.2f}",
     }
+
+
+# -- the back office's charts (docs/architecture.md, "Charts in the back office") --------------
+def orders_per_day(*, since: datetime, now: datetime, branch_ids) -> dict[tuple[date, str], int]:
+    """Orders placed since ``since`` per UTC day of placement and effective status (an order
+    past its deadline counts as EXPIRED), at ``branch_ids`` (None: every branch). One GROUP BY
+    over a range of the ``placed_at`` index."""
+    orders = Order.objects.filter(placed_at__gte=since)
+    if branch_ids is not None:
+        orders = orders.filter(branch_id__in=branch_ids)
+    rows = (
+        with_effective(orders.order_by(), now)
+        .annotate(day=TruncDate("placed_at", tzinfo=UTC))
+        .values("day", "effective_status")
+        .annotate(n=Count("id"))
+        .values_list("day", "effective_status", "n")
+    )
+    return {(day, status): n for day, status, n in rows}
+
+
+def revenue_per_day(*, since: datetime, branch_ids) -> dict[date, Decimal]:
+    """Σ ``total`` of the orders fulfilled since ``since``, per UTC day of the handover (the
+    money taken at the counter, docs/api.md §37.1). One GROUP BY."""
+    orders = Order.objects.filter(status=OrderStatus.FULFILLED, fulfilled_at__gte=since)
+    if branch_ids is not None:
+        orders = orders.filter(branch_id__in=branch_ids)
+    rows = (
+        orders.order_by()
+        .annotate(day=TruncDate("fulfilled_at", tzinfo=UTC))
+        .values("day")
+        .annotate(revenue=Sum("total"))
+        .values_list("day", "revenue")
+    )
+    return dict(rows)
