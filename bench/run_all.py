@@ -1,6 +1,6 @@
 """The benchmark suite (``make bench``): every benchmark, one summary table (issue 6, item 5).
 
-    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed,transfer,ledger,peer]
+    .venv/bin/python bench/run_all.py [--seconds 10] [--only server,auth,inventory,mixed,transfer,ledger,peer,order]
 
 Runs, each as a subprocess with a time limit, the benchmarks that exist:
 
@@ -11,6 +11,7 @@ Runs, each as a subprocess with a time limit, the benchmarks that exist:
 * bench/transfer_bench.py 20-line transfer dispatch vs 20 OUTs; movement POST with vs without alerts;
 * bench/ledger_scale.py   movement reads and writes with 10,000,000 movements vs 10,000 (COPY load);
 * bench/peer_bench.py     profile GET, items page, movement POST vs the stock DRF peer (bench/peer/);
+* bench/order_bench.py    3-line order vs 3 reservations; fulfil p99; order list at 1,000,000 vs 10,000 orders;
 
 then reads their results (bench/results/<name>.json when the script writes one, else the tables
 and "ratio" lines of bench/results/<name>.md), prints ONE table (req/s, p50/p99, error rate and
@@ -47,6 +48,7 @@ SUITE = [
     ("transfer", "transfer_bench.py", "transfer", 600, "units/s dispatch vs OUTs; movements with vs without alerts"),
     ("ledger", "ledger_scale.py", "ledger_scale", 5400, "movements at 10,000,000 vs at 10,000 (reads and writes)"),
     ("peer", "peer_bench.py", "peer", 2400, "NatJoub vs the stock DRF peer (bench/peer/), same endpoints, same run"),
+    ("order", "order_bench.py", "order", 1800, "units/s 3-line order vs 3 reservations; order list at 1M vs 10K"),
 ]
 
 # The goals of the performance rounds (issue 14, then issue 21), each read from the rows of this run:
@@ -88,6 +90,16 @@ GOALS = [
     ("21: profile GET vs the stock DRF peer", "peer", r"NatJoub: profile", "ratio", ">= 1.5", lambda v: v >= 1.5),
     ("21: items page of 100 vs the peer", "peer", r"NatJoub: items", "ratio", ">= 1.5", lambda v: v >= 1.5),
     ("21: movement POST vs the peer", "peer", r"NatJoub: movement", "ratio", ">= 1.5", lambda v: v >= 1.5),
+    # issue 19 (orders: bench/order_bench.py)
+    ("19: 3-line order vs 3 reservation POSTs, units/s, 1 conn", "order", r"placement.*, 1 conn", "ratio",
+     ">= 1.5", lambda v: v >= 1.5),
+    ("19: 3-line order vs 3 reservation POSTs, units/s, loaded", "order", r"placement.*, (?!1 conn)\d+ conn",
+     "ratio", ">= 1.5", lambda v: v >= 1.5),
+    ("19: fulfil p99, 8 clients", "order", r"^fulfil", "p99_ms", "p99 < 50 ms", lambda v: v < 50),
+    ("19: customer's order list at 1,000,000 orders", "order", r"order list.*at (?!10,000 )[\d,]{9,} orders",
+     "p99_ms", "p99 < 50 ms", lambda v: v < 50),
+    ("19: customer's order list, 1M vs 10K orders", "order", r"order list.*at (?!10,000 )[\d,]{9,} orders",
+     "ratio", "p99 <= 1.5x", lambda v: v <= 1.5),
 ]  # fmt: skip
 
 
