@@ -18,6 +18,8 @@ from tests.browser.conftest import SCREENSHOTS
 
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
 CHARTS = ("movements-per-day", "stock-value", "nearest-reorder")
+ORDER_CHARTS = ("orders-per-day", "revenue-per-day")  # the order app's panel (order_app/dashboard.py)
+DASHBOARD_CHARTS = CHARTS + ORDER_CHARTS
 KINDS = [MovementType.IN, MovementType.OUT, MovementType.ADJUSTMENT, MovementType.RETURN, MovementType.TRANSFER]
 
 
@@ -87,7 +89,7 @@ def drawn(page, chart_id: str) -> dict:
 
 def open_dashboard(page, query: str = ""):
     response = page.goto(f"/admin/{query}")
-    page.wait_for_selector(f'html[data-charts-drawn="{len(CHARTS)}"]')
+    page.wait_for_selector(f'html[data-charts-drawn="{len(DASHBOARD_CHARTS)}"]')
     return response
 
 
@@ -107,7 +109,12 @@ def test_dashboard_charts_draw_every_row_of_their_tables(csp_page, seeded):
     assert value["points"] == [3, 3]
     assert len(reorder["rows"]) == reorder["labels"] == 10
     assert reorder["points"] == [10, 10]  # the bars and the reorder-level marks
-    assert page.locator(".nj-chart-summary").count() == 3
+    orders, revenue = (drawn(page, chart_id) for chart_id in ORDER_CHARTS)
+    assert len(orders["rows"]) == orders["labels"] == len(revenue["rows"]) == revenue["labels"] == 30
+    assert orders["points"] == [30] * 6  # one series per order status
+    assert revenue["points"] == [30]
+    assert total(orders) == 0  # the demo data has no order
+    assert page.locator(".nj-chart-summary").count() == len(DASHBOARD_CHARTS)
     assert page.problems == []  # no CSP violation, no script error
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#dashboard").screenshot(path=str(SCREENSHOTS / "dashboard_charts.png"))
@@ -126,7 +133,7 @@ def test_branch_filter_changes_the_charts(csp_page, seeded):
     page.select_option("#chart-branch", value=str(downtown.pk))
     page.click("#chart-branch-filter input[type=submit]")
     page.wait_for_url("**/admin/?branch=*")
-    page.wait_for_selector(f'html[data-charts-drawn="{len(CHARTS)}"]')
+    page.wait_for_selector(f'html[data-charts-drawn="{len(DASHBOARD_CHARTS)}"]')
     movements, value = drawn(page, "movements-per-day"), drawn(page, "stock-value")
     assert movements["points"] == [30] * 5
     touching = StockMovement.objects.filter(Q(from_branch=downtown) | Q(to_branch=downtown))
