@@ -9,15 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from natjoub.api import fields
-from natjoub.api.casing import underscore_keys
-from natjoub.api.fields import Money, StrictMixin
+from natjoub.api.fields import LineArray, LinesInput, Money, StrictMixin
 from order_app.models import CancelReason
 
 MAX_LINES = 50
 MAX_QUANTITY = 1000
 LINES_COUNT_MESSAGE = f"Must contain between 1 and {MAX_LINES} lines"
 FULFIL_LINES_MESSAGE = f"Must contain at most {MAX_LINES} lines"
-DUPLICATE_ITEM_MESSAGE = "Each item may appear only once"
 QUANTITY_MESSAGE = f"Must be between 1 and {MAX_QUANTITY}"
 COLLECTED_MESSAGE = f"Must be between 0 and {MAX_QUANTITY}"
 REASON_MESSAGE = "Must be one of: " + ", ".join(CancelReason.values)
@@ -34,64 +32,16 @@ class FulfilLineInput(fields.InputSerializer):
     quantity = fields.Integer(min_value=0, max_value=MAX_QUANTITY, range_message=COLLECTED_MESSAGE)
 
 
-class LineArray(StrictMixin, serializers.Field):
-    """A JSON array of line objects checked by ``line``; a line's field errors are reported as
-    ``lines[<index>].<field>``; an item named twice makes the array invalid."""
-
-    line: type[fields.InputSerializer]
-    min_length, count_message = 1, LINES_COUNT_MESSAGE
-
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            self.fail("invalid")
-        if not self.min_length <= len(data) <= MAX_LINES:
-            raise serializers.ValidationError(self.count_message)
-        values, errors = [], {}
-        for index, entry in enumerate(data):
-            if not isinstance(entry, dict):
-                errors[f"[{index}]"] = [fields.INVALID]
-                continue
-            line = self.line(data=underscore_keys(entry))
-            if line.is_valid():
-                values.append(dict(line.validated_data))
-            else:
-                errors.update({f"[{index}].{name}": detail for name, detail in line.errors.items()})
-        if errors:
-            raise serializers.ValidationError(errors)
-        items = [value["inventory_item_id"] for value in values]
-        if len(set(items)) != len(items):
-            raise serializers.ValidationError(DUPLICATE_ITEM_MESSAGE)
-        return values
-
-    def to_representation(self, value):
-        return value
-
-
 @extend_schema_field(PlaceLineInput(many=True))
 class PlaceLines(LineArray):
     line = PlaceLineInput
+    max_length, count_message = MAX_LINES, LINES_COUNT_MESSAGE
 
 
 @extend_schema_field(FulfilLineInput(many=True))
 class FulfilLines(LineArray):
     line = FulfilLineInput
-    min_length, count_message = 0, FULFIL_LINES_MESSAGE
-
-
-class LinesInput(fields.InputSerializer):
-    """Flattens a line's errors to ``lines[<index>].<field>`` (one message each)."""
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            errors = dict(exc.detail)
-            nested = errors.pop("lines", None)
-            if isinstance(nested, dict):
-                errors.update({f"lines{key}": value for key, value in nested.items()})
-            elif nested is not None:
-                errors["lines"] = nested
-            raise serializers.ValidationError(errors) from None
+    min_length, max_length, count_message = 0, MAX_LINES, FULFIL_LINES_MESSAGE
 
 
 class OrderPlaceInput(LinesInput):

@@ -5,7 +5,6 @@ Field names are snake_case here; the parser and renderer convert to and from cam
 
 from inventory_app.serializers.inputs import (
     ALERT_STATUS_MESSAGE,
-    DUPLICATE_ITEM_MESSAGE,
     LINES_COUNT_MESSAGE,
     MAX_TRANSFER_LINES,
     MAX_TTL_SECONDS,
@@ -57,7 +56,6 @@ from inventory_app.serializers.outputs import (
 
 __all__ = [
     "ALERT_STATUS_MESSAGE",
-    "DUPLICATE_ITEM_MESSAGE",
     "LINES_COUNT_MESSAGE",
     "MAX_TRANSFER_LINES",
     "MAX_TTL_SECONDS",

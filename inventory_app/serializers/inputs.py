@@ -10,16 +10,14 @@ from rest_framework import serializers
 
 from inventory_app.models import RECORDABLE_TYPES
 from natjoub.api import fields
-from natjoub.api.casing import underscore_keys
 from natjoub.api.contact_rules import EMAIL_MESSAGE, PHONE_MESSAGE, email_problem, phone_problem
-from natjoub.api.fields import StrictMixin
+from natjoub.api.fields import LineArray, LinesInput, StrictMixin
 
 MOVEMENT_TYPE_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN"
 MOVEMENT_FILTER_MESSAGE = "Must be one of: IN, OUT, TRANSFER, ADJUSTMENT, RETURN, TRANSFER_OUT, TRANSFER_IN"
 STATUS_MESSAGE = "Must be one of: ACTIVE, RELEASED, COMMITTED, EXPIRED"
 TRANSFER_STATUS_MESSAGE = "Must be one of: IN_TRANSIT, RECEIVED, CANCELLED"
 ALERT_STATUS_MESSAGE = "Must be one of: OPEN, RESOLVED"
-DUPLICATE_ITEM_MESSAGE = "Each item may appear only once"
 MAX_TRANSFER_LINES = 100
 LINES_COUNT_MESSAGE = f"Must contain between 1 and {MAX_TRANSFER_LINES} lines"
 RECEIVE_LINES_MESSAGE = f"Must contain at most {MAX_TRANSFER_LINES} lines"
@@ -147,65 +145,16 @@ class ReceiveLineInput(fields.InputSerializer):
     received_quantity = fields.Integer(min_value=0, range_message=NON_NEGATIVE_MESSAGE)
 
 
-class LineArray(StrictMixin, serializers.Field):
-    """A JSON array of line objects, each checked by ``line`` (an input serializer). Errors of a
-    line's fields are reported as ``lines[<index>].<field>`` (``LinesInput`` flattens them); an
-    item named twice makes the whole array invalid (``Each item may appear only once``)."""
-
-    line: type[fields.InputSerializer]
-    min_length, max_length, count_message = 1, MAX_TRANSFER_LINES, LINES_COUNT_MESSAGE
-
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            self.fail("invalid")
-        if not self.min_length <= len(data) <= self.max_length:
-            raise serializers.ValidationError(self.count_message)
-        values, errors = [], {}
-        for index, entry in enumerate(data):
-            if not isinstance(entry, dict):
-                errors[f"[{index}]"] = [fields.INVALID]
-                continue
-            line = self.line(data=underscore_keys(entry))  # the parser converts top-level keys only
-            if line.is_valid():
-                values.append(dict(line.validated_data))
-            else:
-                errors.update({f"[{index}].{name}": detail for name, detail in line.errors.items()})
-        if errors:
-            raise serializers.ValidationError(errors)
-        items = [value["inventory_item_id"] for value in values]
-        if len(set(items)) != len(items):
-            raise serializers.ValidationError(DUPLICATE_ITEM_MESSAGE)
-        return values
-
-    def to_representation(self, value):
-        return value
-
-
 @extend_schema_field(TransferLineInput(many=True))
 class TransferLines(LineArray):
     line = TransferLineInput
+    max_length, count_message = MAX_TRANSFER_LINES, LINES_COUNT_MESSAGE
 
 
 @extend_schema_field(ReceiveLineInput(many=True))
 class ReceiveLines(LineArray):
     line = ReceiveLineInput
-    min_length, count_message = 0, RECEIVE_LINES_MESSAGE
-
-
-class LinesInput(fields.InputSerializer):
-    """Reports a line's field errors under ``lines[<index>].<field>`` (one message each)."""
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            errors = dict(exc.detail)
-            nested = errors.pop("lines", None)
-            if isinstance(nested, dict):
-                errors.update({f"lines{key}": value for key, value in nested.items()})
-            elif nested is not None:
-                errors["lines"] = nested
-            raise serializers.ValidationError(errors) from None
+    min_length, max_length, count_message = 0, MAX_TRANSFER_LINES, RECEIVE_LINES_MESSAGE
 
 
 class TransferCreateInput(LinesInput):

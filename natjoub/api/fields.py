@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from natjoub.api.casing import underscore_keys
 from natjoub.api.query import UUID_RE
 
 REQUIRED = "Field is required"
@@ -150,3 +151,60 @@ class InputSerializer(serializers.Serializer):
         if isinstance(data, dict):
             data = {key: value for key, value in data.items() if value is not None}
         return super().to_internal_value(data)
+
+
+# -- arrays of line objects (transfers, orders) -----------------------------------------------
+DUPLICATE_ITEM_MESSAGE = "Each item may appear only once"
+
+
+class LineArray(StrictMixin, serializers.Field):
+    """A JSON array of line objects, each checked by ``line`` (an input serializer). Errors of a
+    line's fields are reported as ``lines[<index>].<field>`` (``LinesInput`` flattens them); an
+    item named twice makes the whole array invalid (``Each item may appear only once``).
+    Subclasses set ``line``, the length bounds and the message for a wrong length."""
+
+    line: type[InputSerializer]
+    min_length: int = 1
+    max_length: int
+    count_message: str
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("invalid")
+        if not self.min_length <= len(data) <= self.max_length:
+            raise serializers.ValidationError(self.count_message)
+        values, errors = [], {}
+        for index, entry in enumerate(data):
+            if not isinstance(entry, dict):
+                errors[f"[{index}]"] = [INVALID]
+                continue
+            line = self.line(data=underscore_keys(entry))  # the parser converts top-level keys only
+            if line.is_valid():
+                values.append(dict(line.validated_data))
+            else:
+                errors.update({f"[{index}].{name}": detail for name, detail in line.errors.items()})
+        if errors:
+            raise serializers.ValidationError(errors)
+        items = [value["inventory_item_id"] for value in values]
+        if len(set(items)) != len(items):
+            raise serializers.ValidationError(DUPLICATE_ITEM_MESSAGE)
+        return values
+
+    def to_representation(self, value):
+        return value
+
+
+class LinesInput(InputSerializer):
+    """Reports a line's field errors under ``lines[<index>].<field>`` (one message each)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+            nested = errors.pop("lines", None)
+            if isinstance(nested, dict):
+                errors.update({f"lines{key}": value for key, value in nested.items()})
+            elif nested is not None:
+                errors["lines"] = nested
+            raise serializers.ValidationError(errors) from None
