@@ -230,8 +230,9 @@ def test_dashboard_shows_the_three_charts_with_tables_and_summaries(staff, item,
     html = staff.get("/admin/").content.decode()
     for chart_id in ("movements-per-day", "stock-value", "nearest-reorder"):
         assert f'<figure class="nj-chart" id="chart-{chart_id}" data-chart="chart-{chart_id}-data">' in html
-    assert html.count('<details class="nj-chart-data">') == 3
-    assert html.count('<p class="nj-chart-summary">') == 3
+    charts = html.count('<figure class="nj-chart"')  # the order app's charts are on the dashboard too
+    assert charts >= 3
+    assert html.count('<details class="nj-chart-data">') == html.count('<p class="nj-chart-summary">') == charts
     movements = chart_data(html, "movements-per-day")
     assert len(movements["labels"]) == 30
     assert movements["stacked"]
