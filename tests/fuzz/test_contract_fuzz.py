@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.db import close_old_connections as django_close_old_connections
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -15,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from auth_app.tokens import issue_access_token
-from natjoub.db.request_connections import close_old_connections
+from natjoub.db.request_connections import close_old_connections as project_close_old_connections
 from natjoub.wsgi import application
 from tests.factories import make_user
 
@@ -30,13 +31,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 @pytest.fixture(autouse=True)
 def _keep_test_connection():
     """The WSGI calls run inside the test's transaction: like Django's test client, stop the
-    request signals from closing the connection after each call (the project's receiver,
-    natjoub/db/request_connections.py, which replaces Django's)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    request signals from closing the connection after each call. Both receivers: the project's
+    (natjoub/db/request_connections.py, which replaces Django's) and Django's, which the test
+    client connects again after each of its requests."""
+    receivers = (project_close_old_connections, django_close_old_connections)
+    removed = [
+        (signal, receiver)
+        for signal in (request_started, request_finished)
+        for receiver in receivers
+        if signal.disconnect(receiver)
+    ]
     yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    for signal, receiver in removed:
+        signal.connect(receiver)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db import close_old_connections as django_close_old_connections
-from django.db import connection
 from django.db import reset_queries as django_reset_queries
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test.client import ClientHandler
@@ -25,6 +25,10 @@ def only_ours():
     started = signals.request_started.disconnect(django_close_old_connections)
     reset = signals.request_started.disconnect(django_reset_queries)
     finished = signals.request_finished.disconnect(django_close_old_connections)
+    for alias in connections:  # earlier tests of this thread may have left other aliases open
+        if alias != DEFAULT_DB_ALIAS:
+            connections[alias].close()
+    request_connections.close_old_connections(sender=WSGIHandler)  # forgets the closed ones
     yield
     if started:
         signals.request_started.connect(django_close_old_connections)
