@@ -26,7 +26,7 @@ from django.utils import timezone
 
 import inventory_app.services.holds as holds
 from auth_app.directory import Role, get_user, role_of
-from natjoub.api.errors import ValidationFailed
+from natjoub.api.fields import partial_quantities
 from natjoub.db.locks import advisory_xact_lock
 from order_app import emails, metrics
 from order_app.exceptions import (
@@ -262,25 +262,6 @@ def order_ready(*, order_id: uuid.UUID, viewer: Viewer) -> Order:
     return _act(order_id, viewer, OrderStatus.READY, change)
 
 
-def _collected(lines: list[OrderLine], body_lines: list[dict] | None) -> dict[uuid.UUID, int]:
-    """Per item, what the customer takes: the body's quantity for the lines it names (each on
-    the order, 0 … the line's quantity), the full quantity for the others."""
-    ordered = {line.inventory_item_id: line.quantity for line in lines}
-    collected = dict(ordered)
-    errors = {}
-    for index, entry in enumerate(body_lines or []):
-        item_id, quantity = entry["inventory_item_id"], entry["quantity"]
-        if item_id not in ordered:
-            errors[f"lines[{index}].inventory_item_id"] = NOT_ON_ORDER
-        elif quantity > ordered[item_id]:
-            errors[f"lines[{index}].quantity"] = f"Must be between 0 and {ordered[item_id]}"
-        else:
-            collected[item_id] = quantity
-    if errors:
-        raise ValidationFailed(errors)
-    return collected
-
-
 def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines: list[dict] | None = None) -> Order:
     """CONFIRMED or READY → FULFILLED (docs/api.md §37.6): the state, then the pickup code, then
     the lines; each line's collected part leaves the stock through its reservation."""
@@ -289,7 +270,8 @@ def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines
         if not secrets.compare_digest(pickup_code.encode(), order.pickup_code.encode()):
             raise InvalidPickupCode
         order_lines = list(order.lines.all())
-        collected = _collected(order_lines, lines)
+        ordered = {line.inventory_item_id: line.quantity for line in order_lines}
+        collected = partial_quantities(ordered, lines, field="quantity", not_listed=NOT_ON_ORDER)
         holds.settle(
             branch_id=order.branch_id,
             settlements=[

@@ -36,7 +36,7 @@ from inventory_app.models import (
 )
 from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
-from natjoub.api.errors import ValidationFailed
+from natjoub.api.fields import partial_quantities
 
 NOT_ON_TRANSFER = "Item is not on this transfer"
 
@@ -151,25 +151,6 @@ def _addressed(transfer_id: uuid.UUID, scope: BranchAccess, side: str) -> StockT
     return transfer
 
 
-def _received_quantities(lines: list[StockTransferLine], body_lines: list[dict] | None) -> dict[uuid.UUID, int]:
-    """Per item, what arrives: the body's ``receivedQuantity`` for the lines it names (each on
-    the transfer, 0 … shipped), the full quantity for the others."""
-    shipped = {line.inventory_item_id: line.quantity for line in lines}
-    received = dict(shipped)
-    errors = {}
-    for index, entry in enumerate(body_lines or []):
-        item_id, quantity = entry["inventory_item_id"], entry["received_quantity"]
-        if item_id not in shipped:
-            errors[f"lines[{index}].inventory_item_id"] = NOT_ON_TRANSFER
-        elif quantity > shipped[item_id]:
-            errors[f"lines[{index}].received_quantity"] = f"Must be between 0 and {shipped[item_id]}"
-        else:
-            received[item_id] = quantity
-    if errors:
-        raise ValidationFailed(errors)
-    return received
-
-
 def _locked_in_transit(transfer_id: uuid.UUID) -> StockTransfer:
     """Lock the transfer (after the stock rows) and check it is still in transit."""
     transfer = StockTransfer.objects.select_for_update().get(pk=transfer_id)
@@ -224,7 +205,8 @@ def transfer_receive(
     with transaction.atomic():
         transfer = _addressed(transfer_id, scope, "to_branch")
         transfer_lines = list(transfer.lines.all())
-        received = _received_quantities(transfer_lines, lines)
+        shipped = {line.inventory_item_id: line.quantity for line in transfer_lines}
+        received = partial_quantities(shipped, lines, field="received_quantity", not_listed=NOT_ON_TRANSFER)
         if transfer.status != TransferStatus.IN_TRANSIT:  # early: no row is created for nothing
             raise TransferNotInTransit(status=transfer.status)
         locked, now = _book_arrivals(transfer, transfer.to_branch_id, received, verb="received", by=received_by)

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from natjoub.api.casing import underscore_keys
+from natjoub.api.errors import ValidationFailed
 from natjoub.api.query import UUID_RE
 
 REQUIRED = "Field is required"
@@ -208,3 +209,25 @@ class LinesInput(InputSerializer):
             elif nested is not None:
                 errors["lines"] = nested
             raise serializers.ValidationError(errors) from None
+
+
+def partial_quantities(
+    full: dict[uuid.UUID, int], body_lines: list[dict] | None, *, field: str, not_listed: str
+) -> dict[uuid.UUID, int]:
+    """Per item, the quantity a partial handover takes (a transfer received, an order collected):
+    the body's ``field`` for the lines it names (each one of ``full``'s items, 0 … its full
+    quantity), the full quantity for the others. Every wrong line is reported, under
+    ``lines[<index>].<field>``, in one 400."""
+    taken = dict(full)
+    errors = {}
+    for index, entry in enumerate(body_lines or []):
+        item_id, quantity = entry["inventory_item_id"], entry[field]
+        if item_id not in full:
+            errors[f"lines[{index}].inventory_item_id"] = not_listed
+        elif quantity > full[item_id]:
+            errors[f"lines[{index}].{field}"] = f"Must be between 0 and {full[item_id]}"
+        else:
+            taken[item_id] = quantity
+    if errors:
+        raise ValidationFailed(errors)
+    return taken
