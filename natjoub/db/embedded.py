@@ -312,6 +312,18 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"could not start the embedded PostgreSQL in {self.data_dir}:\n{result.stderr}\n{self._log_tail()}"
             )
+        self._wait_for_recovery_end()
+
+    def _wait_for_recovery_end(self) -> None:
+        """A restored directory (``recovery.signal``, written by ``restore``) accepts read-only
+        connections while it still replays WAL (hot standby), and ``pg_ctl -w`` returns then: wait
+        until PostgreSQL promotes it (and removes the file), so nobody reads a half-replayed past.
+        As long as the replay takes; recovery that fails stops the postmaster, and that is an error."""
+        signal_file = self.data_dir / "recovery.signal"
+        while signal_file.exists():
+            if not self.postmaster_alive():
+                raise EmbeddedServerError(f"recovery of {self.data_dir} failed:\n{self._log_tail()}")
+            time.sleep(0.2)
 
     def ensure_running(self) -> None:
         """Attach to a healthy server, wait for one that is still starting, or start one."""
