@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 
@@ -24,6 +23,7 @@ from auth_app.exceptions import (
     UserAlreadyExists,
     UserNotFound,
 )
+from auth_app.filters import DashboardFilterSet, UserFilterSet
 from auth_app.models import RoleName
 from auth_app.permissions import IsAdmin, IsCustomer, IsSeller
 from auth_app.serializers import (
@@ -48,13 +48,11 @@ from auth_app.serializers import (
     user_payload,
 )
 from natjoub.api.errors import RateLimited
-from natjoub.api.query import QueryParams, parse_int_between
 from natjoub.api.views import ApiViewSet, no_body
 from natjoub.ratelimit import client_ip
 
 REGISTERED = "User registered successfully. Please verify your account with the OTP sent to your email."
 RESET_SENT = "If the account exists, password reset instructions have been sent to its email"
-DASHBOARD_DAYS = "Must be an integer between 1 and 365"
 
 
 def signing_client(request) -> services.Client:
@@ -153,7 +151,9 @@ class RoleAuthViewSet(ApiViewSet):
     @extend_schema(responses={200: SessionOutput(many=True)})
     @action(detail=False, methods=["get"], url_path="sessions")
     def sessions(self, request):
-        rows = selectors.session_list(user_id=request.user.pk, current_session_id=request.auth.get("sid"))
+        rows = selectors.session_list(
+            **self.list_filters(), user_id=request.user.pk, current_session_id=request.auth.get("sid")
+        )
         return self.list_response(rows, SessionOutput, "Sessions retrieved successfully")
 
     @extend_schema(request=None, responses={200: SessionsEndedOutput})
@@ -179,15 +179,10 @@ class AdminAuthViewSet(RoleAuthViewSet):
 class SellerAuthViewSet(RoleAuthViewSet):
     permission_map = {"*": [IsSeller]}
 
-    @extend_schema(
-        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="1–365, default 30")],
-        responses={200: DashboardOutput},
-    )
+    @extend_schema(parameters=DashboardFilterSet.schema_parameters(), responses={200: DashboardOutput})
     @action(detail=False, methods=["get"], url_path="dashboard")
     def dashboard(self, request):
-        query = QueryParams(request.query_params)
-        days = query.get("days", parse_int_between(1, 365), DASHBOARD_DAYS, 30)
-        query.raise_errors()
+        days = DashboardFilterSet(request.query_params).validate().arguments()["days"]
         figures = selectors.seller_dashboard(user_id=request.user.pk, role=request.auth.get("role"), days=days)
         return self.respond(figures, "Dashboard retrieved successfully")
 
@@ -204,27 +199,16 @@ class AdminUserViewSet(ApiViewSet):
 
     permission_map = {"*": [IsAdmin]}
     error_map = {"list": (InvalidRole,), "status": (UserNotFound, LastAdmin), "destroy": (UserNotFound, LastAdmin)}
+    filterset_classes = {"list": UserFilterSet}
 
-    @extend_schema(
-        responses={200: UserOutput(many=True)},
-        parameters=[
-            OpenApiParameter("role", OpenApiTypes.STR, description="admin, seller or customer (case-insensitive)"),
-            OpenApiParameter("isActive", OpenApiTypes.BOOL),
-            OpenApiParameter("search", OpenApiTypes.STR, description="Substring of name, e-mail or username"),
-        ],
-    )
+    @extend_schema(responses={200: UserOutput(many=True)})
     def list(self, request):
-        query = self.query()
-        is_active = query.bool("isActive")
-        self.paginator.read_params(query)
-        query.raise_errors()  # field/query validation comes before the role filter's own error
-        role = query.raw("role")  # an unknown role (NUL included) is INVALID_ROLE, not a validation error
+        filters = self.list_filters()  # query validation comes before the role filter's own error
+        role = filters.pop("role")  # an unknown role (NUL included) is INVALID_ROLE, not a validation error
         if role is not None and role.lower() not in RoleName.values:
             raise InvalidRole(role=role)
-        users = selectors.user_list(
-            role=role.lower() if role else None, is_active=is_active, search=query.text("search")
-        )
-        return self.list_response(users, UserOutput, "Users retrieved successfully", query)
+        users = selectors.user_list(**filters, role=role.lower() if role else None)
+        return self.list_response(users, UserOutput, "Users retrieved successfully")
 
     @extend_schema(request=UserStatusInput, responses={200: ProfileOutput})
     @action(detail=True, methods=["put"], url_path="status")

@@ -294,7 +294,7 @@ from natjoub.db.union_pages import UnionPages
 cases = {filters!r}
 for name, raw in cases.items():
     filters = MovementFilters(**{{k: uuid.UUID(v) for k, v in raw.items()}})
-    rows = selectors.movement_list(filters=filters)
+    rows = selectors.movement_list(filters=filters).rows
     page = rows.page(0, 100) if isinstance(rows, UnionPages) else rows[:100]
     counted = rows.counted if isinstance(rows, UnionPages) else rows
     count_sql, count_params = counted.order_by().values("pk").query.sql_with_params()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -29,7 +28,7 @@ from inventory_app.models import (
     StockTransfer,
 )
 from inventory_app.scoping import BranchAccess
-from natjoub.db import counters
+from natjoub.db.pages import PageSource
 
 
 def codepoint_order(field: str, descending: bool = False):
@@ -184,8 +183,11 @@ def item_list(
     search: str | None = None,
     is_active: bool | None = None,
     ordering: tuple[str, bool] = ("name", False),
-) -> QuerySet[InventoryItem]:
+) -> PageSource:
+    """Items by ``ordering``, then id. Unfiltered (every item), its exact total is the items
+    counter (migration 0007); filtered, it is counted."""
     queryset = items_queryset()
+    unfiltered = category_id is None and not search and is_active is None
     if category_id is not None:
         queryset = queryset.filter(category_id__in=category_subtree_sql(category_id))
     if search:
@@ -198,21 +200,7 @@ def item_list(
         if field in TEXT_FIELDS
         else (F(field).desc() if descending else F(field).asc())
     )
-    return queryset.order_by(first, "id")
-
-
-def item_list_total(
-    *,
-    category_id: uuid.UUID | None = None,
-    search: str | None = None,
-    is_active: bool | None = None,
-    ordering: tuple[str, bool] | None = None,
-) -> Callable[[], int] | None:
-    """The total of an unfiltered item list (every item: ``item_list`` narrows nothing then) from
-    its counter (migration 0007); None when a filter applies (counted)."""
-    if category_id is None and not search and is_active is None:
-        return lambda: counters.total(list_counts.ITEMS)
-    return None
+    return PageSource(queryset.order_by(first, "id"), counter=list_counts.ITEMS if unfiltered else None)
 
 
 def item_in_use(item: InventoryItem) -> bool:

@@ -4,7 +4,6 @@ restricted to the caller's branches (§26, §36)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -28,7 +27,7 @@ from inventory_app.models import (
 )
 from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.selectors.catalog import codepoint_order
-from natjoub.db import counters
+from natjoub.db.pages import PageSource
 from natjoub.db.union_pages import UnionPages
 
 
@@ -66,11 +65,12 @@ class MovementFilters:
         return list_counts.MOVEMENTS
 
 
-def movement_list(
-    *, filters: MovementFilters, scope: BranchAccess = EVERYWHERE
-) -> QuerySet[StockMovement] | UnionPages:
+def movement_list(*, filters: MovementFilters, scope: BranchAccess = EVERYWHERE) -> PageSource:
     """The movements the filters select, newest first. Every page is an index range scan in the
-    list's order (migration 0008), whatever the size of the ledger."""
+    list's order (migration 0008), whatever the size of the ledger. The exact total is the
+    filters' counter when one covers them and the caller sees every branch (a scoped seller's
+    list is narrowed by assignments: counted)."""
+    counter = filters.counter() if scope.every else None
     queryset = movements_queryset().restrict(scope)
     if filters.inventory_item_id is not None:
         queryset = queryset.filter(inventory_item_id=filters.inventory_item_id)
@@ -85,23 +85,17 @@ def movement_list(
     queryset = queryset.order_by("-created_at", "-id")
     branch = filters.branch_id
     if branch is None:
-        return queryset
+        return PageSource(queryset, counter=counter)
     # FROM or TO the branch: as two disjoint parts, each read from its own branch index in the
     # list's order (one OR would walk the ledger by date, or fetch and sort every match).
-    return UnionPages(
+    pages = UnionPages(
         parts=[
             queryset.filter(from_branch_id=branch),
             queryset.filter(to_branch_id=branch).exclude(from_branch_id=branch),
         ],
         counted=queryset.filter(Q(from_branch_id=branch) | Q(to_branch_id=branch)),
     )
-
-
-def movement_list_total(*, filters: MovementFilters, scope: BranchAccess = EVERYWHERE) -> Callable[[], int] | None:
-    """The list's exact total from its counter when one covers the filters and the caller sees
-    every branch (a scoped seller's list is narrowed by assignments: counted); else None."""
-    counter = filters.counter() if scope.every else None
-    return None if counter is None else lambda: counters.total(counter)
+    return PageSource(pages, counter=counter)
 
 
 def movement_counts_by_type(*, since: datetime) -> dict[str, int]:

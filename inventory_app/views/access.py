@@ -3,15 +3,14 @@ access, and its all-branches grant (PUT grants, idempotent; DELETE removes)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 
 from auth_app.permissions import IsAdmin
 from inventory_app import services
 from inventory_app.exceptions import GrantNotFound, InvalidAssignment, UserNotFound
+from inventory_app.filters import SellerAccessFilterSet
 from inventory_app.selectors import access
 from inventory_app.serializers import SellerAccessOutput
-from inventory_app.views.common import query_param
 from natjoub.api.views import ApiViewSet, no_body
 
 
@@ -23,18 +22,16 @@ class SellerAccessViewSet(ApiViewSet):
         "revoke": (UserNotFound, InvalidAssignment, GrantNotFound),
     }
     uuid_kwargs = ("user_id",)
+    filterset_classes = {"list": SellerAccessFilterSet}
     serializer_class = SellerAccessOutput
 
     @extend_schema(
         summary="Sellers with their access (pendingAccess=true: those with no branch)",
-        parameters=[query_param("pendingAccess", OpenApiTypes.BOOL, "true: sellers with no branch; false: the others")],
         responses=SellerAccessOutput(many=True),
     )
     def list(self, request):
-        query = self.query()
-        pending = query.bool("pendingAccess")
-        rows = access.seller_access_list(pending_access=pending) if not query.errors else []
-        return self.list_response(rows, SellerAccessOutput, "Sellers retrieved successfully", query)
+        rows = access.seller_access_list(**self.list_filters())
+        return self.list_response(rows, SellerAccessOutput, "Sellers retrieved successfully")
 
     @extend_schema(summary="A seller's access", responses=SellerAccessOutput)
     def retrieve(self, request, user_id):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from auth_app.permissions import IsAdmin, IsAdminOrSeller
@@ -11,6 +10,7 @@ from inventory_app import selectors, services
 from inventory_app.exceptions import AssignmentNotFound, BranchNotFound, InvalidAssignment, UserNotFound
 from inventory_app.serializers import BranchAssignmentOutput, BranchOutput
 from inventory_app.views.common import DELETED, ScopedViewSet
+from natjoub.api.filters import PageFilterSet
 from natjoub.api.views import no_body
 
 
@@ -42,16 +42,12 @@ class MyBranchesViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="The branches the caller may act on (meta.scoped: the caller is a scoped seller)",
-        parameters=[
-            OpenApiParameter("limit", OpenApiTypes.INT, OpenApiParameter.QUERY, description="1-1000, default 100"),
-            OpenApiParameter("offset", OpenApiTypes.INT, OpenApiParameter.QUERY, description="default 0"),
-        ],
+        parameters=PageFilterSet.schema_parameters(),
         responses={200: PaginatedMineBranchList},
     )
     def mine(self, request):
-        self.checked_query(lambda query: {})
-        queryset, scoped = selectors.branches_mine(scope=self.scope)
-        response = self.scoped_list(queryset, BranchOutput, "Branches retrieved successfully")
+        source, scoped = selectors.branches_mine(**self.list_filters(), scope=self.scope)
+        response = self.list_response(source, BranchOutput, "Branches retrieved successfully")
         response.data["meta"]["scoped"] = scoped
         return response
 
@@ -70,9 +66,8 @@ class BranchStaffViewSet(ScopedViewSet):
 
     @extend_schema(summary="Sellers assigned to a branch", responses=BranchAssignmentOutput(many=True))
     def staff(self, request, pk):
-        self.checked_query(lambda query: {})
-        queryset = selectors.branch_staff(branch_id=pk)
-        return self.scoped_list(queryset, BranchAssignmentOutput, "Branch staff retrieved successfully")
+        source = selectors.branch_staff(**self.list_filters(), branch_id=pk)
+        return self.list_response(source, BranchAssignmentOutput, "Branch staff retrieved successfully")
 
     @extend_schema(
         summary="Assign a seller to a branch (an existing assignment is returned unchanged)",

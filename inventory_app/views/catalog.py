@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
-from inventory_app import query_params, selectors, services
+from inventory_app import selectors, services
 from inventory_app.exceptions import (
     BranchExists,
     BranchInUse,
@@ -19,6 +18,7 @@ from inventory_app.exceptions import (
     ItemNotFound,
     NoBranchAccess,
 )
+from inventory_app.filters import BranchFilterSet, CategoryFilterSet, ItemFilterSet
 from inventory_app.serializers import (
     BranchCreateInput,
     BranchOutput,
@@ -31,7 +31,7 @@ from inventory_app.serializers import (
     ItemOutput,
     ItemUpdateInput,
 )
-from inventory_app.views.common import DELETED, READ_ANY_WRITE_ADMIN, READ_ANY_WRITE_STAFF, query_param
+from inventory_app.views.common import DELETED, READ_ANY_WRITE_ADMIN, READ_ANY_WRITE_STAFF
 from natjoub.api.errors import Referenced
 from natjoub.api.views import ApiViewSet
 
@@ -40,10 +40,6 @@ from natjoub.api.views import ApiViewSet
 @extend_schema_view(
     list=extend_schema(
         summary="List branches",
-        parameters=[
-            query_param("isActive", OpenApiTypes.BOOL),
-            query_param("search", description="Case-insensitive substring of name, code or city"),
-        ],
         responses=BranchOutput(many=True),
     ),
     create=extend_schema(summary="Create a branch", request=BranchCreateInput, responses={201: BranchOutput}),
@@ -61,12 +57,12 @@ class BranchViewSet(ApiViewSet):
         "update": (BranchNotFound,),
         "destroy": (BranchNotFound, BranchInUse),
     }
+    filterset_classes = {"list": BranchFilterSet}
     serializer_class = BranchOutput
 
     def list(self, request):
-        query = self.query()
-        queryset = selectors.branch_list(**query_params.branch_filters(query))
-        return self.list_response(queryset, BranchOutput, "Branches retrieved successfully", query)
+        source = selectors.branch_list(**self.list_filters())
+        return self.list_response(source, BranchOutput, "Branches retrieved successfully")
 
     def create(self, request):
         branch = services.branch_create(**self.validated(BranchCreateInput))
@@ -88,10 +84,6 @@ class BranchViewSet(ApiViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List categories",
-        parameters=[
-            query_param("parentCategoryId", OpenApiTypes.UUID, "Direct children of this category"),
-            query_param("rootOnly", OpenApiTypes.BOOL, "true: only categories without a parent"),
-        ],
         responses=CategoryOutput(many=True),
     ),
     create=extend_schema(summary="Create a category", request=CategoryCreateInput, responses={201: CategoryOutput}),
@@ -112,12 +104,12 @@ class CategoryViewSet(ApiViewSet):
         "update": (NoBranchAccess, CategoryNotFound, Referenced(CategoryNotFound), CategoryCycle, CategoryExists),
         "destroy": (NoBranchAccess, CategoryNotFound),
     }
+    filterset_classes = {"list": CategoryFilterSet}
     serializer_class = CategoryOutput
 
     def list(self, request):
-        query = self.query()
-        queryset = selectors.category_list(**query_params.category_filters(query))
-        return self.list_response(queryset, CategoryOutput, "Categories retrieved successfully", query)
+        source = selectors.category_list(**self.list_filters())
+        return self.list_response(source, CategoryOutput, "Categories retrieved successfully")
 
     @action(detail=False, methods=["get"], url_path="tree")
     def tree(self, request):
@@ -143,16 +135,6 @@ class CategoryViewSet(ApiViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List inventory items",
-        parameters=[
-            query_param("categoryId", OpenApiTypes.UUID, "That category and all its descendants"),
-            query_param("search", description="Case-insensitive substring of name, sku or barcode"),
-            query_param("isActive", OpenApiTypes.BOOL),
-            query_param(
-                "ordering",
-                description="name, sku, unitPrice or createdAt; prefix - for descending (default name)",
-                enum=["name", "-name", "sku", "-sku", "unitPrice", "-unitPrice", "createdAt", "-createdAt"],
-            ),
-        ],
         responses=ItemOutput(many=True),
     ),
     create=extend_schema(summary="Create an inventory item", request=ItemCreateInput, responses={201: ItemOutput}),
@@ -170,14 +152,12 @@ class ItemViewSet(ApiViewSet):
         "update": (NoBranchAccess, ItemNotFound, Referenced(CategoryNotFound)),
         "destroy": (NoBranchAccess, ItemNotFound, ItemInUse),
     }
+    filterset_classes = {"list": ItemFilterSet}
     serializer_class = ItemOutput
 
     def list(self, request):
-        query = self.query()
-        filters = query_params.item_filters(query)
-        queryset = selectors.item_list(**filters)
-        total = selectors.item_list_total(**filters)
-        return self.list_response(queryset, ItemOutput, "Inventory items retrieved successfully", query, total=total)
+        source = selectors.item_list(**self.list_filters())
+        return self.list_response(source, ItemOutput, "Inventory items retrieved successfully")
 
     def create(self, request):
         item = services.item_create(**self.validated(ItemCreateInput))

@@ -1,11 +1,10 @@
-"""What the inventory viewsets share: role tables, OpenAPI parameter helpers, the scoped base."""
+"""What the inventory viewsets share: role tables and the scoped base."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import BasePermission
 
 from auth_app.permissions import AnyRole, IsAdmin, IsAdminOrSeller
@@ -48,10 +47,6 @@ STAFF_ONLY = {"*": [IsAdminOrSeller]}
 DELETED = {200: OpenApiResponse(description="Deleted; `data` is null")}
 
 
-def query_param(name: str, kind=OpenApiTypes.STR, description: str = "", enum=None) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, required=False, description=description, enum=enum)
-
-
 class ScopedViewSet(ApiViewSet):
     """Stock viewsets: ``self.scope`` is the caller's ``BranchAccess`` (docs/api.md §36), decided
     on the primary when first used and passed to every selector and service of the stock routes."""
@@ -59,19 +54,6 @@ class ScopedViewSet(ApiViewSet):
     @cached_property
     def scope(self) -> BranchAccess:
         return branch_access_of(self.request)
-
-    def checked_query(self, parse) -> dict:
-        """Parse a list's filters and paging and report their 400 first: a filter's 403 (a
-        branch outside the scope) is a business rule, checked after validation."""
-        query = self.query()
-        arguments = parse(query)
-        self.paginator.read_params(query)
-        query.raise_errors()
-        self._query = query
-        return arguments
-
-    def scoped_list(self, queryset, serializer_class, message: str, *, total=None):
-        return self.list_response(queryset, serializer_class, message, self._query, total=total)
 
     @staticmethod
     def has_key(request) -> bool:

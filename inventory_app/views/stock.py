@@ -3,11 +3,10 @@ caller's branches (§26): every selector and service gets ``self.scope``."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
-from inventory_app import query_params, selectors, services
+from inventory_app import selectors, services
 from inventory_app.exceptions import (
     BranchAccessDenied,
     BranchNotFound,
@@ -18,6 +17,7 @@ from inventory_app.exceptions import (
     ReservationNotActive,
     ReservationNotFound,
 )
+from inventory_app.filters import LowStockFilterSet, MovementFilterSet, ReservationFilterSet
 from inventory_app.scoping import BranchAccess
 from inventory_app.serializers import (
     MovementCreateInput,
@@ -26,14 +26,11 @@ from inventory_app.serializers import (
     ReservationOutput,
     StockLevelOutput,
 )
-from inventory_app.views.common import STAFF_ONLY, ScopedViewSet, query_param
+from inventory_app.views.common import STAFF_ONLY, ScopedViewSet
 from natjoub.api.errors import IdempotencyKeyReused, Referenced
 from natjoub.api.idempotency import idempotent
 from natjoub.api.output import render_one
 from natjoub.api.views import no_body
-
-MOVEMENT_TYPES = ["IN", "OUT", "TRANSFER", "ADJUSTMENT", "RETURN", "TRANSFER_OUT", "TRANSFER_IN"]
-
 
 # -- movements --------------------------------------------------------------------------------
 _BALANCES = (  # (branch id key, balance key), as rendered: pages camelCase, single rows snake_case
@@ -61,14 +58,6 @@ def hide_foreign_balances(rows: list[dict], scope: BranchAccess) -> list[dict]:
 @extend_schema_view(
     list=extend_schema(
         summary="List stock movements",
-        parameters=[
-            query_param("inventoryItemId", OpenApiTypes.UUID),
-            query_param("branchId", OpenApiTypes.UUID, "Matches the FROM or the TO branch"),
-            query_param("movementType", enum=MOVEMENT_TYPES),
-            query_param("referenceNumber", description="Exact match"),
-            query_param("createdAfter", OpenApiTypes.DATETIME, "createdAt >= value"),
-            query_param("createdBefore", OpenApiTypes.DATETIME, "createdAt < value"),
-        ],
         responses=MovementOutput(many=True),
     ),
     create=extend_schema(
@@ -89,13 +78,12 @@ class MovementViewSet(ScopedViewSet):
         ),
         "retrieve": (MovementNotFound,),
     }
+    filterset_classes = {"list": MovementFilterSet}
     serializer_class = MovementOutput
 
     def list(self, request):
-        filters = self.checked_query(query_params.movement_filters)
-        queryset = selectors.movement_list(**filters, scope=self.scope)
-        total = selectors.movement_list_total(**filters, scope=self.scope)
-        response = self.scoped_list(queryset, MovementOutput, "Stock movements retrieved successfully", total=total)
+        source = selectors.movement_list(**self.list_filters(), scope=self.scope)
+        response = self.list_response(source, MovementOutput, "Stock movements retrieved successfully")
         hide_foreign_balances(response.data["data"], self.scope)
         return response
 
@@ -126,34 +114,24 @@ class MovementViewSet(ScopedViewSet):
 class StockLevelViewSet(ScopedViewSet):
     permission_map = STAFF_ONLY
     error_map = {"by_branch": (BranchNotFound, BranchAccessDenied), "low_stock": (BranchAccessDenied,)}
+    filterset_classes = {"low_stock": LowStockFilterSet}
     serializer_class = StockLevelOutput
 
     @extend_schema(summary="Stock levels of a branch", responses=StockLevelOutput(many=True))
     def by_branch(self, request, branch_id):
-        self.checked_query(lambda query: {})
-        queryset = selectors.stock_levels_by_branch(branch_id=branch_id, scope=self.scope)
-        return self.scoped_list(queryset, StockLevelOutput, "Stock levels retrieved successfully")
+        source = selectors.stock_levels_by_branch(**self.list_filters(), branch_id=branch_id, scope=self.scope)
+        return self.list_response(source, StockLevelOutput, "Stock levels retrieved successfully")
 
-    @extend_schema(
-        summary="Stock rows at or below their item's reorder level",
-        parameters=[query_param("branchId", OpenApiTypes.UUID)],
-        responses=StockLevelOutput(many=True),
-    )
+    @extend_schema(summary="Stock rows at or below their item's reorder level", responses=StockLevelOutput(many=True))
     def low_stock(self, request):
-        filters = self.checked_query(query_params.low_stock_filters)
-        queryset = selectors.low_stock_list(**filters, scope=self.scope)
-        return self.scoped_list(queryset, StockLevelOutput, "Low stock items retrieved successfully")
+        source = selectors.low_stock_list(**self.list_filters(), scope=self.scope)
+        return self.list_response(source, StockLevelOutput, "Low stock items retrieved successfully")
 
 
 # -- reservations -----------------------------------------------------------------------------
 @extend_schema_view(
     list=extend_schema(
         summary="List reservations",
-        parameters=[
-            query_param("status", description="Effective status", enum=["ACTIVE", "RELEASED", "COMMITTED", "EXPIRED"]),
-            query_param("branchId", OpenApiTypes.UUID),
-            query_param("inventoryItemId", OpenApiTypes.UUID),
-        ],
         responses=ReservationOutput(many=True),
     ),
     create=extend_schema(summary="Reserve stock", request=ReservationCreateInput, responses={201: ReservationOutput}),
@@ -177,12 +155,12 @@ class ReservationViewSet(ScopedViewSet):
         "release": (ReservationNotFound, ReservationNotActive),
         "commit": (ReservationNotFound, ReservationNotActive),
     }
+    filterset_classes = {"list": ReservationFilterSet}
     serializer_class = ReservationOutput
 
     def list(self, request):
-        filters = self.checked_query(query_params.reservation_filters)
-        queryset = selectors.reservation_list(**filters, scope=self.scope)
-        return self.scoped_list(queryset, ReservationOutput, "Reservations retrieved successfully")
+        source = selectors.reservation_list(**self.list_filters(), scope=self.scope)
+        return self.list_response(source, ReservationOutput, "Reservations retrieved successfully")
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: item, branch, then the caller's assignment."""

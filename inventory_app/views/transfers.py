@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
-from inventory_app import query_params, selectors, services
+from inventory_app import selectors, services
 from inventory_app.exceptions import (
     BranchAccessDenied,
     BranchNotFound,
@@ -18,8 +17,9 @@ from inventory_app.exceptions import (
     TransferNotFound,
     TransferNotInTransit,
 )
+from inventory_app.filters import AlertFilterSet, TransferFilterSet
 from inventory_app.serializers import StockAlertOutput, TransferCreateInput, TransferOutput, TransferReceiveInput
-from inventory_app.views.common import STAFF_ONLY, ScopedViewSet, query_param
+from inventory_app.views.common import STAFF_ONLY, ScopedViewSet
 from natjoub.api.errors import IdempotencyKeyReused, Referenced
 from natjoub.api.idempotency import idempotent
 from natjoub.api.views import no_body
@@ -28,13 +28,6 @@ from natjoub.api.views import no_body
 @extend_schema_view(
     list=extend_schema(
         summary="List transfers",
-        parameters=[
-            query_param("status", enum=["IN_TRANSIT", "RECEIVED", "CANCELLED"]),
-            query_param("fromBranchId", OpenApiTypes.UUID),
-            query_param("toBranchId", OpenApiTypes.UUID),
-            query_param("branchId", OpenApiTypes.UUID, "Matches the FROM or the TO branch"),
-            query_param("inventoryItemId", OpenApiTypes.UUID, "Transfers with a line of this item"),
-        ],
         responses=TransferOutput(many=True),
     ),
     create=extend_schema(
@@ -67,12 +60,12 @@ class TransferViewSet(ScopedViewSet):
         "receive": (TransferNotFound, BranchAccessDenied, TransferNotInTransit),
         "cancel": (TransferNotFound, BranchAccessDenied, TransferNotInTransit),
     }
+    filterset_classes = {"list": TransferFilterSet}
     serializer_class = TransferOutput
 
     def list(self, request):
-        filters = self.checked_query(query_params.transfer_filters)
-        queryset = selectors.transfer_list(**filters, scope=self.scope)
-        return self.scoped_list(queryset, TransferOutput, "Transfers retrieved successfully")
+        source = selectors.transfer_list(**self.list_filters(), scope=self.scope)
+        return self.list_response(source, TransferOutput, "Transfers retrieved successfully")
 
     def check_scope(self, request, data):
         """Before an Idempotency-Key is looked up: the checks of dispatch up to scoping, in order."""
@@ -117,11 +110,6 @@ class TransferViewSet(ScopedViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List stock alerts",
-        parameters=[
-            query_param("status", enum=["OPEN", "RESOLVED"]),
-            query_param("branchId", OpenApiTypes.UUID),
-            query_param("inventoryItemId", OpenApiTypes.UUID),
-        ],
         responses=StockAlertOutput(many=True),
     ),
     retrieve=extend_schema(summary="Get a stock alert", responses=StockAlertOutput),
@@ -129,12 +117,12 @@ class TransferViewSet(ScopedViewSet):
 class StockAlertViewSet(ScopedViewSet):
     permission_map = STAFF_ONLY
     error_map = {"list": (BranchAccessDenied,), "retrieve": (StockAlertNotFound,)}
+    filterset_classes = {"list": AlertFilterSet}
     serializer_class = StockAlertOutput
 
     def list(self, request):
-        filters = self.checked_query(query_params.alert_filters)
-        queryset = selectors.alert_list(**filters, scope=self.scope)
-        return self.scoped_list(queryset, StockAlertOutput, "Stock alerts retrieved successfully")
+        source = selectors.alert_list(**self.list_filters(), scope=self.scope)
+        return self.list_response(source, StockAlertOutput, "Stock alerts retrieved successfully")
 
     def retrieve(self, request, pk):
         alert = selectors.alert_get(pk, scope=self.scope)

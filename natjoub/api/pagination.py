@@ -8,49 +8,30 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 from natjoub.api.envelope import success
-from natjoub.api.query import QueryParams, parse_int
-
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-LIMIT_MESSAGE = "Must be an integer between 1 and 1000"
-OFFSET_MESSAGE = "Must be a non-negative integer"
-
-
-def _limit(raw: str) -> int:
-    value = parse_int(raw)
-    if not 1 <= value <= MAX_LIMIT:
-        raise ValueError(raw)
-    return value
-
-
-def _offset(raw: str) -> int:
-    value = parse_int(raw)
-    if value < 0:
-        raise ValueError(raw)
-    return value
+from natjoub.api.filters import DEFAULT_LIMIT, MAX_LIMIT
+from natjoub.api.output import render_many, render_page
+from natjoub.db.pages import PageSource
 
 
 class MetaPagination(BasePagination):
-    """``limit``/``offset`` with the contract's meta; validation errors join the request's others."""
+    """``limit``/``offset`` with the contract's meta. The list's FilterSet validated them with its
+    filters (natjoub/api/filters.py); ``paginate`` reads and renders one page."""
 
-    def read_params(self, query: QueryParams) -> None:
-        self.limit = query.get("limit", _limit, LIMIT_MESSAGE, DEFAULT_LIMIT)
-        self.offset = query.get("offset", _offset, OFFSET_MESSAGE, 0)
+    limit = DEFAULT_LIMIT
+    offset = 0
+    total = 0
 
-    def paginate_queryset(self, queryset, request=None, view=None, *, total: int | None = None, render=None):
-        """One page of ``queryset``; ``total`` when the caller knows it exactly without counting
-        (natjoub/db/counters.py), else ``COUNT(*)``. ``render(queryset, start, stop)`` reads and
-        renders the page in one go (natjoub.api.output.render_page); without it, the rows."""
-        self.total = queryset.count() if total is None else total
-        if self.offset >= self.total:
+    def paginate(self, source: PageSource, serializer_class, limit: int, offset: int) -> list:
+        """Rows ``[offset:offset + limit]`` of ``source`` as ``serializer_class`` renders them;
+        ``meta.total`` is ``source.count()`` (a counter when the selector named one, else counted).
+        A page past the end is not read."""
+        self.limit, self.offset = limit, offset
+        self.total = source.count()
+        if offset >= self.total:
             return []
-        if render is not None:
-            return render(queryset, self.offset, self.offset + self.limit)
-        return list(queryset[self.offset : self.offset + self.limit])
-
-    def paginate_list(self, rows: list) -> list:
-        self.total = len(rows)
-        return rows[self.offset : self.offset + self.limit]
+        if isinstance(source.rows, list):
+            return render_many(serializer_class, source.rows[offset : offset + limit])
+        return render_page(serializer_class, source.rows, offset, offset + limit)
 
     def meta(self) -> dict:
         return {

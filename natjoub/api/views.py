@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from functools import cached_property
 
 from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
@@ -10,11 +10,12 @@ from rest_framework.viewsets import GenericViewSet
 
 from natjoub.api.errors import ApplicationError, InvalidPathUuid, Referenced, ValidationFailed
 from natjoub.api.exception_handler import first_messages
+from natjoub.api.filters import ApiFilterBackend, ApiFilterSet, PageFilterSet
 from natjoub.api.negotiation import JSONOnlyNegotiation
-from natjoub.api.output import render_many, render_page
 from natjoub.api.pagination import MetaPagination
-from natjoub.api.query import QueryParams, parse_uuid
+from natjoub.api.query import parse_uuid
 from natjoub.api.responses import ok
+from natjoub.db.pages import PageSource
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -52,12 +53,16 @@ class ApiViewSet(GenericViewSet):
     * ``error_map``: action → the ``ApplicationError`` classes its services raise (``Referenced(X)``
       for a row a body field names: 400, not 404), so the OpenAPI schema lists the codes each route
       can answer (the generic ones are added for every route).
+    * ``filterset_classes``: action → the ``ApiFilterSet`` of a list's query parameters (a list
+      action without one takes ``limit``/``offset`` only); see "Lists" below.
     * Path UUIDs are validated after authentication and role checks; bodies are parsed before
       field validation (the order of checks in docs/api.md).
     """
 
     content_negotiation_class = JSONOnlyNegotiation
     pagination_class = MetaPagination
+    filter_backends = [ApiFilterBackend]
+    filterset_classes: dict[str, type[ApiFilterSet]] = {}
     permission_map: dict[str, list[type[BasePermission]]] = {}
     error_map: dict[str, tuple[type[ApplicationError] | Referenced, ...]] = {}
     unpaginated_actions: tuple[str, ...] = ()  # collection GETs that answer a plain list
@@ -106,23 +111,27 @@ class ApiViewSet(GenericViewSet):
             raise ValidationFailed(errors)
         return dict(serializer.validated_data)
 
-    # -- lists ---------------------------------------------------------------------------
-    def list_response(self, queryset, serializer_class, message: str, query: QueryParams | None = None, *, total=None):
-        """Validate pagination together with the caller's filter errors, then render one page.
-        ``total``: a callable returning the exact total without counting rows, or None to count."""
-        query = query or QueryParams(self.request.query_params)
-        paginator = self.paginator
-        paginator.read_params(query)
-        query.raise_errors()
-        if isinstance(queryset, list):
-            data = render_many(serializer_class, paginator.paginate_list(queryset))
-        else:
-            page = functools.partial(render_page, serializer_class)
-            data = paginator.paginate_queryset(queryset, total=total() if total is not None else None, render=page)
-        return paginator.get_paginated_response(data, message)
+    # -- lists (docs/architecture.md §3.10) -----------------------------------------------
+    # A list action: ``source = selectors.x(**self.list_filters(), ...)`` then
+    # ``return self.list_response(source, Output, message)``. The FilterSet validates filters and
+    # paging first (one 400 with every error); the selector's business errors (a 403 for a branch
+    # outside the caller's scope) come after.
+    @cached_property
+    def list_query(self) -> ApiFilterSet:
+        """The action's FilterSet bound to the query string, validated (400 on any error)."""
+        filterset_class = self.filterset_classes.get(self.action, PageFilterSet)
+        return filterset_class(self.request.query_params, request=self.request).validate()
 
-    def query(self) -> QueryParams:
-        return QueryParams(self.request.query_params)
+    def list_filters(self) -> dict:
+        """The list's filters as the selector's keyword arguments."""
+        return self.list_query.arguments()
+
+    def list_response(self, source, serializer_class, message: str):
+        """One page of ``source`` (a selector's ``PageSource``, queryset or list) with ``meta``."""
+        limit, offset = self.list_query.page
+        paginator = self.paginator
+        data = paginator.paginate(PageSource.of(source), serializer_class, limit, offset)
+        return paginator.get_paginated_response(data, message)
 
     @staticmethod
     def respond(data, message: str, status: int = 200):

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 
 class UnionPages:
-    """What ``MetaPagination.paginate_queryset`` needs of a queryset: ``count()`` and a slice.
+    """What ``MetaPagination.paginate`` needs of a list's rows: ``count()`` and a slice.
 
     ``parts``: disjoint querysets of one model with the same columns, joins and ``order_by`` (the
     list's order, ending in a unique column); ``counted``: the same rows as one queryset, counted

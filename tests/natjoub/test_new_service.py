@@ -16,7 +16,7 @@ from natjoub.api.errors import registered_error_codes
 from natjoub.registry import dashboard_panels, demo_seeders, seller_dashboard
 from tests.api_cases import ALL_ROLES, STAFF, CreateCases, DeleteCases, GetCases, ListCases, UpdateCases
 from tests.factories import make_user
-from tests.helpers import assert_error, assert_ok
+from tests.helpers import assert_error, assert_ok, assert_validation
 from tests.natjoub.test_schemas import tables_by_schema
 from tests.sample_service import services
 from tests.sample_service.models import Note
@@ -104,6 +104,28 @@ def test_the_schema_documents_its_routes_codes_and_idempotency():
     assert "Idempotency-Key" in {p["name"] for p in create.get("parameters", [])}
     code = schema["components"]["schemas"]["ErrorEnvelope"]["properties"]["error"]["properties"]["code"]
     assert {"SAMPLE_NOTE_NOT_FOUND", "SAMPLE_NOTE_EXISTS"} <= set(code["enum"])
+
+
+@pytest.mark.django_db
+def test_its_list_filter_is_a_declaration(sample_urls, seller_client):
+    """tests/sample_service/filters.py: validated with the paging, applied by the selector and
+    documented, with no parsing code in the app (docs/architecture.md §3.10)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    owner = uuid.uuid4()
+    services.note_create(owner_id=owner, title="Mine")
+    services.note_create(owner_id=uuid.uuid4(), title="Theirs")
+    data = seller_client.get(URL, {"ownerId": str(owner)}).json()
+    assert [note["title"] for note in data["data"]] == ["Mine"]
+    assert data["meta"]["total"] == 1
+    assert_validation(
+        seller_client.get(URL, {"ownerId": "nope", "offset": "-1"}),
+        {"ownerId": "Invalid value", "offset": "Must be a non-negative integer"},
+    )
+    schema = SchemaGenerator(urlconf=URLCONF).get_schema(request=None, public=True)
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/sample/notes/"]["get"]["parameters"]}
+    assert parameters["ownerId"]["schema"] == {"type": "string", "format": "uuid"}
+    assert {"limit", "offset"} <= set(parameters)
 
 
 @pytest.mark.django_db

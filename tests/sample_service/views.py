@@ -3,6 +3,7 @@ from natjoub.api.idempotency import idempotent
 from natjoub.api.views import ApiViewSet
 from tests.sample_service import selectors, services
 from tests.sample_service.exceptions import NoteExists, NoteNotFound
+from tests.sample_service.filters import NoteFilterSet
 from tests.sample_service.serializers import NoteInput, NoteOutput, NoteUpdateInput
 
 
@@ -20,10 +21,12 @@ class NoteViewSet(ApiViewSet):
         "update": (NoteNotFound, NoteExists),
         "destroy": (NoteNotFound,),
     }
+    filterset_classes = {"list": NoteFilterSet}
     serializer_class = NoteOutput
 
     def list(self, request):
-        return self.list_response(selectors.note_list(), NoteOutput, "Notes retrieved successfully", self.query())
+        source = selectors.note_list(**self.list_filters())
+        return self.list_response(source, NoteOutput, "Notes retrieved successfully")
 
     @idempotent(body=NoteInput, output=NoteOutput)
     def create(self, request, data):

@@ -1,0 +1,31 @@
+"""What a list selector returns (docs/architecture.md §3.10): the rows of the list and how to
+count them. A list whose exact total a row counter keeps (natjoub/db/counters.py) names that
+counter, and ``count()`` reads it instead of ``COUNT(*)``; any other list is counted."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from natjoub.db import counters
+from natjoub.db.union_pages import UnionPages
+
+
+class PageSource:
+    """``rows``: a queryset, ``UnionPages`` or a list, in the list's order; ``counter``: the name
+    of the counter whose value is exactly the number of ``rows`` (None: count them)."""
+
+    def __init__(self, rows: QuerySet | UnionPages | list, *, counter: str | None = None):
+        self.rows = rows
+        self.counter = counter
+
+    def count(self) -> int:
+        if self.counter is not None:
+            return counters.total(self.counter)
+        if isinstance(self.rows, list):
+            return len(self.rows)
+        return self.rows.count()
+
+    @classmethod
+    def of(cls, source: PageSource | QuerySet | UnionPages | list) -> PageSource:
+        """A selector's answer as a page source (a plain queryset or list is counted)."""
+        return source if isinstance(source, PageSource) else cls(source)
