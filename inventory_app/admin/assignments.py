@@ -193,8 +193,10 @@ class SellerBranchesInline(SellerOnlyInline, AssignmentInline):
 
 
 def attach_to_user_admin(site: admin.AdminSite = admin.site) -> None:
-    user_admin = site._registry.get(get_user_model())
-    if user_admin is not None and SellerBranchesInline not in user_admin.inlines:
+    if not site.is_registered(get_user_model()):
+        return
+    user_admin = site.get_model_admin(get_user_model())
+    if SellerBranchesInline not in user_admin.inlines:
         user_admin.inlines = (*user_admin.inlines, SellerGrantInline, SellerBranchesInline)
 
 
