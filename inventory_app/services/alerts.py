@@ -2,11 +2,11 @@
 
 The rule, for a stock row of an active item at an active branch: available ≤ reorder level and no
 OPEN alert → open one; available > reorder level (or the item or branch inactive) and an OPEN
-alert → resolve it. It is one piece of SQL (``inventory_app.sql.alert_ctes``) appended to the statement that writes
-the stock rows (services.stock), or run over the rows of an item or a branch whose reorder level
-or active flag changed. At most one OPEN alert per (item, branch) is guaranteed by a partial
-unique index; the insert uses it (``ON CONFLICT … WHERE status = 'OPEN' DO NOTHING``), so two
-transactions can never both open one.
+alert → resolve it. It is one piece of SQL (``inventory_app.sql.alert_ctes``) appended to the
+statement that writes the stock rows (services.ledger), or run over the rows of an item or a
+branch whose reorder level or active flag changed (``alerts_sync``). At most one OPEN alert per
+(item, branch) is guaranteed by a partial unique index; the insert uses it (``ON CONFLICT …
+WHERE status = 'OPEN' DO NOTHING``), so two transactions can never both open one.
 
 Opening an alert e-mails every active admin and every active seller with access to the branch
 (a grant or an assignment: inventory_app.selectors.access, docs/api.md §36), one
