@@ -325,6 +325,9 @@ STOCKED_AT = _statement(
 )
 
 # -- reconciliation (services.maintenance, docs/api.md §12, §28) -------------------------------
+# Its reads run in one snapshot (a transaction's first statement).
+REPEATABLE_READ = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+
 # The sides of the ledger: one row per (movement, stock row it changed), with the signed change and
 # the balance the movement recorded there, matching the effects of §12 and §27: increases go to
 # ``to`` for IN, RETURN, TRANSFER, TRANSFER_IN and ADJUSTMENT; decreases come from ``from`` for OUT,

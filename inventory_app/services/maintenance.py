@@ -46,7 +46,7 @@ def stock_drift() -> list[Drift]:
     with transaction.atomic():
         if outermost:
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(statements.REPEATABLE_READ)
         drift = [Drift("quantity", *row) for row in _rows(statements.QUANTITY_DRIFT)]
         drift += [Drift("reserved", *row) for row in _rows(statements.RESERVED_DRIFT)]
         drift += [Drift("balance", *row) for row in _rows(statements.BALANCE_DRIFT)]
