@@ -41,16 +41,17 @@ class AssignmentFormSet(BaseInlineFormSet):
 
     actor_id = None  # the signed-in admin, set per request by the inline
 
-    def _construct_form(self, i, **kwargs):
-        """Every row shares one evaluation of each select's choices (one query, not one per row)."""
-        form = super()._construct_form(i, **kwargs)
+    def add_fields(self, form, index):
+        """Every row (and the empty form) shares one evaluation of each select's choices (one
+        query, not one per row). ``add_fields`` is the formset's public hook, called once per form
+        after its fields exist."""
+        super().add_fields(form, index)
         cache = self.__dict__.setdefault("_choices", {})
         for name, field in form.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 if name not in cache:
                     cache[name] = list(field.choices)
                 field.choices = cache[name]
-        return form
 
     def save_new(self, form, commit=True):
         data = {**form.cleaned_data, self.fk.name: self.instance}

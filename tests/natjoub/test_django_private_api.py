@@ -30,10 +30,11 @@ ADAPTER_PACKAGE = ROOT / "natjoub" / "db"
 
 # Private ORM names an application module must reach only through natjoub.db.internals: attributes
 # of querysets (and Django's module-level helpers of ModelIterable), the admin site's registry,
-# and writes to a model instance's ``_state`` (reading ``_state.adding`` / ``_state.db`` is
-# documented, "Model._state"; setting them is not).
+# writes to a model instance's ``_state`` (reading ``_state.adding`` / ``_state.db`` is
+# documented, "Model._state"; setting them is not), and the formsets' private ``_construct_form``
+# (an override of it silently stops applying when Django renames it; ``add_fields`` is public).
 PRIVATE_USE = re.compile(
-    r"(?<![\w.])(?:_get_from_db|get_related_populators)\b"
+    r"(?<![\w.])(?:_get_from_db|get_related_populators|_construct_form)\b"
     r"|(?<!\bself)(?<!\bcls)\.(?:_fetch_mode|_iterable_class|_result_cache|_prefetch_related_lookups"
     r"|_known_related_objects|_sticky_filter|_for_write|_hints|_registry)\b"
     r"|\._state\.\w+\s*(?:=(?!=)|,)"
@@ -64,6 +65,7 @@ def application_files() -> list[Path]:
         "user_admin = site._registry.get(User)",
         "obj._state.adding, obj._state.db = False, saved._state.db",
         "movement._state.adding = False",
+        "    def _construct_form(self, i, **kwargs):",
     ],
 )
 def test_the_scan_recognises_each_private_use(line):
@@ -160,3 +162,28 @@ def test_the_admin_site_answers_model_admins_publicly():
     user_model = get_user_model()
     assert admin.site.is_registered(user_model)
     assert admin.site.get_model_admin(user_model) is admin.site._registry[user_model]
+
+
+@pytest.mark.django_db
+def test_the_seller_branches_inline_shares_its_choices_through_the_public_hook(rf):
+    """The assignments inline shares one evaluation of each select's choices between its rows
+    and its empty form, in ``add_fields`` (the formsets' public hook), not in an override of the
+    private ``_construct_form``: if Django stops calling the hook per form, this fails."""
+    from auth_app.models import RoleName
+    from inventory_app.admin.assignments import SellerBranchesInline
+    from inventory_app.services import assignment_create
+    from tests.factories import make_user
+
+    seller = make_user(RoleName.SELLER)
+    for code in ("INL-1", "INL-2", "INL-3"):
+        assignment_create(branch_id=make_branch(code).pk, user_id=seller.pk, created_by=None)
+    request = rf.get("/")
+    request.user = make_user(RoleName.ADMIN)
+    formset = SellerBranchesInline(type(seller), admin.site).get_formset(request, seller)(instance=seller)
+    rows = [*formset.forms, formset.empty_form]  # built: each select's choices evaluated once
+    assert len(formset.forms) >= 3
+    with CaptureQueriesContext(connection) as queries:
+        rendered = [str(form[name]) for form in rows for name in ("branch", "user") if name in form.fields]
+    assert len(rendered) == 2 * len(rows)
+    assert all("INL-1" in html for html in rendered[::2])
+    assert [q["sql"] for q in queries] == []
