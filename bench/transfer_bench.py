@@ -180,9 +180,9 @@ def statement_cost(url: str) -> dict:
     import django
 
     django.setup()
-    from inventory_app.services import ledger
+    from inventory_app import sql as inventory_sql
 
-    statements = {"with": ledger.write_rows_sql(), "without": ledger.write_rows_sql(alerts=False)}
+    statements = {"with": inventory_sql.write_rows(), "without": inventory_sql.write_rows(alerts=False)}
     times = {name: [] for name in statements}
     with psycopg.connect(url) as conn:
         row_id, quantity = conn.execute(

@@ -8,7 +8,7 @@ list, lookup and write:
 * ``BranchScopedQuerySet.restrict(access)`` (NetBox's ``RestrictedQuerySet.restrict``): reads keep
   the rows one of whose branches (the model's ``scope_branch_fields``) is in the access; a row
   outside it is simply not found (404);
-* ``access.allowed_sql(column)`` / ``access.allowed_expression(field)``: the same test as a boolean
+* ``access.allowed_sql_params()`` / ``access.allowed_expression(field)``: the same test as a boolean
   column, selected by the statement that already locks the branches a write names (services), so
   the 403 is decided without another round trip.
 
@@ -59,11 +59,10 @@ class BranchAccess:
             return ExpressionWrapper(Value(False), output_field=BooleanField())
         return ExpressionWrapper(Q(**{f"{branch_field}__in": sorted(self.branch_ids)}), output_field=BooleanField())
 
-    def allowed_sql(self, column: str) -> tuple[str, list]:
-        """The same boolean for raw SQL, over a branch id ``column`` of the statement."""
-        if self.every:
-            return "TRUE", []
-        return f"({column} = ANY(%s::uuid[]))", [sorted(self.branch_ids)]
+    def allowed_sql_params(self) -> list:
+        """What the same boolean binds in raw SQL (``inventory_app.sql.lock_named(every=…)``: TRUE
+        when ``every``, else ``branch = ANY(<these ids>)``)."""
+        return [] if self.every else [sorted(self.branch_ids)]
 
 
 EVERYWHERE = BranchAccess(every=True)  # admins, the back office, management commands

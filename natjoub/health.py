@@ -10,6 +10,7 @@ import psycopg
 from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from psycopg import sql
 
 from natjoub.api.envelope import error_response
 from natjoub.api.errors import MethodNotAllowed, RouteNotFound
@@ -63,7 +64,7 @@ def _select_one() -> None:
         psycopg.connect(**probe_conninfo(), connect_timeout=READY_TIMEOUT_SECONDS, prepare_threshold=None) as conn,
         conn.transaction(),
     ):
-        conn.execute(f"SET LOCAL statement_timeout = {READY_TIMEOUT_SECONDS * 1000}")
+        conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(READY_TIMEOUT_SECONDS * 1000)))
         conn.execute("SELECT 1").fetchone()
 
 

@@ -12,9 +12,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from auth_app import metrics
+from auth_app import sql as statements
 from auth_app.emails import send_otp_after_commit, send_password_reset_after_commit
 from auth_app.exceptions import InvalidOtp, InvalidResetToken, OtpResendTooSoon, TooManyOtpAttempts, UserNotFound
-from auth_app.models import Credential, PasswordResetToken, User
+from auth_app.models import Credential, PasswordResetToken
 from auth_app.otp import OTP_LIFETIME, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN, generate_otp, otp_hash, otp_matches
 from auth_app.selectors import credential_by_identifier
 from auth_app.services.revocation import end_every_session, lock_user
@@ -96,38 +97,19 @@ def otp_resend(*, identifier: str) -> None:
         send_otp_after_commit(credential.email, code)
 
 
-def _reset_token_insert() -> str:
-    """One statement for every address (docs/api.md §35): find the active account by e-mail
-    (case-insensitive) and insert the token for it — nothing when there is none — and take a
-    transaction id either way, so an unknown address also commits a real transaction (a commit
-    flushes the WAL only for a transaction that has one). Known and unknown addresses thus cost the
-    database the same statement, the same transaction and the same commit."""
-    users, credentials = User._meta.db_table, Credential._meta.db_table
-    tokens = PasswordResetToken._meta.db_table
-    return f"""
-        WITH target AS (
-            SELECT c.user_id, c.email FROM {credentials} c JOIN {users} u ON u.id = c.user_id
-            WHERE lower(c.email) = lower(%s) AND u.is_active
-            LIMIT 1
-        ), inserted AS (
-            INSERT INTO {tokens} (id, user_id, token_hash, expires_at, created_at)
-            SELECT %s, user_id, %s, %s, %s FROM target
-            RETURNING user_id
-        )
-        SELECT pg_current_xact_id()::text, t.user_id, t.email
-        FROM (SELECT 1) AS one LEFT JOIN inserted i ON true LEFT JOIN target t ON t.user_id = i.user_id
-    """  # noqa: S608 - table names from the models' metadata, values bound as parameters
-
-
 def password_reset_request(*, email: str) -> None:
     """Only for an active account's e-mail: store a 30-minute single-use token's hash and mail it.
     The caller answers the same whatever happens here, and the database does the same work for an
-    unknown address as for a known one (one statement, one committed transaction)."""
+    unknown address as for a known one: one statement (``auth_app.sql.RESET_TOKEN_INSERT``) that
+    also takes a transaction id, so an unknown address also commits a real transaction (a commit
+    flushes the WAL only for a transaction that has one): the same statement, the same
+    transaction and the same commit."""
     token = secrets.token_urlsafe(32)
     moment = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            _reset_token_insert(), [email, uuid.uuid4(), sha256_hex(token), moment + RESET_TOKEN_LIFETIME, moment]
+            statements.RESET_TOKEN_INSERT,
+            [email, uuid.uuid4(), sha256_hex(token), moment + RESET_TOKEN_LIFETIME, moment],
         )
         _xid, user_id, address = cursor.fetchone()
         if user_id is None:

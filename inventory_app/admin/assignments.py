@@ -41,16 +41,17 @@ class AssignmentFormSet(BaseInlineFormSet):
 
     actor_id = None  # the signed-in admin, set per request by the inline
 
-    def _construct_form(self, i, **kwargs):
-        """Every row shares one evaluation of each select's choices (one query, not one per row)."""
-        form = super()._construct_form(i, **kwargs)
+    def add_fields(self, form, index):
+        """Every row (and the empty form) shares one evaluation of each select's choices (one
+        query, not one per row). ``add_fields`` is the formset's public hook, called once per form
+        after its fields exist."""
+        super().add_fields(form, index)
         cache = self.__dict__.setdefault("_choices", {})
         for name, field in form.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 if name not in cache:
                     cache[name] = list(field.choices)
                 field.choices = cache[name]
-        return form
 
     def save_new(self, form, commit=True):
         data = {**form.cleaned_data, self.fk.name: self.instance}
@@ -193,8 +194,10 @@ class SellerBranchesInline(SellerOnlyInline, AssignmentInline):
 
 
 def attach_to_user_admin(site: admin.AdminSite = admin.site) -> None:
-    user_admin = site._registry.get(get_user_model())
-    if user_admin is not None and SellerBranchesInline not in user_admin.inlines:
+    if not site.is_registered(get_user_model()):
+        return
+    user_admin = site.get_model_admin(get_user_model())
+    if SellerBranchesInline not in user_admin.inlines:
         user_admin.inlines = (*user_admin.inlines, SellerGrantInline, SellerBranchesInline)
 
 

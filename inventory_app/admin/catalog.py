@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import Func
 from django.utils.html import format_html
 
-from inventory_app import charts, hierarchy, selectors, services
+from inventory_app import charts, selectors, services
+from inventory_app import sql as statements
 from inventory_app.admin.assignments import BranchStaffInline
 from inventory_app.admin.mixins import CsvExportMixin
 from inventory_app.exceptions import CategoryCycle
@@ -67,8 +68,7 @@ class CategoryTreePath(Func):
     output_field = ArrayField(models.CharField())
 
     def as_sql(self, compiler, connection, **extra_context):
-        path = hierarchy.ancestors_sql("%(expressions)s", "array_agg(name ORDER BY depth DESC)")
-        return super().as_sql(compiler, connection, template=f"({path})", **extra_context)
+        return super().as_sql(compiler, connection, template=statements.CATEGORY_PATH_TEMPLATE, **extra_context)
 
 
 TREE_INDENT = "\u00a0" * 4

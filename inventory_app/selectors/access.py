@@ -24,6 +24,7 @@ from django.db.models.functions import Collate
 
 from auth_app import directory
 from auth_app.directory import Role
+from inventory_app import sql as statements
 from inventory_app.exceptions import InvalidAssignment, UserNotFound
 from inventory_app.models import BranchAssignment, SellerGrant
 from inventory_app.scoping import EVERYWHERE, NOWHERE, BranchAccess
@@ -41,19 +42,12 @@ __all__ = [
 ]
 
 PRIMARY = DEFAULT_DB_ALIAS  # access decisions never read a replica (docs/api.md §35)
-_GRANTS = SellerGrant._meta.db_table
-_ASSIGNMENTS = BranchAssignment._meta.db_table
-_ACCESS_SQL = f"""
-    SELECT TRUE, NULL::uuid FROM {_GRANTS} WHERE user_id = %s
-    UNION ALL
-    SELECT FALSE, branch_id FROM {_ASSIGNMENTS} WHERE user_id = %s
-"""  # noqa: S608 - table names from model metadata, values bound
 
 
 def seller_branch_access(user_id: uuid.UUID) -> BranchAccess:
     """A seller's branches: the grant (every branch), else its assignments. One query, primary."""
     with connections[PRIMARY].cursor() as cursor:
-        cursor.execute(_ACCESS_SQL, [user_id, user_id])
+        cursor.execute(statements.SELLER_ACCESS, [user_id, user_id])
         rows = cursor.fetchall()
     if any(granted for granted, _ in rows):
         return EVERYWHERE

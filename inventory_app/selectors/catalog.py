@@ -10,7 +10,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Collate
 
 from auth_app import directory
-from inventory_app import hierarchy, list_counts
+from inventory_app import list_counts
+from inventory_app import sql as statements
 from inventory_app.exceptions import (
     AssignmentNotFound,
     BranchNotFound,
@@ -136,13 +137,13 @@ def category_tree() -> list[dict]:
 
 def category_subtree_sql(category_id: uuid.UUID) -> RawSQL:
     """The ids of the category and all its descendants, as a subquery."""
-    return RawSQL(hierarchy.descendants_sql(), [category_id])  # noqa: S611 - the id is a parameter
+    return RawSQL(statements.CATEGORY_DESCENDANTS, [category_id])  # noqa: S611 - the id is a parameter
 
 
 def category_ancestor_ids(category_id: uuid.UUID) -> set[uuid.UUID]:
     """The category and its ancestors (one recursive query)."""
     with connection.cursor() as cursor:
-        cursor.execute(hierarchy.ancestors_sql(), [category_id])
+        cursor.execute(statements.CATEGORY_ANCESTOR_IDS, [category_id])
         return {row[0] for row in cursor.fetchall()}
 
 

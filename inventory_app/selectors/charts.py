@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from inventory_app import tables
+from inventory_app import sql as statements
 from inventory_app.models import MovementDayCount, MovementType, StockLevel, StockMovement
 
 BranchIds = Collection[uuid.UUID] | None
@@ -123,30 +123,9 @@ def nearest_reorder(*, branch_ids: BranchIds, limit: int = 10) -> list[NearReord
     0002) instead of a sort of every stock row: the ``limit`` rows with the least available stock
     bound the answer's margin by M, and a row with margin ≤ M has at most M + the largest active
     reorder level available (read from migration 0003's index), a range of that index."""
-    branch_filter = "" if branch_ids is None else "AND s.branch_id = ANY(%(branches)s)"
-    sql = f"""
-        WITH eligible AS NOT MATERIALIZED (
-            SELECT s.id, s.quantity - s.reserved_quantity AS available, i.reorder_level,
-                   i.sku, i.name, b.code
-            FROM {tables.STOCK} s
-            JOIN {tables.ITEMS} i ON i.id = s.inventory_item_id AND i.is_active
-            JOIN {tables.BRANCHES} b ON b.id = s.branch_id AND b.is_active
-            WHERE TRUE {branch_filter}
-        ),
-        least AS (SELECT available - reorder_level AS margin FROM eligible ORDER BY available LIMIT %(limit)s),
-        bound AS (
-            SELECT (SELECT max(margin) FROM least)
-                 + (SELECT reorder_level FROM {tables.ITEMS} WHERE is_active ORDER BY reorder_level DESC LIMIT 1)
-                 AS available
-        )
-        SELECT id, sku, name, code, available, reorder_level FROM eligible
-        WHERE available <= (SELECT available FROM bound)
-        ORDER BY available - reorder_level, available, sku, code
-        LIMIT %(limit)s
-    """  # noqa: S608 - table names from model metadata (inventory_app.tables)
     params = {"limit": limit, "branches": list(branch_ids or [])}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statements.nearest_reorder(some_branches=branch_ids is not None), params)
         return [NearReorder(*row) for row in cursor.fetchall()]
 
 

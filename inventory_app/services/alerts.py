@@ -2,11 +2,11 @@
 
 The rule, for a stock row of an active item at an active branch: available ≤ reorder level and no
 OPEN alert → open one; available > reorder level (or the item or branch inactive) and an OPEN
-alert → resolve it. It is one piece of SQL (``alert_ctes``) appended to the statement that writes
-the stock rows (services.stock), or run over the rows of an item or a branch whose reorder level
-or active flag changed. At most one OPEN alert per (item, branch) is guaranteed by a partial
-unique index; the insert uses it (``ON CONFLICT … WHERE status = 'OPEN' DO NOTHING``), so two
-transactions can never both open one.
+alert → resolve it. It is one piece of SQL (``inventory_app.sql.alert_ctes``) appended to the
+statement that writes the stock rows (services.ledger), or run over the rows of an item or a
+branch whose reorder level or active flag changed (``alerts_sync``). At most one OPEN alert per
+(item, branch) is guaranteed by a partial unique index; the insert uses it (``ON CONFLICT …
+WHERE status = 'OPEN' DO NOTHING``), so two transactions can never both open one.
 
 Opening an alert e-mails every active admin and every active seller with access to the branch
 (a grant or an assignment: inventory_app.selectors.access, docs/api.md §36), one
@@ -27,42 +27,13 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from inventory_app.models import AlertStatus, StockAlert
+from inventory_app import sql as statements
+from inventory_app.models import StockAlert
 from inventory_app.selectors.access import staff_emails_for_branches
-from inventory_app.tables import ALERTS, BRANCHES, ITEMS, STOCK
 
 logger = logging.getLogger("inventory_app.alerts")
 
 SUBJECT = "Low stock: {sku} at {branch}"
-
-
-def alert_ctes(source: str) -> str:
-    """CTEs that open and resolve the alerts of the rows ``source`` yields (a CTE with
-    ``inventory_item_id, branch_id, available``); the statement must select from ``alert_opened``
-    (the ids of the alerts it opened) and bind ``%(now)s``."""
-    return f"""
-    , alert_state AS (
-        SELECT src.inventory_item_id, src.branch_id, src.available, i.reorder_level,
-               (i.is_active AND b.is_active AND src.available <= i.reorder_level) AS low
-        FROM {source} src
-        JOIN {ITEMS} i ON i.id = src.inventory_item_id
-        JOIN {BRANCHES} b ON b.id = src.branch_id
-    ), alert_resolved AS (
-        UPDATE {ALERTS} a SET status = '{AlertStatus.RESOLVED}', resolved_at = %(now)s
-        FROM alert_state st
-        WHERE NOT st.low AND a.status = '{AlertStatus.OPEN}'
-          AND a.inventory_item_id = st.inventory_item_id AND a.branch_id = st.branch_id
-        RETURNING a.id
-    ), alert_opened AS (
-        INSERT INTO {ALERTS}
-            (id, inventory_item_id, branch_id, status, available_at_open, reorder_level_at_open, opened_at)
-        SELECT gen_random_uuid(), st.inventory_item_id, st.branch_id, '{AlertStatus.OPEN}', st.available,
-               st.reorder_level, %(now)s
-        FROM alert_state st WHERE st.low
-        ON CONFLICT (inventory_item_id, branch_id) WHERE status = '{AlertStatus.OPEN}' DO NOTHING
-        RETURNING id
-    )
-    """  # noqa: S608 - table names from model metadata, values bound
 
 
 def alerts_sync(
@@ -80,32 +51,22 @@ def alerts_sync(
     the same rows waits for this transaction (or this one for it) and the rule is evaluated on
     committed values. Callers hold the item or branch row lock already (item/branch updates), which
     stock writes take ``FOR KEY SHARE`` before their row locks: the lock order is the same."""
-    conditions, params = [], {"now": now or timezone.now()}
+    params = {"now": now or timezone.now()}
     if inventory_item_id is not None:
-        conditions.append("s.inventory_item_id = %(item)s")
         params["item"] = inventory_item_id
     if branch_id is not None:
-        conditions.append("s.branch_id = %(branch)s")
         params["branch"] = branch_id
     if pairs is not None:
         pairs = list(pairs)
         if not pairs:
             return []
-        conditions.append(
-            "(s.inventory_item_id, s.branch_id) IN (SELECT * FROM unnest(%(items)s::uuid[], %(branches)s::uuid[]))"
-        )
         params["items"] = [item for item, _ in pairs]
         params["branches"] = [branch for _, branch in pairs]
-    where = " AND ".join(conditions) or "TRUE"
-    sql = f"""
-        WITH locked AS (
-            SELECT s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
-            FROM {STOCK} s WHERE {where} ORDER BY s.id FOR UPDATE
-        ) {alert_ctes("locked")}
-        SELECT id FROM alert_opened
-    """  # noqa: S608 - table names from model metadata, values bound
+    statement = statements.alerts_sync(
+        item=inventory_item_id is not None, branch=branch_id is not None, pairs=pairs is not None
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         opened = [row[0] for row in cursor.fetchall()]
     if notify:
         notify_after_commit(opened)

@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from inventory_app import sql as statements
 from inventory_app.exceptions import (
     BranchAccessDenied,
     BranchNotFound,
@@ -38,7 +39,6 @@ from inventory_app.exceptions import (
 )
 from inventory_app.models import MovementType, ReservationStatus, StockMovement
 from inventory_app.services import ledger
-from inventory_app.tables import BRANCHES, ITEMS, MOVEMENTS, RESERVATIONS, STOCK
 
 __all__ = [
     "BranchAccessDenied",
@@ -115,28 +115,11 @@ class Unavailable(Exception):
         super().__init__(f"unavailable: item {item_id}" if item_id else f"unavailable: branch {branch_id}")
 
 
-_FACTS_SQL = f"""
-    WITH i AS (SELECT id, sku, name, unit_price, is_active FROM {ITEMS}
-               WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE),
-         b AS (SELECT id, code, name, is_active FROM {BRANCHES} WHERE id = %s FOR KEY SHARE)
-    SELECT TRUE, id, sku, name, unit_price, is_active FROM i
-    UNION ALL SELECT FALSE, id, code, name, NULL, is_active FROM b
-"""  # noqa: S608 - table names from model metadata, values bound
-
-_INSERT_RESERVATIONS_SQL = f"""
-    INSERT INTO {RESERVATIONS} (id, inventory_item_id, branch_id, quantity, status, reference_number,
-                                expires_at, movement_id, created_by, created_at, updated_at)
-    SELECT r.id, r.item, %(branch)s, r.quantity, %(status)s, %(reference)s, %(expires)s, NULL,
-           %(created_by)s, %(now)s, %(now)s
-    FROM unnest(%(ids)s::uuid[], %(items)s::uuid[], %(quantities)s::int[]) AS r(id, item, quantity)
-"""  # noqa: S608 - table name from model metadata, values bound
-
-
 def _facts(branch_id: uuid.UUID, item_ids: list[uuid.UUID]) -> tuple[BranchFacts | None, dict[uuid.UUID, ItemFacts]]:
     """The branch and the items that exist, locked ``FOR KEY SHARE`` (a concurrent delete waits)."""
     branch, items = None, {}
     with connection.cursor() as cursor:
-        cursor.execute(_FACTS_SQL, [item_ids, branch_id])
+        cursor.execute(statements.HOLD_FACTS, [item_ids, branch_id])
         for is_item, pk, code, name, price, active in cursor.fetchall():
             if is_item:
                 items[pk] = ItemFacts(id=pk, sku=code, name=name, unit_price=price, is_active=active)
@@ -197,7 +180,7 @@ def reserve(
             reservation_ids = {item_id: uuid.uuid4() for item_id in item_ids}
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _INSERT_RESERVATIONS_SQL,
+                    statements.INSERT_RESERVATIONS,
                     {
                         "branch": branch_id,
                         "status": ReservationStatus.ACTIVE,
@@ -221,7 +204,7 @@ def extend(*, reservation_ids: list[uuid.UUID], expires_at: datetime) -> int:
     reservation's row lock, so a reservation extended here is never expired by the old deadline."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {RESERVATIONS} SET expires_at = %s, updated_at = %s WHERE id = ANY(%s) AND status = %s",  # noqa: S608
+            statements.EXTEND_RESERVATIONS,
             [expires_at, timezone.now(), list(reservation_ids), ReservationStatus.ACTIVE],
         )
         return cursor.rowcount
@@ -229,19 +212,8 @@ def extend(*, reservation_ids: list[uuid.UUID], expires_at: datetime) -> int:
 
 def _lock_reservations(reservation_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT id, inventory_item_id, branch_id, quantity, status, expires_at FROM {RESERVATIONS}
-                WHERE id = ANY(%s) ORDER BY id FOR UPDATE""",  # noqa: S608 - table name from model metadata
-            [list(reservation_ids)],
-        )
+        cursor.execute(statements.LOCK_RESERVATIONS, [list(reservation_ids)])
         return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
-_SETTLE_SQL = f"""
-    UPDATE {RESERVATIONS} r SET status = v.status, movement_id = v.movement, updated_at = %s
-    FROM unnest(%s::uuid[], %s::varchar[], %s::uuid[]) AS v(id, status, movement)
-    WHERE r.id = v.id
-"""  # noqa: S608 - table name from model metadata, values bound
 
 
 def settle(
@@ -295,17 +267,10 @@ def settle(
             ledger.count_movements(MovementType.OUT, len(movements))
         with connection.cursor() as cursor:
             cursor.execute(
-                _SETTLE_SQL,
+                statements.SETTLE_RESERVATIONS,
                 [now, list(movement_ids), statuses, list(movement_ids.values())],
             )
     return movement_ids
-
-
-_RELEASE_SQL = f"""
-    UPDATE {RESERVATIONS} SET status = CASE WHEN id = ANY(%s) THEN %s ELSE %s END, updated_at = %s
-    WHERE id = ANY(%s) AND status = %s
-    RETURNING inventory_item_id, branch_id, quantity
-"""  # noqa: S608 - table name from model metadata, values bound
 
 
 def release(*, held: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]], expire: Collection[uuid.UUID] = ()) -> int:
@@ -320,7 +285,7 @@ def release(*, held: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]], expire: Colle
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
-                _RELEASE_SQL,
+                statements.RELEASE_RESERVATIONS,
                 [
                     list(expire),
                     ReservationStatus.EXPIRED,
@@ -350,23 +315,14 @@ class ReservationState:
 def reservation_states(reservation_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ReservationState]:
     """The stored state of these reservations (those that exist), by id. One query."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT id, inventory_item_id, branch_id, quantity, status, expires_at FROM {RESERVATIONS}
-                WHERE id = ANY(%s)""",  # noqa: S608 - table name from model metadata
-            [list(reservation_ids)],
-        )
+        cursor.execute(statements.RESERVATION_STATES, [list(reservation_ids)])
         return {row[0]: ReservationState(*row[1:]) for row in cursor.fetchall()}
 
 
 def out_quantities(reference_numbers: Collection[str]) -> dict[tuple[str, uuid.UUID, uuid.UUID], int]:
     """Σ OUT movements per (referenceNumber, item, from branch) for these reference numbers."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT reference_number, inventory_item_id, from_branch_id, SUM(quantity) FROM {MOVEMENTS}
-                WHERE reference_number = ANY(%s) AND movement_type = %s
-                GROUP BY reference_number, inventory_item_id, from_branch_id""",  # noqa: S608
-            [list(reference_numbers), MovementType.OUT],
-        )
+        cursor.execute(statements.OUT_QUANTITIES, [list(reference_numbers), MovementType.OUT])
         return {(ref, item, branch): int(total) for ref, item, branch, total in cursor.fetchall()}
 
 
@@ -374,18 +330,12 @@ def stocked_at(*, branch_code: str, limit: int = 10) -> tuple[BranchFacts | None
     """A branch by code and its active items with available units (most available first, then
     SKU), for demo data and tests."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, code, name, is_active FROM {BRANCHES} WHERE code = %s", [branch_code])  # noqa: S608
+        cursor.execute(statements.BRANCH_BY_CODE, [branch_code])
         found = cursor.fetchone()
         if found is None:
             return None, []
         branch = BranchFacts(*found)
-        cursor.execute(
-            f"""SELECT i.id, i.sku, i.name, i.unit_price, i.is_active, s.quantity - s.reserved_quantity
-                FROM {STOCK} s JOIN {ITEMS} i ON i.id = s.inventory_item_id
-                WHERE s.branch_id = %s AND i.is_active AND s.quantity > s.reserved_quantity
-                ORDER BY s.quantity - s.reserved_quantity DESC, i.sku COLLATE "C" LIMIT %s""",  # noqa: S608
-            [branch.id, limit],
-        )
+        cursor.execute(statements.STOCKED_AT, [branch.id, limit])
         return branch, [(ItemFacts(*row[:5]), row[5]) for row in cursor.fetchall()]
 
 

@@ -14,8 +14,9 @@ In order, each write
    their stock alerts (services.alerts) and inserts the movement, whose ``*_balance_after`` are
    the quantities that statement wrote (known here: the rows are locked, docs/api.md §28).
 
-The hot statements are raw SQL with ``from_db`` instances: Django's per-call compilation cost
-more than running them (docs/architecture.md §3.8).
+The hot statements are raw SQL (inventory_app/sql.py, docs/architecture.md §3.11) with
+``from_db`` instances: Django's per-call compilation cost more than running them
+(docs/architecture.md §3.8).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from inventory_app import metrics
+from inventory_app import sql as statements
 from inventory_app.exceptions import BranchAccessDenied, BranchNotFound, ItemNotFound
 from inventory_app.models import (
     Branch,
@@ -36,8 +38,8 @@ from inventory_app.models import (
     StockMovement,
 )
 from inventory_app.scoping import BranchAccess
-from inventory_app.services.alerts import alert_ctes, notify_after_commit
-from inventory_app.tables import BRANCHES, ITEMS, RESERVATIONS, STOCK
+from inventory_app.services.alerts import notify_after_commit
+from natjoub.db import internals
 
 Pair = tuple[uuid.UUID, uuid.UUID]  # (inventory_item_id, branch_id)
 
@@ -56,17 +58,10 @@ def lock_named(
 ) -> tuple[dict[uuid.UUID, InventoryItem], dict[uuid.UUID, Branch]]:
     """The named items and branches that exist, locked ``FOR KEY SHARE`` (a concurrent delete
     waits), each branch with ``allowed``: may the caller act there (§26). One statement."""
-    allowed, allowed_params = scope.allowed_sql("b.id")
-    sql = f"""
-        WITH i AS (SELECT id, name, sku FROM {ITEMS} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE),
-             br AS (SELECT b.id, b.name, {allowed} AS allowed FROM {BRANCHES} b
-                    WHERE b.id = ANY(%s) ORDER BY b.id FOR KEY SHARE OF b)
-        SELECT TRUE, id, name, sku, NULL::bool FROM i
-        UNION ALL SELECT FALSE, id, name, NULL, allowed FROM br
-    """  # noqa: S608 - table names from model metadata, values bound
+    allowed = scope.allowed_sql_params()
     items, branches = {}, {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(item_ids), *allowed_params, list(branch_ids)])
+        cursor.execute(statements.lock_named(every=scope.every), [list(item_ids), *allowed, list(branch_ids)])
         for is_item, pk, name, sku, may_act in cursor.fetchall():
             if is_item:
                 items[pk] = _loaded(InventoryItem, id=pk, name=name, sku=sku)
@@ -124,13 +119,7 @@ def named_rows_check(
     present = [(field, branch_id) for field, branch_id in branches if branch_id is not None]
     ids = [branch_id for _, branch_id in present]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT (SELECT count(*) FROM {ITEMS} WHERE id = %s),
-                   ARRAY(SELECT b.id FROM {BRANCHES} b WHERE b.id = ANY(%s))
-            """,  # noqa: S608 - table names from model metadata, values bound
-            [inventory_item_id, ids],
-        )
+        cursor.execute(statements.NAMED_ROWS_EXIST, [inventory_item_id, ids])
         items, existing = cursor.fetchone()
     if inventory_item_id is not None and not items:
         raise ItemNotFound(item_id=inventory_item_id, referenced_by="inventory_item_id")
@@ -147,16 +136,7 @@ def ensure_rows(pairs: list[Pair]) -> set[Pair]:
     if not pairs:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {STOCK} (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
-            SELECT gen_random_uuid(), item, branch, 0, 0, now()
-            FROM unnest(%s::uuid[], %s::uuid[]) AS p(item, branch)
-            ON CONFLICT (inventory_item_id, branch_id) DO NOTHING
-            RETURNING inventory_item_id, branch_id
-            """,  # noqa: S608 - table name from model metadata
-            [[item for item, _ in pairs], [branch for _, branch in pairs]],
-        )
+        cursor.execute(statements.ENSURE_ROWS, [[item for item, _ in pairs], [branch for _, branch in pairs]])
         return set(cursor.fetchall())
 
 
@@ -165,27 +145,7 @@ def discard_rows(pairs: set[Pair]) -> None:
     if not pairs:
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            DELETE FROM {STOCK}
-            WHERE (inventory_item_id, branch_id) IN (SELECT * FROM unnest(%s::uuid[], %s::uuid[]))
-              AND quantity = 0 AND reserved_quantity = 0
-            """,  # noqa: S608 - table name from model metadata
-            [[item for item, _ in pairs], [branch for _, branch in pairs]],
-        )
-
-
-LOCK_ROWS_SQL = f"""
-    SELECT id, inventory_item_id, branch_id, quantity, reserved_quantity FROM {STOCK}
-    WHERE inventory_item_id = ANY(%s) AND branch_id = ANY(%s) ORDER BY id FOR UPDATE
-"""  # noqa: S608 - table name from model metadata
-
-UPSERT_LOCK_ROW_SQL = f"""
-    INSERT INTO {STOCK} AS s (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
-    VALUES (gen_random_uuid(), %s, %s, 0, 0, now())
-    ON CONFLICT (inventory_item_id, branch_id) DO UPDATE SET quantity = s.quantity
-    RETURNING s.id, s.inventory_item_id, s.branch_id, s.quantity, s.reserved_quantity
-"""  # noqa: S608 - table name from model metadata
+        cursor.execute(statements.DISCARD_ROWS, [[item for item, _ in pairs], [branch for _, branch in pairs]])
 
 
 def _stock_row(values: tuple) -> StockLevel:
@@ -195,7 +155,7 @@ def _stock_row(values: tuple) -> StockLevel:
 def lock_rows(item_ids: Iterable[uuid.UUID], branch_ids: Iterable[uuid.UUID]) -> dict[Pair, StockLevel]:
     """Lock the stock rows of these items at these branches, in primary-key order."""
     with connection.cursor() as cursor:
-        cursor.execute(LOCK_ROWS_SQL, [list(item_ids), list(branch_ids)])
+        cursor.execute(statements.LOCK_ROWS, [list(item_ids), list(branch_ids)])
         rows = [_stock_row(values) for values in cursor.fetchall()]
     return {(row.inventory_item_id, row.branch_id): row for row in rows}
 
@@ -205,7 +165,7 @@ def upsert_lock_row(item_id: uuid.UUID, branch_id: uuid.UUID) -> StockLevel:
     statement: ``ON CONFLICT DO UPDATE`` locks the existing row (waiting for a concurrent creator
     to finish). Only for writes that lock no other stock row, so its order cannot matter."""
     with connection.cursor() as cursor:
-        cursor.execute(UPSERT_LOCK_ROW_SQL, [item_id, branch_id])
+        cursor.execute(statements.UPSERT_LOCK_ROW, [item_id, branch_id])
         return _stock_row(cursor.fetchone())
 
 
@@ -218,12 +178,7 @@ def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            UPDATE {RESERVATIONS} SET status = %s, updated_at = %s
-            WHERE (inventory_item_id, branch_id) IN (SELECT * FROM unnest(%s::uuid[], %s::uuid[]))
-              AND status = %s AND expires_at <= %s
-            RETURNING inventory_item_id, branch_id, quantity
-            """,  # noqa: S608 - table name from model metadata
+            statements.EXPIRE_DUE,
             [
                 ReservationStatus.EXPIRED,
                 now,
@@ -240,41 +195,6 @@ def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
         row.reserved_quantity -= quantity
         changed[row.pk] = row
     return list(changed.values())
-
-
-def write_rows_sql(*, alerts: bool = True, insert: str = "") -> str:
-    """Write locked rows' new values (and ``last_counted_at`` where counted) in one statement that
-    also opens and resolves their alerts and runs ``insert`` (a data-modifying CTE, e.g. the
-    movement: no extra round trip); it yields the ids of the alerts it opened."""
-    head = f"""
-        WITH incoming AS (
-            SELECT * FROM unnest(%(ids)s::uuid[], %(quantities)s::int[], %(reserved)s::int[], %(counted)s::bool[])
-                AS v(id, quantity, reserved, counted)
-        ), written AS (
-            UPDATE {STOCK} s
-            SET quantity = v.quantity, reserved_quantity = v.reserved, updated_at = %(now)s,
-                last_counted_at = CASE WHEN v.counted THEN %(now)s ELSE s.last_counted_at END
-            FROM incoming v WHERE s.id = v.id
-            RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
-        ){insert}
-    """  # noqa: S608 - table name from model metadata, values bound
-    if not alerts:
-        return head + " SELECT NULL::uuid WHERE FALSE"  # a data-modifying CTE runs all the same
-    return head + alert_ctes("written") + " SELECT id FROM alert_opened"  # noqa: S608 - no values in the text
-
-
-def _insert_cte(model) -> tuple[str, list]:
-    """``, inserted AS (INSERT INTO <table> (...) VALUES (...))`` binding each concrete field as
-    ``%(insert_<attname>)s``; and the fields."""
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    values = ", ".join(f"%(insert_{f.attname})s" for f in fields)
-    return f", inserted AS (INSERT INTO {model._meta.db_table} ({columns}) VALUES ({values}))", fields  # noqa: S608
-
-
-WRITE_ROWS_SQL = write_rows_sql()
-_MOVEMENT_INSERT, _MOVEMENT_FIELDS = _insert_cte(StockMovement)
-WRITE_ROWS_AND_MOVEMENT_SQL = write_rows_sql(insert=_MOVEMENT_INSERT)
 
 
 def write_rows(
@@ -298,16 +218,16 @@ def write_rows(
         "counted": [row.pk in counted for row in rows],
         "now": now,
     }
-    sql = WRITE_ROWS_SQL
+    sql = statements.WRITE_ROWS
     if movement is not None:
-        sql = WRITE_ROWS_AND_MOVEMENT_SQL
-        for field in _MOVEMENT_FIELDS:
+        sql = statements.WRITE_ROWS_AND_MOVEMENT
+        for field in statements.MOVEMENT_FIELDS:
             params[f"insert_{field.attname}"] = field.get_db_prep_save(getattr(movement, field.attname), connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         opened = [row[0] for row in cursor.fetchall()]
     if movement is not None:
-        movement._state.adding, movement._state.db = False, connection.alias
+        internals.mark_saved(movement, connection.alias)
     notify_after_commit(opened)
     return opened
 

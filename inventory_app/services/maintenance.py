@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from inventory_app import sql as statements
 from inventory_app.models import (
     MovementType,
     ReservationStatus,
@@ -15,71 +16,8 @@ from inventory_app.models import (
     StockReservation,
 )
 from inventory_app.services.alerts import alerts_sync
-from inventory_app.tables import MOVEMENTS, RESERVATIONS, STOCK
 
 RECONCILE_REFERENCE = "RECONCILE"
-
-
-# The sides of the ledger: one row per (movement, stock row it changed), with the signed change and
-# the balance the movement recorded there, matching the effects of §12 and §27: increases go to
-# ``to`` for IN, RETURN, TRANSFER, TRANSFER_IN and ADJUSTMENT; decreases come from ``from`` for OUT,
-# TRANSFER, TRANSFER_OUT and an ADJUSTMENT without ``to``. Unused branch fields have no effect.
-SIDES_SQL = f"""
-    SELECT id, created_at, inventory_item_id, to_branch_id AS branch_id, quantity::bigint AS delta,
-           to_balance_after AS recorded
-    FROM {MOVEMENTS}
-    WHERE to_branch_id IS NOT NULL
-      AND movement_type IN ('IN', 'RETURN', 'TRANSFER', 'TRANSFER_IN', 'ADJUSTMENT')
-    UNION ALL
-    SELECT id, created_at, inventory_item_id, from_branch_id, -quantity::bigint, from_balance_after
-    FROM {MOVEMENTS}
-    WHERE from_branch_id IS NOT NULL
-      AND (movement_type IN ('OUT', 'TRANSFER', 'TRANSFER_OUT')
-           OR (movement_type = 'ADJUSTMENT' AND to_branch_id IS NULL))
-"""  # noqa: S608 - table names from model metadata
-
-# Signed ledger per (item, branch).
-LEDGER_SQL = f"""
-    SELECT inventory_item_id, branch_id, SUM(delta) AS q FROM ({SIDES_SQL}) sides
-    GROUP BY inventory_item_id, branch_id
-"""  # noqa: S608
-
-# Per (item, branch), the first movement in ledger order (created_at, id) whose recorded balance
-# is not the running sum of the ledger up to it (docs/api.md §28).
-BALANCE_DRIFT_SQL = f"""
-    WITH running AS (
-        SELECT inventory_item_id, branch_id, id, created_at, recorded,
-               SUM(delta) OVER (PARTITION BY inventory_item_id, branch_id ORDER BY created_at, id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS expected
-        FROM ({SIDES_SQL}) sides
-    )
-    SELECT DISTINCT ON (inventory_item_id, branch_id) inventory_item_id, branch_id, recorded, expected
-    FROM running WHERE recorded IS DISTINCT FROM expected
-    ORDER BY inventory_item_id, branch_id, created_at, id
-"""  # noqa: S608
-
-QUANTITY_DRIFT_SQL = f"""
-    WITH ledger AS ({LEDGER_SQL})
-    SELECT COALESCE(s.inventory_item_id, l.inventory_item_id), COALESCE(s.branch_id, l.branch_id),
-           COALESCE(s.quantity, 0), COALESCE(l.q, 0)
-    FROM {STOCK} s
-    FULL OUTER JOIN ledger l ON l.inventory_item_id = s.inventory_item_id AND l.branch_id = s.branch_id
-    WHERE COALESCE(s.quantity, 0) <> COALESCE(l.q, 0)
-    ORDER BY 1, 2
-"""  # noqa: S608
-
-RESERVED_DRIFT_SQL = f"""
-    WITH active AS (
-        SELECT inventory_item_id, branch_id, SUM(quantity)::bigint AS q FROM {RESERVATIONS}
-        WHERE status = 'ACTIVE' GROUP BY inventory_item_id, branch_id
-    )
-    SELECT COALESCE(s.inventory_item_id, a.inventory_item_id), COALESCE(s.branch_id, a.branch_id),
-           COALESCE(s.reserved_quantity, 0), COALESCE(a.q, 0)
-    FROM {STOCK} s
-    FULL OUTER JOIN active a ON a.inventory_item_id = s.inventory_item_id AND a.branch_id = s.branch_id
-    WHERE COALESCE(s.reserved_quantity, 0) <> COALESCE(a.q, 0)
-    ORDER BY 1, 2
-"""  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -108,10 +46,10 @@ def stock_drift() -> list[Drift]:
     with transaction.atomic():
         if outermost:
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        drift = [Drift("quantity", *row) for row in _rows(QUANTITY_DRIFT_SQL)]
-        drift += [Drift("reserved", *row) for row in _rows(RESERVED_DRIFT_SQL)]
-        drift += [Drift("balance", *row) for row in _rows(BALANCE_DRIFT_SQL)]
+                cursor.execute(statements.REPEATABLE_READ)
+        drift = [Drift("quantity", *row) for row in _rows(statements.QUANTITY_DRIFT)]
+        drift += [Drift("reserved", *row) for row in _rows(statements.RESERVED_DRIFT)]
+        drift += [Drift("balance", *row) for row in _rows(statements.BALANCE_DRIFT)]
     return drift
 
 
@@ -125,10 +63,7 @@ def _fix(drift: Drift) -> bool:
         )
         quantity = row.quantity if row else 0
         if drift.kind == "quantity":
-            ledger = _rows(
-                f"SELECT COALESCE(SUM(q), 0) FROM ({LEDGER_SQL}) l WHERE inventory_item_id = %s AND branch_id = %s",  # noqa: S608
-                [drift.inventory_item_id, drift.branch_id],
-            )[0][0]
+            ledger = _rows(statements.PAIR_LEDGER, [drift.inventory_item_id, drift.branch_id])[0][0]
             difference = quantity - int(ledger)
             if difference == 0:
                 return True
@@ -165,20 +100,7 @@ def _recompute_balances(item_id: uuid.UUID, branch_id: uuid.UUID) -> None:
     balances are derived from the movements (their quantities and types stay as they are); the
     caller holds the stock row lock, so no movement of this pair is appended meanwhile."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH running AS (
-                SELECT id, branch_id, delta,
-                       SUM(delta) OVER (ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS b
-                FROM ({SIDES_SQL}) sides WHERE inventory_item_id = %s AND branch_id = %s
-            )
-            UPDATE {MOVEMENTS} m
-            SET to_balance_after = CASE WHEN r.delta > 0 THEN r.b ELSE m.to_balance_after END,
-                from_balance_after = CASE WHEN r.delta < 0 THEN r.b ELSE m.from_balance_after END
-            FROM running r WHERE r.id = m.id
-            """,  # noqa: S608 - table names from model metadata
-            [item_id, branch_id],
-        )
+        cursor.execute(statements.RECOMPUTE_BALANCES, [item_id, branch_id])
 
 
 def stock_reconcile(*, fix: bool = False) -> list[Drift]:

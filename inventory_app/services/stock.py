@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from inventory_app import sql as statements
 from inventory_app.exceptions import (
     BothBranchesRequired,
     BranchRequired,
@@ -39,8 +40,7 @@ from inventory_app.models import (
 )
 from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
-from inventory_app.services.alerts import alert_ctes, notify_after_commit
-from inventory_app.tables import RESERVATIONS, STOCK
+from inventory_app.services.alerts import notify_after_commit
 
 
 @dataclass
@@ -260,23 +260,6 @@ def reservation_commit(
     return _finish_reservation(reservation_id, commit=True, performed_by=performed_by, scope=scope)
 
 
-EXPIRE_ALL_SQL = f"""
-    WITH due AS (
-        UPDATE {RESERVATIONS} SET status = %(expired)s, updated_at = %(now)s
-        WHERE status = %(active)s AND expires_at <= %(now)s
-        RETURNING inventory_item_id, branch_id, quantity
-    ), sums AS (
-        SELECT inventory_item_id, branch_id, SUM(quantity) AS q, COUNT(*) AS n
-        FROM due GROUP BY inventory_item_id, branch_id
-    ), applied AS (
-        UPDATE {STOCK} s SET reserved_quantity = s.reserved_quantity - sums.q, updated_at = %(now)s
-        FROM sums WHERE s.inventory_item_id = sums.inventory_item_id AND s.branch_id = sums.branch_id
-        RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
-    ) {alert_ctes("applied")}
-    SELECT COALESCE((SELECT SUM(n) FROM sums), 0), ARRAY(SELECT id FROM alert_opened)
-"""  # noqa: S608 - table names from model metadata
-
-
 def reservations_release_expired(*, now: datetime | None = None) -> int:
     """Expire every due ACTIVE reservation and return its units (``release_expired_reservations``).
 
@@ -285,20 +268,9 @@ def reservations_release_expired(*, now: datetime | None = None) -> int:
     are resolved in the same statement."""
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statements.LOCK_DUE_ROWS, [ReservationStatus.ACTIVE, now])
         cursor.execute(
-            f"""
-            SELECT s.id FROM {STOCK} s
-            WHERE EXISTS (
-                SELECT 1 FROM {RESERVATIONS} r
-                WHERE r.inventory_item_id = s.inventory_item_id AND r.branch_id = s.branch_id
-                  AND r.status = %s AND r.expires_at <= %s
-            )
-            ORDER BY s.id FOR UPDATE OF s
-            """,  # noqa: S608 - table names from model metadata
-            [ReservationStatus.ACTIVE, now],
-        )
-        cursor.execute(
-            EXPIRE_ALL_SQL,
+            statements.EXPIRE_ALL,
             {"expired": ReservationStatus.EXPIRED, "active": ReservationStatus.ACTIVE, "now": now},
         )
         count, opened = cursor.fetchone()

@@ -8,6 +8,7 @@ from django.contrib.admin.options import ActionLocation
 from django.http import HttpResponseRedirect
 
 from natjoub.api.errors import ApplicationError
+from natjoub.db import internals
 
 
 class ServiceRefused(Exception):
@@ -48,7 +49,7 @@ class ServiceSaveMixin:
             raise ServiceRefused(exc) from exc
         for field in obj._meta.concrete_fields:  # the admin logs and redirects with ``obj``
             setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding, obj._state.db = False, saved._state.db
+        internals.mark_saved(obj, saved._state.db)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -26,7 +26,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -34,6 +33,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
 
 from natjoub.api.casing import Camelized, to_camel
+from natjoub.db import internals
 
 _MISSING = object()
 
@@ -194,7 +194,7 @@ def _columns_of(model) -> frozenset[str]:
 def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, Any] | None:
     """(the column plan, the page's tuples) when the page can be read as columns."""
     if isinstance(queryset, QuerySet):
-        if queryset._iterable_class is not ModelIterable:
+        if not internals.yields_instances(queryset):
             return None
         annotations = set(queryset.query.annotations)
     elif hasattr(queryset, "values_page"):

@@ -129,6 +129,7 @@ def set_synchronous(params: dict, enabled: bool) -> bool:
     """List the receiver in ``synchronous_standby_names`` (or remove it) and reload; False when the
     server refused (ALTER SYSTEM needs a superuser or the ALTER SYSTEM privilege)."""
     import psycopg
+    from psycopg import sql
 
     wanted = RECEIVER_NAME if enabled else ""
     try:
@@ -137,7 +138,8 @@ def set_synchronous(params: dict, enabled: bool) -> bool:
             if current == wanted or (not enabled and RECEIVER_NAME not in current):
                 return True
             if enabled:
-                conn.execute(f"ALTER SYSTEM SET synchronous_standby_names = '{RECEIVER_NAME}'")
+                names = sql.SQL("ALTER SYSTEM SET synchronous_standby_names = {}").format(sql.Literal(RECEIVER_NAME))
+                conn.execute(names)
             else:
                 conn.execute("ALTER SYSTEM RESET synchronous_standby_names")
             conn.execute("SELECT pg_reload_conf()")

@@ -23,8 +23,10 @@ test's rollback) is recreated with the expiry it had instead of being lost.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -33,6 +35,8 @@ from django.core.cache.backends.db import BaseDatabaseCache, DatabaseCache
 from django.db import connections, router
 from django.utils.module_loading import import_string
 from django.utils.timezone import now as tz_now
+
+from natjoub.db.sql import identifier, render, sql
 
 COUNTER_PREFIX = "#"
 JSON_PREFIX = "~"
@@ -46,6 +50,56 @@ def _is_counter(value) -> bool:
     return type(value) is int
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The cache's statements over one table (``LOCATION``), composed with psycopg's ``sql``
+    (docs/architecture.md §3.11): the table an ``Identifier``, every value bound."""
+
+    cull: str
+    add: str
+    set: str
+    incr_upsert: str
+    incr: str
+    get_many: str
+    has_key: str
+
+
+@functools.cache
+def _statements(location: str) -> _Statements:
+    def statement(text: str) -> str:
+        return render(sql.SQL(text).format(table=identifier(location)))
+
+    return _Statements(
+        cull=statement("DELETE FROM {table} WHERE expires < %s"),
+        add=statement("""
+                INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
+                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
+                WHERE c.expires < %s
+                RETURNING c.expires
+                """),
+        set=statement("""
+                INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s)
+                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
+                """),
+        # a counter deleted since this process saw it comes back with the expiry it had
+        incr_upsert=statement("""
+                    INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
+                    ON CONFLICT (cache_key) DO UPDATE SET
+                        value = CASE WHEN c.expires < %s THEN EXCLUDED.value
+                                ELSE %s || (substr(c.value, 2)::bigint + %s)::text END,
+                        expires = CASE WHEN c.expires < %s THEN EXCLUDED.expires ELSE c.expires END
+                    RETURNING substr(c.value, 2)::bigint, c.expires
+                    """),
+        incr=statement("""
+                    UPDATE {table} SET value = %s || (substr(value, 2)::bigint + %s)::text
+                    WHERE cache_key = %s AND expires >= %s AND left(value, 1) = %s
+                    RETURNING substr(value, 2)::bigint, expires
+                    """),
+        get_many=statement("SELECT cache_key, value FROM {table} WHERE cache_key = ANY(%s) AND expires >= %s"),
+        has_key=statement("SELECT 1 FROM {table} WHERE cache_key = %s AND expires >= %s"),
+    )
+
+
 class PostgresCache(DatabaseCache):
     """A ``DatabaseCache`` whose ``add``/``incr`` are single atomic statements (see the module)."""
 
@@ -55,8 +109,9 @@ class PostgresCache(DatabaseCache):
     def _connection(self):
         return connections[router.db_for_write(self.cache_model_class)]
 
-    def _quoted_table(self) -> str:
-        return self._connection().ops.quote_name(self._table)
+    @property
+    def _sql(self) -> _Statements:
+        return _statements(self._table)
 
     def _encode(self, value) -> str:
         if _is_counter(value):
@@ -95,14 +150,13 @@ class PostgresCache(DatabaseCache):
         for key in keys:
             _known_live.pop((self._table, key), None)
 
-    def _maybe_cull(self, cursor, table: str, moment: datetime) -> None:
+    def _maybe_cull(self, cursor, moment: datetime) -> None:
         if random.random() < self.cull_probability:  # noqa: S311 - not security sensitive
-            cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [moment])  # noqa: S608
+            cursor.execute(self._sql.cull, [moment])
 
     def _cull(self, db, cursor, now, num):
         """Django culls live rows once the table passes MAX_ENTRIES; here only expired ones go."""
-        table = connections[db].ops.quote_name(self._table)
-        cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
+        cursor.execute(self._sql.cull, [now])
 
     # -- writes -----------------------------------------------------------------------------------
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None) -> bool:
@@ -110,19 +164,10 @@ class PostgresCache(DatabaseCache):
         if _is_counter(value) and self._known_expiry(key) is not None:
             return False  # this process saw the counter live: it exists until that expiry
         expires, moment = self._expiry(timeout), tz_now()
-        table = self._quoted_table()
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
-                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
-                WHERE c.expires < %s
-                RETURNING c.expires
-                """,  # noqa: S608 - the table name comes from settings, not from input
-                [key, self._encode(value), expires, moment],
-            )
+            cursor.execute(self._sql.add, [key, self._encode(value), expires, moment])
             added = cursor.fetchone() is not None
-            self._maybe_cull(cursor, table, moment)
+            self._maybe_cull(cursor, moment)
         if added and _is_counter(value):
             self._remember(key, expires)
         return added
@@ -131,13 +176,7 @@ class PostgresCache(DatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         expires = self._expiry(timeout)
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {self._quoted_table()} (cache_key, value, expires) VALUES (%s, %s, %s)
-                ON CONFLICT (cache_key) DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires
-                """,  # noqa: S608
-                [key, self._encode(value), expires],
-            )
+            cursor.execute(self._sql.set, [key, self._encode(value), expires])
         if _is_counter(value):
             self._remember(key, expires)
         else:
@@ -146,27 +185,15 @@ class PostgresCache(DatabaseCache):
     def incr(self, key, delta=1, version=None) -> int:
         made = self.make_and_validate_key(key, version=version)
         moment, known = tz_now(), self._known_expiry(made)
-        table = self._quoted_table()
         with self._connection().cursor() as cursor:
             if known is not None:  # upsert: a counter deleted since this process saw it comes back
                 cursor.execute(
-                    f"""
-                    INSERT INTO {table} AS c (cache_key, value, expires) VALUES (%s, %s, %s)
-                    ON CONFLICT (cache_key) DO UPDATE SET
-                        value = CASE WHEN c.expires < %s THEN EXCLUDED.value
-                                ELSE %s || (substr(c.value, 2)::bigint + %s)::text END,
-                        expires = CASE WHEN c.expires < %s THEN EXCLUDED.expires ELSE c.expires END
-                    RETURNING substr(c.value, 2)::bigint, c.expires
-                    """,  # noqa: S608
+                    self._sql.incr_upsert,
                     [made, f"{COUNTER_PREFIX}{delta}", known, moment, COUNTER_PREFIX, delta, moment],
                 )
             else:
                 cursor.execute(
-                    f"""
-                    UPDATE {table} SET value = %s || (substr(value, 2)::bigint + %s)::text
-                    WHERE cache_key = %s AND expires >= %s AND left(value, 1) = %s
-                    RETURNING substr(value, 2)::bigint, expires
-                    """,  # noqa: S608
+                    self._sql.incr,
                     [COUNTER_PREFIX, delta, made, moment, COUNTER_PREFIX],
                 )
             row = cursor.fetchone()
@@ -185,10 +212,7 @@ class PostgresCache(DatabaseCache):
             return {}
         key_map = {self.make_and_validate_key(key, version=version): key for key in keys}
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"SELECT cache_key, value FROM {self._quoted_table()} WHERE cache_key = ANY(%s) AND expires >= %s",  # noqa: S608
-                [list(key_map), tz_now()],
-            )
+            cursor.execute(self._sql.get_many, [list(key_map), tz_now()])
             rows = cursor.fetchall()
         decoded = ((key_map[key], self._decode(value)) for key, value in rows)
         return {key: value for key, value in decoded if value is not _GARBAGE}
@@ -196,10 +220,7 @@ class PostgresCache(DatabaseCache):
     def has_key(self, key, version=None) -> bool:
         key = self.make_and_validate_key(key, version=version)
         with self._connection().cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {self._quoted_table()} WHERE cache_key = %s AND expires >= %s",  # noqa: S608
-                [key, tz_now()],
-            )
+            cursor.execute(self._sql.has_key, [key, tz_now()])
             return cursor.fetchone() is not None
 
     def _base_delete_many(self, keys) -> bool:

@@ -23,7 +23,8 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import _get_from_db, get_related_populators
+
+from natjoub.db import internals
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class CompiledQuery:
             slots=slots,
             compiler=compiler,
             model=queryset.model,
-            fetch_mode=queryset._fetch_mode,
+            fetch_mode=internals.fetch_mode(queryset),
             converters=compiler.get_converters(selected),
             fields=(start, end),
             init_list=tuple(column[0].target.attname for column in compiler.select[start:end]),
@@ -120,11 +121,11 @@ class CompiledQuery:
         if plan.converters:
             rows = compiler.apply_converters(rows, plan.converters)
         start, end = plan.fields
-        from_db = _get_from_db(plan.model, plan.fetch_mode)
+        from_db = internals.instance_loader(plan.model, plan.fetch_mode)
         populators = plan.populators.get(db)
         if populators is None:
             populators = plan.populators.setdefault(
-                db, get_related_populators(compiler.klass_info, compiler.select, db, plan.fetch_mode)
+                db, internals.related_populators(compiler.klass_info, compiler.select, db, plan.fetch_mode)
             )
         annotations = compiler.annotation_col_map.items()
         objects = []

@@ -22,8 +22,16 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connections, router
 
+from natjoub.db.sql import render, sql
+
 TABLE = "natjoub_list_counts"
 SLOTS = 16
+
+# The statements are composed with psycopg's ``sql`` (docs/architecture.md §3.11): the counters'
+# table an ``Identifier``, constants ``Literal``s. The trigger builders take the trigger's name,
+# its table and the key expressions from a migration as SQL text (``sql.SQL``): code, never input.
+_COUNTERS = sql.Identifier(TABLE)
+TOTAL = render(sql.SQL("SELECT COALESCE(SUM(n), 0) FROM {} WHERE counter = %s").format(_COUNTERS))
 
 
 def total(counter: str, *, using: str | None = None) -> int:
@@ -32,65 +40,97 @@ def total(counter: str, *, using: str | None = None) -> int:
     goes, so a replica never answers the total of rows the primary serves, or the reverse."""
     using = using or router.db_for_read(apps.get_model("natjoub", "ListCount"))
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(n), 0) FROM {TABLE} WHERE counter = %s", [counter])  # noqa: S608
+        cursor.execute(TOTAL, [counter])
         return int(cursor.fetchone()[0])
 
 
-def _bump_function(name: str, transition: str, keys: list[str], sign: int) -> str:
-    values = ", ".join(f"({key})" for key in keys)
-    return f"""
+def _keys(keys: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.SQL("({})").format(sql.SQL(key)) for key in keys)
+
+
+def _bump_function(name: str, transition: str, keys: list[str], sign: int) -> sql.Composed:
+    return sql.SQL("""
     CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO {TABLE} (counter, slot, n)
-        SELECT k, (txid_current() % {SLOTS})::smallint, {sign} * count(*)
+        INSERT INTO {counters} (counter, slot, n)
+        SELECT k, (txid_current() % {slots})::smallint, {sign} * count(*)
         FROM {transition} r CROSS JOIN LATERAL (VALUES {values}) AS keys(k)
         WHERE k IS NOT NULL
         GROUP BY k ORDER BY k
-        ON CONFLICT (counter, slot) DO UPDATE SET n = {TABLE}.n + EXCLUDED.n;
+        ON CONFLICT (counter, slot) DO UPDATE SET n = {counters}.n + EXCLUDED.n;
         RETURN NULL;
     END $$
-    """  # noqa: S608 - names and expressions come from migrations, never from input
+    """).format(
+        name=sql.SQL(name),
+        counters=_COUNTERS,
+        slots=sql.Literal(SLOTS),
+        sign=sql.Literal(sign),
+        transition=sql.Identifier(transition),
+        values=_keys(keys),
+    )
+
+
+def _drop(name: str, table: str) -> str:
+    return render(
+        sql.SQL("DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()").format(
+            name=sql.SQL(name), table=sql.SQL(table)
+        )
+    )
+
+
+def _trigger(name: str, table: str, keys: list[str], *, event: str, transition: str, sign: int) -> tuple[str, str]:
+    create = sql.SQL(
+        "; CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {kind} TABLE AS {transition} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+    ).format(
+        name=sql.SQL(name),
+        event=sql.SQL(event),
+        table=sql.SQL(table),
+        kind=sql.SQL("NEW" if event == "INSERT" else "OLD"),
+        transition=sql.Identifier(transition),
+    )
+    return render(_bump_function(name, transition, keys, sign) + create), _drop(name, table)
 
 
 def insert_trigger_sql(name: str, table: str, keys: list[str]) -> tuple[str, str]:
     """(forward, reverse) SQL of an AFTER INSERT statement trigger on ``table`` that adds 1 to the
     counter each expression of ``keys`` names for every inserted row ``r`` (NULL: none)."""
-    forward = _bump_function(name, "new_rows", keys, 1) + (
-        f"; CREATE TRIGGER {name} AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-    )
-    return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()"
+    return _trigger(name, table, keys, event="INSERT", transition="new_rows", sign=1)
 
 
 def delete_trigger_sql(name: str, table: str, keys: list[str]) -> tuple[str, str]:
     """Like ``insert_trigger_sql`` for deleted rows (subtracts 1 per row and key)."""
-    forward = _bump_function(name, "old_rows", keys, -1) + (
-        f"; CREATE TRIGGER {name} AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-    )
-    return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()"
+    return _trigger(name, table, keys, event="DELETE", transition="old_rows", sign=-1)
 
 
 def truncate_trigger_sql(name: str, table: str, prefix: str) -> tuple[str, str]:
     """(forward, reverse) SQL of an AFTER TRUNCATE trigger on ``table`` that drops the counter
     ``prefix`` and every counter named ``prefix.…``: TRUNCATE fires no delete trigger."""
-    forward = f"""
+    forward = sql.SQL("""
     CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        DELETE FROM {TABLE} WHERE counter = '{prefix}' OR left(counter, {len(prefix) + 1}) = '{prefix}.';
+        DELETE FROM {counters} WHERE counter = {prefix} OR left(counter, {length}) = {dotted};
         RETURN NULL;
     END $$;
     CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()
-    """  # noqa: S608 - names come from migrations, never from input
-    return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}()"
+    """).format(
+        name=sql.SQL(name),
+        counters=_COUNTERS,
+        prefix=sql.Literal(prefix),
+        length=sql.Literal(len(prefix) + 1),
+        dotted=sql.Literal(f"{prefix}."),
+        table=sql.SQL(table),
+    )
+    return render(forward), _drop(name, table)
 
 
 def backfill_sql(table: str, keys: list[str]) -> str:
     """SQL that sets the counters of ``keys`` from the rows already in ``table`` (in slot 0)."""
-    values = ", ".join(f"({key})" for key in keys)
-    return f"""
-    INSERT INTO {TABLE} (counter, slot, n)
+    return render(
+        sql.SQL("""
+    INSERT INTO {counters} (counter, slot, n)
     SELECT k, 0, count(*) FROM {table} r CROSS JOIN LATERAL (VALUES {values}) AS keys(k)
     WHERE k IS NOT NULL GROUP BY k
-    ON CONFLICT (counter, slot) DO UPDATE SET n = {TABLE}.n + EXCLUDED.n
-    """  # noqa: S608 - table and expressions come from migrations, never from input
+    ON CONFLICT (counter, slot) DO UPDATE SET n = {counters}.n + EXCLUDED.n
+    """).format(counters=_COUNTERS, table=sql.SQL(table), values=_keys(keys))
+    )
