@@ -18,16 +18,20 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from natjoub.db.embedded import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_URI = "NATJOUB_EMBEDDED_DB_URI"  # an inherited embedded server would be shared, not owned
@@ -102,10 +106,15 @@ def cpu_hog():
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("lifecycle") / "pgdata"
-    path.parent.chmod(0o755)  # the embedded server runs as its own system user when we are root
-    return path
+def data_dir() -> Path:
+    """A folder of its own under /tmp, not pytest's: the embedded server runs as its own system
+    user when we are root, and every pytest session makes /tmp/pytest-of-root private again (0700),
+    which a second session on the machine would do under a running server."""
+    root = Path(tempfile.mkdtemp(prefix="natjoub-lifecycle-"))
+    root.chmod(0o755)
+    yield root / "pgdata"
+    EmbeddedServer(root / "pgdata").stop(mode="immediate")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 class Server:
