@@ -5,6 +5,7 @@ replica that has not replayed the latest revocation (§35)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -49,7 +50,7 @@ class ValidatedTokens:
     authenticated request (bench/results/notes.md, "Round 3: movement POST CPU"). Only what the
     token itself proves is cached; the user, its session and the blacklist are still read on every
     request (``get_user``), so a logout, a revocation or a deactivation is refused at once. Bounded:
-    when full, expired entries go first, then the oldest. Emptied when a JWT setting changes."""
+    when full, expired entries go first, then the oldest eighth. Emptied when a JWT setting changes."""
 
     def __init__(self, size: int = 4096):
         self.size = size
@@ -61,7 +62,8 @@ class ValidatedTokens:
         if entry is None:
             return None
         if time.time() >= entry[0]:  # simplejwt / PyJWT: expired once exp <= now - leeway
-            self._entries.pop(raw, None)
+            with self._lock:  # never while put() walks the entries
+                self._entries.pop(raw, None)
             return None
         return entry[1]
 
@@ -75,8 +77,9 @@ class ValidatedTokens:
                 now = time.time()
                 for key in [key for key, (until, _) in self._entries.items() if until <= now]:
                     del self._entries[key]
-                while len(self._entries) >= self.size:
-                    del self._entries[next(iter(self._entries))]  # dicts keep insertion order
+                if len(self._entries) >= self.size:  # the oldest eighth at once: no scan per put
+                    for key in list(itertools.islice(self._entries, max(1, self.size // 8))):
+                        del self._entries[key]  # dicts keep insertion order
             self._entries[raw] = (deadline, token)
 
     def clear(self) -> None:

@@ -1,6 +1,7 @@
 """The per-process cache of validated access tokens (auth_app/authentication.py ValidatedTokens):
 it saves the JWT decode of a token already seen, never a check of the user or its session."""
 
+import threading
 import time
 import types
 
@@ -120,3 +121,41 @@ def test_the_cache_is_bounded_and_drops_expired_entries_first(customer, monkeypa
     assert cache.get(tokens[3][0]) is tokens[3][1]
     assert cache.get(newest[0]) is newest[1]
     assert cache.get(tokens[2][0]) is None
+
+
+def test_a_full_cache_drops_its_oldest_eighth_at_once(customer):
+    cache = ValidatedTokens(size=16)
+    now = int(time.time())
+    tokens = [_token(customer, now + 900 + index) for index in range(17)]
+    for raw, token in tokens:
+        cache.put(raw, token)
+    assert len(cache) == 15  # the 17th put found 16 live entries: the 2 oldest went
+    assert cache.get(tokens[0][0]) is None
+    assert cache.get(tokens[1][0]) is None
+    assert all(cache.get(raw) is token for raw, token in tokens[2:])
+
+
+def test_concurrent_puts_and_expiring_gets(customer, monkeypatch):
+    cache = ValidatedTokens(size=8)
+    now = int(time.time())
+    tokens = [_token(customer, now + 1 + index % 3) for index in range(40)]
+    clock = types.SimpleNamespace(time=lambda: now + 2.5)  # a third of them live
+    monkeypatch.setattr(authentication, "time", clock)
+    failures = []
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(50):
+                raw, token = tokens[(offset + round_) % len(tokens)]
+                cache.put(raw, token)
+                cache.get(tokens[(offset * 7 + round_) % len(tokens)][0])
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(cache) <= 8
