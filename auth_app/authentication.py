@@ -5,9 +5,13 @@ replica that has not replayed the latest revocation (§35)."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
+import time
 import uuid
 
+from django.core.signals import setting_changed
 from django.db.models import Exists, OuterRef
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -40,6 +44,71 @@ ACTIVE_USER = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str)
 ACTIVE_USER_IN_SESSION = CompiledQuery(_active_user, user_id=uuid.UUID, jti=str, sid=uuid.UUID)
 
 
+class ValidatedTokens:
+    """Access tokens this process has already validated (signature, claims, type), keyed by the
+    whole token string, kept until their ``exp``: decoding and checking a JWT was ~0.5 ms of every
+    authenticated request (bench/results/notes.md, "Round 3: movement POST CPU"). Only what the
+    token itself proves is cached; the user, its session and the blacklist are still read on every
+    request (``get_user``), so a logout, a revocation or a deactivation is refused at once. Bounded:
+    when full, expired entries go first, then the oldest eighth. Emptied when a JWT setting changes."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._entries: dict[str, tuple[float, AccessToken]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> AccessToken | None:
+        entry = self._entries.get(raw)
+        if entry is None:
+            return None
+        if time.time() >= entry[0]:  # simplejwt / PyJWT: expired once exp <= now - leeway
+            with self._lock:  # never while put() walks the entries
+                self._entries.pop(raw, None)
+            return None
+        return entry[1]
+
+    def put(self, raw: str, token: AccessToken) -> None:
+        exp = token.get("exp")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return
+        deadline = exp + _leeway_seconds()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                now = time.time()
+                for key in [key for key, (until, _) in self._entries.items() if until <= now]:
+                    del self._entries[key]
+                if len(self._entries) >= self.size:  # the oldest eighth at once: no scan per put
+                    for key in list(itertools.islice(self._entries, max(1, self.size // 8))):
+                        del self._entries[key]  # dicts keep insertion order
+            self._entries[raw] = (deadline, token)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _leeway_seconds() -> float:
+    from rest_framework_simplejwt.settings import api_settings
+
+    leeway = api_settings.LEEWAY
+    return leeway.total_seconds() if hasattr(leeway, "total_seconds") else float(leeway or 0)
+
+
+VALIDATED_TOKENS = ValidatedTokens()
+_JWT_SETTINGS = {"JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_ACCESS_TTL_SECONDS", "SIMPLE_JWT"}
+
+
+def _forget_tokens(*, setting, **kwargs) -> None:
+    if setting in _JWT_SETTINGS:  # tests override them; a token valid before may not be now
+        VALIDATED_TOKENS.clear()
+
+
+setting_changed.connect(_forget_tokens, dispatch_uid="auth_app.validated_tokens")
+
+
 class BearerTokenAuthentication(JWTAuthentication):
     www_authenticate_realm = REALM
 
@@ -56,9 +125,18 @@ class BearerTokenAuthentication(JWTAuthentication):
 
     def get_validated_token(self, raw_token: bytes) -> AccessToken:
         try:
-            return AccessToken(raw_token.decode("latin-1"))
-        except (TokenError, UnicodeDecodeError) as exc:
+            raw = raw_token.decode("latin-1")
+        except UnicodeDecodeError as exc:  # latin-1 decodes any byte; kept for safety
             raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
+        token = VALIDATED_TOKENS.get(raw)
+        if token is not None:
+            return token
+        try:
+            token = AccessToken(raw)
+        except TokenError as exc:
+            raise exceptions.AuthenticationFailed("Invalid or expired token") from exc
+        VALIDATED_TOKENS.put(raw, token)
+        return token
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -1,15 +1,19 @@
 """CPU per request of one Python process calling the WSGI app: no server, no load client.
 
     .venv/bin/python bench/inprocess.py [--requests 1000] [--replicas 0] [--profile cprofile|pyinstrument]
-                                        [--only health,profile,items,movement] [--reuse-db]
+                                        [--only health,profile,items,movement,reservation,order] [--reuse-db]
 
 The method of ``bench/results/notes.md``: production settings (``bench/harness.PRODUCTION_SERVER``,
 rate limits off), the app of ``natjoub.wsgi`` called with a hand-built WSGI environ, so every
 request goes through Django's request signals and the whole middleware stack. For each scenario:
 CPU time of the process (``time.process_time``: the pool's worker threads included) and wall
 time per request, and the garbage collector's pauses (``gc.callbacks``) during the run.
-``--replicas N`` configures N replica aliases pointing at the same database (to measure what
-configured aliases cost a request that never reads from them). ``--profile`` prints the top
+``order`` is a placement of 3 lines of 1 unit by a verified demo customer (``reservation``: one
+reservation POST of 1 unit by the admin, the comparison of ``bench/order_bench.py``); its e-mails go
+to an SMTP sink in a separate process (aiosmtpd), as in production, and the background threads that
+send them count in the CPU (the run waits for them). ``--replicas N`` configures N replica
+aliases pointing at the same database (to measure what configured aliases cost a request that
+never reads from them). ``--profile`` prints the top
 functions of one more run of each scenario.
 
 The database is ``natjoub_bench_inproc`` on the embedded server (or DATABASE_URL's), migrated and
@@ -23,6 +27,8 @@ import gc
 import io
 import json
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -42,14 +48,25 @@ from bench.harness import (
 )
 
 DB_NAME = "natjoub_bench_inproc"
+CUSTOMER = ("customer1@example.com", "customer123")
+ORDER_BRANCH = "ST-DT"
 
 
 class App:
     """The WSGI app and a minimal WSGI client for it."""
 
-    def __init__(self, application):
+    def __init__(self, application, token: str | None = None):
         self.application = application
-        self.token: str | None = None
+        self.token = token
+
+    def login(self, identifier: str, password: str) -> App:
+        """Another client of the same app, signed in as ``identifier``."""
+        status, body = App(self.application).call(
+            "POST", "/api/v1/auth/login", {"identifier": identifier, "password": password}
+        )
+        if status != 200:
+            raise SystemExit(f"login of {identifier} failed: {status} {body[:300]!r}")
+        return App(self.application, json.loads(body)["data"]["accessToken"])
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         data = json.dumps(body).encode() if body is not None else b""
@@ -76,8 +93,28 @@ class App:
         return int(status[0].split()[0]), payload
 
 
-def setup(url: str, replicas: int) -> App:
+def smtp_sink() -> tuple[subprocess.Popen, int]:
+    """An SMTP server that accepts and drops every message, in its own process (not our CPU)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the SMTP sink did not start")
+
+
+def setup(url: str, replicas: int, smtp_port: int | None = None) -> App:
     env = app_env(url, **PRODUCTION_SERVER, PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="natjoub-inproc-"))
+    env["ORDER_MAX_OPEN_PER_CUSTOMER"] = "100000000"  # as bench/order_bench.py: the limit never refuses
+    if smtp_port:
+        env["EMAIL_HOST"], env["EMAIL_PORT"] = "127.0.0.1", str(smtp_port)
     if replicas:
         env["DATABASE_REPLICA_URLS"] = ",".join([url] * replicas)
     os.environ.clear()
@@ -106,12 +143,48 @@ def scenarios(app: App) -> dict:
         body["toBranchId" if kind == "IN" else "fromBranchId"] = branch
         return app.call("POST", "/api/v1/inventory/movements", body)
 
-    return {
+    scenarios = {
         "health": lambda: app.call("GET", "/health/live"),
         "profile": lambda: app.call("GET", "/api/v1/admin/auth/profile"),
         "items": lambda: app.call("GET", "/api/v1/inventory/items?limit=100"),
         "movement": movement,
     }
+    return scenarios | order_scenarios(app)
+
+
+def order_scenarios(app: App) -> dict:
+    """3 items with plenty of stock at ST-DT (made once per database), a customer's placement of
+    one unit of each, and the admin's single reservation POSTs of one unit (in turn)."""
+    _, body = app.call("GET", "/api/v1/inventory/branches?limit=100")
+    branch = next(b["id"] for b in json.loads(body)["data"] if b["code"] == ORDER_BRANCH)
+    items = []
+    for i in range(3):
+        sku = f"INPROC-ORD-{i}"
+        _, body = app.call("GET", f"/api/v1/inventory/items?limit=1&search={sku}")
+        found = json.loads(body)["data"]
+        if found:
+            items.append(found[0]["id"])
+        else:
+            status, body = app.call("POST", "/api/v1/inventory/items",
+                                    {"sku": sku, "name": f"In-process order {i}", "unitOfMeasure": "piece",
+                                     "unitPrice": "2.50"})  # fmt: skip
+            if status != 201:
+                raise SystemExit(f"creating an order item failed: {status} {body[:300]!r}")
+            items.append(json.loads(body)["data"]["id"])
+        stock = {"inventoryItemId": items[-1], "movementType": "IN", "quantity": 1_000_000, "toBranchId": branch}
+        status, body = app.call("POST", "/api/v1/inventory/movements", stock)
+        if status != 201:
+            raise SystemExit(f"stocking an order item failed: {status} {body[:300]!r}")
+    customer = app.login(*CUSTOMER)
+    order = {"branchId": branch, "lines": [{"inventoryItemId": item, "quantity": 1} for item in items]}
+    turn = [0]
+
+    def reservation():
+        turn[0] = (turn[0] + 1) % len(items)
+        body = {"inventoryItemId": items[turn[0]], "branchId": branch, "quantity": 1, "ttlSeconds": 604800}
+        return app.call("POST", "/api/v1/inventory/reservations", body)
+
+    return {"order": lambda: customer.call("POST", "/api/v1/orders", order), "reservation": reservation}
 
 
 def pool_stats() -> dict:
@@ -147,6 +220,9 @@ def measure(call, requests: int, threads: int = 1) -> dict:
             wall.append(time.perf_counter() - w0)
         connections.close_all()
 
+    from natjoub.background import wait_for_background_tasks
+
+    wait_for_background_tasks(timeout=60)
     pool_stats()  # pop_stats() resets the counters
     gc.callbacks.append(on_gc)
     c0 = time.process_time()
@@ -156,6 +232,7 @@ def measure(call, requests: int, threads: int = 1) -> dict:
             worker.start()
         for worker in workers:
             worker.join()
+        wait_for_background_tasks(timeout=60)  # e-mails after the response: CPU of this process too
     finally:
         cpu = time.process_time() - c0
         gc.callbacks.remove(on_gc)
@@ -188,6 +265,9 @@ def profile(call, requests: int, tool: str) -> str:
     prof.enable()
     for _ in range(requests):
         call()
+    from natjoub.background import wait_for_background_tasks
+
+    wait_for_background_tasks(timeout=60)  # (cProfile sees the calling thread only)
     prof.disable()
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
@@ -198,7 +278,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--replicas", type=int, default=0)
-    parser.add_argument("--only", default="health,profile,items,movement")
+    parser.add_argument("--only", default="health,profile,items,movement,reservation,order")
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     parser.add_argument("--threads", type=int, default=1, help="concurrent callers (granian: 4 per worker)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up requests")
@@ -210,7 +290,16 @@ def main() -> None:
     if not args.reuse_db:
         recreate_database(uri, DB_NAME)
         prepare_database(url)
-    app = setup(url, args.replicas)
+    sink, smtp_port = smtp_sink()
+    try:
+        run(args, url, smtp_port)
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+
+
+def run(args, url: str, smtp_port: int) -> None:
+    app = setup(url, args.replicas, smtp_port)
     calls = scenarios(app)
     if args.gc_freeze:
         for call in calls.values():

@@ -12,6 +12,12 @@ urlpatterns = [
     re_path(r"^health/?$", health.health, name="health"),
     re_path(r"^health/live/?$", health.health, name="health-live"),
     re_path(r"^health/ready/?$", health.ready, name="health-ready"),
+    # The API next, the busiest first: Django tries patterns in order (an inventory write went
+    # through ~58 regex matches, ~0.2 ms). The prefixes are disjoint (no auth or order route starts
+    # with inventory/, and nothing below matches api/v1/), so the order decides no route.
+    path("api/v1/inventory/", include("inventory_app.urls")),
+    path("api/v1/", include("order_app.urls")),  # before auth's: it serves the customer's bookings
+    path("api/v1/", include("auth_app.urls")),
     re_path(r"^metrics/?$", health.metrics, name="metrics"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -20,9 +26,6 @@ urlpatterns = [
     # itself in every environment: the docs work offline, with no CDN.
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("order_app.urls")),  # before auth's: it serves the customer's bookings
-    path("api/v1/", include("auth_app.urls")),
-    path("api/v1/inventory/", include("inventory_app.urls")),
     re_path(r"^.*$", health.unmatched, name="unmatched"),
 ]
 

@@ -26,14 +26,17 @@ CUSTOMER_MAILS = {
 STAFF_SUBJECT = "New order {number} at {branch}"
 
 
-def send_after_commit(event: str, order_id: uuid.UUID) -> None:
+def send_after_commit(event: str, order_id: uuid.UUID, order=None) -> None:
+    """``order``: the order as just written, with its ``created_lines`` (a placement), so the mail
+    does not read back what the request wrote; otherwise it is read when the mail is made."""
     if event in CUSTOMER_MAILS:
-        transaction.on_commit(lambda: after_response(lambda: deliver(event, order_id)))
+        transaction.on_commit(lambda: after_response(lambda: deliver(event, order_id, order)))
 
 
 def messages_for(event: str, order) -> list[EmailMessage]:
     subject, template = CUSTOMER_MAILS[event]
-    context = {"order": order, "lines": list(order.lines.order_by("position"))}
+    lines = getattr(order, "created_lines", None)
+    context = {"order": order, "lines": lines if lines is not None else list(order.lines.order_by("position"))}
     sender = settings.DEFAULT_FROM_EMAIL
     messages = [
         EmailMessage(
@@ -47,11 +50,11 @@ def messages_for(event: str, order) -> list[EmailMessage]:
     return messages
 
 
-def deliver(event: str, order_id: uuid.UUID) -> int:
+def deliver(event: str, order_id: uuid.UUID, order=None) -> int:
     from order_app.models import Order
 
     try:
-        order = Order.objects.get(pk=order_id)
+        order = order if order is not None else Order.objects.get(pk=order_id)
         return mailers.default.send_messages(messages_for(event, order)) or 0
     except Exception as exc:  # any delivery problem is logged and swallowed (docs/api.md §7)
         logger.warning("order %s e-mail delivery failed: %s", event, type(exc).__name__)

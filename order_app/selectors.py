@@ -159,8 +159,10 @@ def decorate(order: Order, viewer: Viewer, now: datetime | None = None) -> Order
     order.effective_expires_at = None if due or order.status not in OPEN_STATUSES else order.expires_at
     owner = viewer.is_customer and order.customer_id == viewer.user_id
     order.shown_pickup_code = order.pickup_code if owner else None
-    order.line_list = list(order.lines.order_by("position"))
-    order.event_list = list(order.events.order_by("created_at", "id"))
+    # an order just placed carries what it wrote (services._create): nothing to read back
+    created_lines, created_events = getattr(order, "created_lines", None), getattr(order, "created_events", None)
+    order.line_list = created_lines if created_lines is not None else list(order.lines.order_by("position"))
+    order.event_list = created_events if created_events is not None else list(order.events.order_by("created_at", "id"))
     return order
 
 

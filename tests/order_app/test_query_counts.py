@@ -46,3 +46,22 @@ def test_reads_and_fulfil_do_not_grow_with_the_lines(shop, customer, admin_clien
         placed(customer, shop.branch, (shop.mouse, 1))
     many = statements(lambda: customer.get(ORDERS))
     assert len(few) == len(many)
+
+
+def test_placing_reads_back_nothing_it_wrote(shop, customer):
+    """The response and the placed mails use the lines and event as written (order_app/services.py
+    ``_create``): no SELECT of order lines or events, and the same rendering as a later GET."""
+    items = [make_item(f"R-{i}") for i in range(3)]
+    for item in items:
+        stock(item, shop.branch, 5)
+    place(customer, shop.branch, (items[0], 1))  # warm-up (per-process caches)
+    with CaptureQueriesContext(connection) as queries:
+        response = place(customer, shop.branch, (items[2], 2), (items[0], 1), (items[1], 3))
+    assert response.status_code == 201, response.content
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if '"order_lines"' in sql or '"order_events"' in sql], reads
+    order = response.json()["data"]
+    again = customer.get(f"{ORDERS}/{order['id']}").json()["data"]
+    assert order["lines"] == again["lines"]
+    assert order["history"] == again["history"]
+    assert [line["sku"] for line in order["lines"]] == ["R-2", "R-0", "R-1"]
