@@ -180,7 +180,9 @@ def low_stock_page(*, branch_id: uuid.UUID | None = None, scope: BranchAccess = 
     is an annotation (the model's property cannot take it, so never build instances of it), and the
     total is read by the page's statement, which joins the ~1,000 candidates of 1,000,000 stock rows
     once instead of once more for a count (docs/architecture.md §3.10)."""
-    queryset = low_stock_list(branch_id=branch_id, scope=scope).annotate(available_quantity=F("available"))
+    queryset = low_stock_list(branch_id=branch_id, scope=scope)
+    # not F("available"): without an active item the filter returns .none(), which has no annotation
+    queryset = queryset.annotate(available_quantity=F("quantity") - F("reserved_quantity"))
     return PageSource(queryset, counted_with_page=True)
 
 

@@ -115,3 +115,10 @@ def test_low_stock_pages_and_totals(admin_client, db):
     assert (scoped["data"], scoped["meta"]["total"]) == (whole["data"][4:5], 2)
     empty = admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": str(make_branch("E").pk)}).json()
     assert (empty["data"], empty["meta"]["total"], empty["meta"]["totalPages"]) == ([], 0, 0)
+
+
+def test_low_stock_without_any_active_item(admin_client, db):
+    stock(make_item("OFF", reorder_level=10, is_active=False), make_branch("N"), 0)
+    body = admin_client.get(f"{BASE}/stock-levels/low-stock", {"offset": 3}).json()
+    assert (body["data"], body["meta"]["total"], body["meta"]["totalPages"]) == ([], 0, 0)
+    assert admin_client.get(f"{BASE}/stock-levels/low-stock").json()["meta"]["total"] == 0
