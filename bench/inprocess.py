@@ -1,7 +1,8 @@
 """CPU per request of one Python process calling the WSGI app: no server, no load client.
 
     .venv/bin/python bench/inprocess.py [--requests 1000] [--replicas 0] [--profile cprofile|pyinstrument]
-                                        [--only health,profile,items,movement,reservation,order] [--reuse-db]
+                                        [--only health,profile,items,movement,reservation,order,lowstock]
+                                        [--reuse-db] [--stock-items 100000]
 
 The method of ``bench/results/notes.md``: production settings (``bench/harness.PRODUCTION_SERVER``,
 rate limits off), the app of ``natjoub.wsgi`` called with a hand-built WSGI environ, so every
@@ -148,6 +149,7 @@ def scenarios(app: App) -> dict:
         "profile": lambda: app.call("GET", "/api/v1/admin/auth/profile"),
         "items": lambda: app.call("GET", "/api/v1/inventory/items?limit=100"),
         "movement": movement,
+        "lowstock": lambda: app.call("GET", "/api/v1/inventory/stock-levels/low-stock"),
     }
     return scenarios | order_scenarios(app)
 
@@ -185,6 +187,21 @@ def order_scenarios(app: App) -> dict:
         return app.call("POST", "/api/v1/inventory/reservations", body)
 
     return {"order": lambda: customer.call("POST", "/api/v1/orders", order), "reservation": reservation}
+
+
+def generate_stock(url: str, items: int) -> None:
+    """The stock rows of bench/inventory_bench.py (about 0.1 % of them low), unless already there."""
+    import psycopg
+
+    from bench.inventory_bench import BRANCHES, COLD_ROWS, GENERATE, HOT_ROWS, settle
+
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT count(*) FROM inventory_schema.inventory_items WHERE sku LIKE 'BENCH-%'").fetchone()[0]:
+            return
+        for sql in GENERATE:
+            conn.execute(sql, {"branches": BRANCHES, "items": items, "rows": HOT_ROWS + COLD_ROWS})
+        conn.commit()
+    settle(url)
 
 
 def pool_stats() -> dict:
@@ -283,6 +300,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="concurrent callers (granian: 4 per worker)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up requests")
     parser.add_argument("--reuse-db", action="store_true")
+    parser.add_argument(
+        "--stock-items", type=int, default=0,
+        help="generate N items x 10 branches of stock rows as bench/inventory_bench.py does (N=100000: 1,000,000)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     uri = server_uri()
@@ -290,6 +311,8 @@ def main() -> None:
     if not args.reuse_db:
         recreate_database(uri, DB_NAME)
         prepare_database(url)
+    if args.stock_items:
+        generate_stock(url, args.stock_items)
     sink, smtp_port = smtp_sink()
     try:
         run(args, url, smtp_port)

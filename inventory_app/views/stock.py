@@ -124,7 +124,7 @@ class StockLevelViewSet(ScopedViewSet):
 
     @extend_schema(summary="Stock rows at or below their item's reorder level", responses=StockLevelOutput(many=True))
     def low_stock(self, request):
-        source = selectors.low_stock_list(**self.list_filters(), scope=self.scope)
+        source = selectors.low_stock_page(**self.list_filters(), scope=self.scope)
         return self.list_response(source, StockLevelOutput, "Low stock items retrieved successfully")
 
 

@@ -12,7 +12,8 @@ the way of a dotted source) takes DRF's own path, so the output is exactly DRF's
 is a column of the model, a column of a forward relation or an annotation, it reads the page with
 ``values_list`` (no model instances: building ~300 of them was a third of a 100-row movements page)
 and writes camelCase keys directly (``casing.Camelized``: the renderer does not walk the rows again).
-Anything else takes ``render_many``.
+Anything else takes ``render_many``. ``render_counted_page`` also reads the list's total in the
+page's statement (``COUNT(*) OVER ()``) for a list whose separate count would repeat its joins.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -36,6 +37,7 @@ from natjoub.api.casing import Camelized, to_camel
 from natjoub.db import internals
 
 _MISSING = object()
+_TOTAL = "_page_total"  # the window annotation of render_counted_page
 
 
 def _iso_datetime(field: serializers.DateTimeField, tz) -> Callable[[Any], Any]:
@@ -178,7 +180,28 @@ def render_page(serializer_class: type[serializers.Serializer], queryset, start:
     columns = _columns(serializer_class, queryset, start, stop)
     if columns is None:
         return render_many(serializer_class, queryset[start:stop])
+    return _rendered(*columns)
+
+
+def render_counted_page(
+    serializer_class: type[serializers.Serializer], queryset: QuerySet, start: int, stop: int
+) -> tuple[list[dict], int | None]:
+    """``render_page`` of a queryset and the number of rows of the whole queryset, read by the same
+    statement (``COUNT(*) OVER ()``: the filters and joins run once instead of once more for a
+    ``count()``). ``([], None)`` when the statement cannot tell the total (no row at a ``start``
+    past 0) or the page cannot be read as columns (nothing read then): the caller counts."""
+    columns = _columns(serializer_class, queryset, start, stop, counted=True)
+    if columns is None:
+        return [], None
     plan, rows = columns
+    rows = list(rows)
+    # each tuple ends with the total; zip() below stops at the plan's last column
+    if not rows:
+        return [], (0 if start == 0 else None)
+    return _rendered(plan, rows), rows[0][-1]
+
+
+def _rendered(plan: tuple, rows) -> list[dict]:
     steps = [(key, convert) for key, _, convert in plan]
     return Camelized(
         {key: None if value is None else convert(value) for (key, convert), value in zip(steps, row)}  # noqa: B905
@@ -191,8 +214,11 @@ def _columns_of(model) -> frozenset[str]:
     return frozenset(f.attname for f in model._meta.concrete_fields)
 
 
-def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, Any] | None:
-    """(the column plan, the page's tuples) when the page can be read as columns."""
+def _columns(serializer_class, queryset, start: int, stop: int, counted: bool = False) -> tuple[tuple, Any] | None:
+    """(the column plan, the page's tuples) when the page can be read as columns; ``counted``
+    (querysets only): each tuple ends with the total of the whole queryset."""
+    if counted and not isinstance(queryset, QuerySet):
+        return None
     if isinstance(queryset, QuerySet):
         if not internals.yields_instances(queryset):
             return None
@@ -208,6 +234,9 @@ def _columns(serializer_class, queryset, start: int, stop: int) -> tuple[tuple, 
     known = _columns_of(queryset.model)
     if not all("__" in lookup or lookup in known or lookup in annotations for lookup in lookups):
         return None
+    if counted:
+        queryset = queryset.annotate(**{_TOTAL: Window(Count("*"))})
+        return plan, queryset.values_list(*lookups, _TOTAL)[start:stop]
     if isinstance(queryset, QuerySet):
         return plan, queryset.values_list(*lookups)[start:stop]
     rows = queryset.values_page(lookups, start, stop)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from natjoub.api.envelope import success
 from natjoub.api.filters import DEFAULT_LIMIT, MAX_LIMIT
-from natjoub.api.output import render_many, render_page
+from natjoub.api.output import render_counted_page, render_many, render_page
 from natjoub.db.pages import PageSource
 
 
@@ -24,8 +24,13 @@ class MetaPagination(BasePagination):
     def paginate(self, source: PageSource, serializer_class, limit: int, offset: int) -> list:
         """Rows ``[offset:offset + limit]`` of ``source`` as ``serializer_class`` renders them;
         ``meta.total`` is ``source.count()`` (a counter when the selector named one, else counted).
-        A page past the end is not read."""
+        A page past the end is not read (a ``counted_with_page`` source: it is, and then counted)."""
         self.limit, self.offset = limit, offset
+        if source.counted_with_page:
+            data, total = render_counted_page(serializer_class, source.rows, offset, offset + limit)
+            if total is not None:
+                self.total = total
+                return data
         self.total = source.count()
         if offset >= self.total:
             return []

@@ -2,7 +2,8 @@
 
 from prometheus_client import REGISTRY
 
-from tests.factories import make_branch, make_item, stock
+from tests.conftest import bearer_client
+from tests.factories import make_branch, make_item, make_seller, stock
 from tests.helpers import MISSING, assert_error, assert_ok, assert_validation
 from tests.inventory_app.conftest import BASE
 
@@ -88,3 +89,36 @@ def test_low_stock_gauge_survives_a_database_failure(monkeypatch):
     monkeypatch.setattr("inventory_app.selectors.low_stock_count", broken)
     (gauge,) = [c for c in _scrape_collectors if getattr(c, "name", None) == "inventory_low_stock_items"]
     assert list(gauge.collect()) == []
+
+
+def test_low_stock_pages_and_totals(admin_client, db):
+    """The total is read with the page (docs/architecture.md §3.10): every page, the one past the
+    end and a seller's scoped list report the same totals and rows as the whole list."""
+    north, alpha = make_branch("N", "North"), make_branch("A", "Alpha")
+    items = [make_item(f"LOW-{n}", reorder_level=10) for n in range(5)]
+    for n, item in enumerate(items):
+        stock(item, north if n % 2 else alpha, n, reserved=min(n, 1))
+    stock(make_item("HIGH", reorder_level=1), north, 50)
+    whole = admin_client.get(f"{BASE}/stock-levels/low-stock").json()
+    assert whole["meta"]["total"] == 5
+    assert [(r["branchName"], r["sku"]) for r in whole["data"]] == [
+        ("Alpha", "LOW-0"), ("Alpha", "LOW-2"), ("Alpha", "LOW-4"), ("North", "LOW-1"), ("North", "LOW-3"),
+    ]  # fmt: skip
+    assert [r["availableQuantity"] for r in whole["data"]] == [0, 1, 3, 0, 2]
+    for offset in range(7):
+        page = admin_client.get(f"{BASE}/stock-levels/low-stock", {"limit": 2, "offset": offset}).json()
+        assert page["data"] == whole["data"][offset : offset + 2]
+        assert page["meta"] == {**whole["meta"], "limit": 2, "offset": offset, "page": offset // 2 + 1,
+                                "pageSize": 2, "totalPages": 3}  # fmt: skip
+    seller = bearer_client(make_seller(every_branch=False, branches=[north]))
+    scoped = seller.get(f"{BASE}/stock-levels/low-stock", {"limit": 1, "offset": 1}).json()
+    assert (scoped["data"], scoped["meta"]["total"]) == (whole["data"][4:5], 2)
+    empty = admin_client.get(f"{BASE}/stock-levels/low-stock", {"branchId": str(make_branch("E").pk)}).json()
+    assert (empty["data"], empty["meta"]["total"], empty["meta"]["totalPages"]) == ([], 0, 0)
+
+
+def test_low_stock_without_any_active_item(admin_client, db):
+    stock(make_item("OFF", reorder_level=10, is_active=False), make_branch("N"), 0)
+    body = admin_client.get(f"{BASE}/stock-levels/low-stock", {"offset": 3}).json()
+    assert (body["data"], body["meta"]["total"], body["meta"]["totalPages"]) == ([], 0, 0)
+    assert admin_client.get(f"{BASE}/stock-levels/low-stock").json()["meta"]["total"] == 0

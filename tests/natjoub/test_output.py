@@ -27,7 +27,7 @@ from inventory_app.serializers import (
 )
 from natjoub.api import output
 from natjoub.api.casing import camelize
-from natjoub.api.output import render_many, render_one, render_page
+from natjoub.api.output import render_counted_page, render_many, render_one, render_page
 from tests.factories import make_branch, make_category, make_item, make_user, stock
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +105,26 @@ def test_pages_of_the_big_lists_are_read_as_columns(inventory, serializer_class,
         page = render_page(serializer_class, qs, 0, 10)
     assert type(page).__name__ == "Camelized"
     assert page
+
+
+def test_the_low_stock_page_is_read_with_its_total_in_one_statement(inventory, django_assert_num_queries):
+    """The endpoint's page source (annotated ``available_quantity``, ``COUNT(*) OVER ()``) renders
+    what DRF renders from the selector's model instances, and the whole list's total."""
+    make_item("SKU-3", reorder_level=5)
+    stock(make_item("SKU-4", reorder_level=5), make_branch("BR-3", name="Third"), 4, reserved=1)
+    listed = list(inv.low_stock_list())
+    expected = camelize(drf(StockLevelOutput, listed))
+    assert len(expected) >= 2
+    source = inv.low_stock_page()
+    assert source.counted_with_page
+    with django_assert_num_queries(1):
+        page, total = render_counted_page(StockLevelOutput, source.rows, 0, 100)
+    assert (camelize(page), total) == (expected, len(expected))
+    with django_assert_num_queries(1):
+        page, total = render_counted_page(StockLevelOutput, source.rows, 1, 2)
+    assert (camelize(page), total) == (expected[1:2], len(expected))
+    assert render_counted_page(StockLevelOutput, source.rows, len(expected), 100) == ([], None)  # caller counts
+    assert render_counted_page(StockLevelOutput, source.rows.filter(pk=None), 0, 100) == ([], 0)
 
 
 def test_render_many_of_nothing():
