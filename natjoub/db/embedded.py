@@ -299,6 +299,7 @@ class EmbeddedServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections (crash recovery included)."""
         self._clear_crash_leftovers()
+        restoring = (self.data_dir / "recovery.signal").exists()  # archive recovery, not a standby
         self.socket_dir.mkdir(parents=True, exist_ok=True)
         if self.user and self.socket_dir != self.data_dir:
             self.socket_dir.chmod(0o777)
@@ -312,17 +313,26 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"could not start the embedded PostgreSQL in {self.data_dir}:\n{result.stderr}\n{self._log_tail()}"
             )
-        self._wait_for_recovery_end()
+        if restoring:
+            self._wait_for_recovery_end()
 
     def _wait_for_recovery_end(self) -> None:
         """A restored directory (``recovery.signal``, written by ``restore``) accepts read-only
         connections while it still replays WAL (hot standby), and ``pg_ctl -w`` returns then: wait
-        until PostgreSQL promotes it (and removes the file), so nobody reads a half-replayed past.
-        As long as the replay takes; recovery that fails stops the postmaster, and that is an error."""
-        signal_file = self.data_dir / "recovery.signal"
-        while signal_file.exists():
+        until PostgreSQL has promoted it (``pg_is_in_recovery()`` false; the signal file goes a
+        moment before that), so nobody reads a half-replayed past. As long as the replay takes; a
+        recovery that fails stops the postmaster, and that is an error."""
+        import psycopg
+
+        while True:
             if not self.postmaster_alive():
                 raise EmbeddedServerError(f"recovery of {self.data_dir} failed:\n{self._log_tail()}")
+            try:
+                with psycopg.connect(self.uri(), connect_timeout=5, autocommit=True) as conn:
+                    if not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                        return
+            except psycopg.OperationalError:
+                pass  # not accepting connections for a moment (the end-of-recovery checkpoint)
             time.sleep(0.2)
 
     def ensure_running(self) -> None:
