@@ -12,6 +12,8 @@ from natjoub.api.filters import DEFAULT_LIMIT, MAX_LIMIT
 from natjoub.api.output import render_counted_page, render_many, render_page
 from natjoub.db.pages import PageSource
 
+BIGINT_MAX = 2**63 - 1  # PostgreSQL reads LIMIT and OFFSET as bigint
+
 
 class MetaPagination(BasePagination):
     """``limit``/``offset`` with the contract's meta. The list's FilterSet validated them with its
@@ -24,9 +26,10 @@ class MetaPagination(BasePagination):
     def paginate(self, source: PageSource, serializer_class, limit: int, offset: int) -> list:
         """Rows ``[offset:offset + limit]`` of ``source`` as ``serializer_class`` renders them;
         ``meta.total`` is ``source.count()`` (a counter when the selector named one, else counted).
-        A page past the end is not read (a ``counted_with_page`` source: it is, and then counted)."""
+        A page past the end is not read (a ``counted_with_page`` source: it is, and then counted;
+        an offset beyond PostgreSQL's bigint, which no table reaches, is counted first instead)."""
         self.limit, self.offset = limit, offset
-        if source.counted_with_page:
+        if source.counted_with_page and offset + limit <= BIGINT_MAX:
             data, total = render_counted_page(serializer_class, source.rows, offset, offset + limit)
             if total is not None:
                 self.total = total
