@@ -298,7 +298,10 @@ def main() -> None:
     parser.add_argument("--only", default="health,profile,items,movement,reservation,order")
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     parser.add_argument("--threads", type=int, default=1, help="concurrent callers (granian: 4 per worker)")
-    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the warm-up requests")
+    parser.add_argument(
+        "--gc-freeze", action="store_true",
+        help="gc.freeze() again after the warm-up requests (natjoub/wsgi.py freezes what loading left)",
+    )  # fmt: skip
     parser.add_argument("--reuse-db", action="store_true")
     parser.add_argument(
         "--stock-items", type=int, default=0,
@@ -331,7 +334,8 @@ def run(args, url: str, smtp_port: int) -> None:
         gc.freeze()
     print(
         f"# in-process, {args.requests} requests each over {args.threads} thread(s), "
-        f"{args.replicas} replica aliases configured, gc.freeze() {'on' if args.gc_freeze else 'off'}"
+        f"{args.replicas} replica aliases configured, "
+        f"gc.freeze() at load{' and after the warm-up' if args.gc_freeze else ''}"
     )
     print(
         "| scenario | CPU ms/req | wall p50 ms | wall p99 ms | wall max ms | GC pauses | gen2 | max GC ms "

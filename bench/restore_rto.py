@@ -37,6 +37,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import free_port
 from bench.harness import (
     PY,
     ROOT,
@@ -53,14 +54,6 @@ from bench.ledger_scale import BRANCHES, ITEMS, MOVEMENTS_TABLE, load, timed_rec
 
 DBNAME = "natjoub_rto"
 PER_ROW_AFTER_STEP = 100_000  # movements per INSERT after the backup (one transaction each)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _env(url: str, backup_dir: Path) -> dict[str, str]:
@@ -148,8 +141,8 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)  # the embedded server runs as its own system user when we are root
     backup_dir = root / "backups"
-    server = EmbeddedServer(root / "pgdata", port=_free_port())
-    restored = EmbeddedServer(root / "restored", port=_free_port())
+    server = EmbeddedServer(root / "pgdata", port=free_port())
+    restored = EmbeddedServer(root / "restored", port=free_port())
     receiver = None
     figures: dict = {"movements": args.movements, "after": args.after}
     try:

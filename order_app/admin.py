@@ -14,11 +14,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from auth_app.directory import Role
+from natjoub.admin.pages import LineQuantitiesForm, admin_page
 from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 from order_app import services
@@ -67,25 +67,14 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 # -- forms ------------------------------------------------------------------------------------
-class FulfilForm(forms.Form):
+class FulfilForm(LineQuantitiesForm):
     pickup_code = forms.CharField(max_length=6, label="Pickup code (from the customer)")
 
-    def __init__(self, *args, lines: list[OrderLine], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lines = lines
-        for line in lines:
-            self.fields[str(line.inventory_item_id)] = forms.IntegerField(
-                label=f"{line.sku} — {line.name} (ordered {line.quantity})",
-                min_value=0,
-                max_value=line.quantity,
-                initial=line.quantity,
-            )
+    def line_label(self, line: OrderLine) -> str:
+        return f"{line.sku} — {line.name} (ordered {line.quantity})"
 
     def collected(self) -> list[dict]:
-        return [
-            {"inventory_item_id": line.inventory_item_id, "quantity": self.cleaned_data[str(line.inventory_item_id)]}
-            for line in self.lines
-        ]
+        return self.quantities("quantity")
 
 
 class CancelForm(forms.Form):
@@ -95,11 +84,6 @@ class CancelForm(forms.Form):
 # -- pages ------------------------------------------------------------------------------------
 def _change_url(order_id) -> str:
     return reverse("admin:order_app_order_change", args=[order_id])
-
-
-def _page(model_admin, request, template: str, title: str, **context) -> TemplateResponse:
-    context = {**model_admin.admin_site.each_context(request), "title": title, "opts": Order._meta, **context}
-    return TemplateResponse(request, template, context)
 
 
 def _step_view(act, done: str):
@@ -135,7 +119,7 @@ def fulfil_view(model_admin, request, object_id):
         else:
             messages.success(request, f"{order.number}: fulfilled.")
             return HttpResponseRedirect(_change_url(order.pk))
-    return _page(
+    return admin_page(
         model_admin, request, "admin/order_app/order_fulfil.html", f"Fulfil {order.number}", form=form, order=order
     )
 
@@ -151,7 +135,7 @@ def cancel_view(model_admin, request, object_id):
         else:
             messages.success(request, f"{order.number}: cancelled, its stock released.")
             return HttpResponseRedirect(_change_url(order.pk))
-    return _page(
+    return admin_page(
         model_admin, request, "admin/order_app/order_cancel.html", f"Cancel {order.number}", form=form, order=order
     )
 

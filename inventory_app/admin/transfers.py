@@ -14,11 +14,11 @@ from django.db.models import Count, Sum
 from django.forms import formset_factory
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from inventory_app import services
 from inventory_app.models import Branch, InventoryItem, StockAlert, StockTransfer, StockTransferLine, TransferStatus
+from natjoub.admin.pages import LineQuantitiesForm, admin_page
 from natjoub.admin.readonly import ReadOnlyAdmin, ReadOnlyMixin
 from natjoub.api.errors import ApplicationError
 
@@ -60,41 +60,17 @@ class BaseDispatchLines(forms.BaseFormSet):
 DispatchLines = formset_factory(DispatchLineForm, formset=BaseDispatchLines, extra=5, max_num=100, validate_max=True)
 
 
-class ReceiveForm(forms.Form):
+class ReceiveForm(LineQuantitiesForm):
     """One received quantity per line of the transfer (0 … shipped; the default is all of it)."""
 
-    def __init__(self, *args, lines: list[StockTransferLine], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lines = lines
-        for line in lines:
-            self.fields[str(line.inventory_item_id)] = forms.IntegerField(
-                label=f"{line.inventory_item.sku} — {line.inventory_item.name} (shipped {line.quantity})",
-                min_value=0,
-                max_value=line.quantity,
-                initial=line.quantity,
-            )
+    def line_label(self, line: StockTransferLine) -> str:
+        return f"{line.inventory_item.sku} — {line.inventory_item.name} (shipped {line.quantity})"
 
     def received_lines(self) -> list[dict]:
-        return [
-            {
-                "inventory_item_id": line.inventory_item_id,
-                "received_quantity": self.cleaned_data[str(line.inventory_item_id)],
-            }
-            for line in self.lines
-        ]
+        return self.quantities("received_quantity")
 
 
 # -- pages ------------------------------------------------------------------------------------
-def _page(model_admin, request, template: str, title: str, **context) -> TemplateResponse:
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "opts": model_admin.model._meta,
-        **context,
-    }
-    return TemplateResponse(request, template, context)
-
-
 def _change_url(transfer_id) -> str:
     return reverse("admin:inventory_app_stocktransfer_change", args=[transfer_id])
 
@@ -122,7 +98,7 @@ def dispatch_view(model_admin, request):
         else:
             messages.success(request, f"Transfer dispatched: {transfer.pk}.")
             return HttpResponseRedirect(_change_url(transfer.pk))
-    return _page(
+    return admin_page(
         model_admin, request, "admin/inventory_app/transfer_dispatch.html", "Dispatch transfer", form=form, lines=lines
     )
 
@@ -140,7 +116,7 @@ def receive_view(model_admin, request, object_id):
             short = sum(line.quantity for line in lines) - sum(e["received_quantity"] for e in form.received_lines())
             messages.success(request, f"Transfer received ({short} unit(s) short)." if short else "Transfer received.")
             return HttpResponseRedirect(_change_url(transfer.pk))
-    return _page(
+    return admin_page(
         model_admin,
         request,
         "admin/inventory_app/transfer_receive.html",
@@ -161,7 +137,7 @@ def cancel_view(model_admin, request, object_id):
         else:
             messages.success(request, "Transfer cancelled: every unit is back at the from branch.")
             return HttpResponseRedirect(_change_url(transfer.pk))
-    return _page(
+    return admin_page(
         model_admin,
         request,
         "admin/inventory_app/transfer_cancel.html",
