@@ -7,7 +7,9 @@ NetBox registers dashboard widgets and system jobs:
 * ``maintenance_jobs``: housekeeping that ``manage.py purge_expired`` runs (expired tokens, keys, …);
 * ``demo_seeders``: the demo data ``manage.py seed_demo`` creates, each app its own, in dependency order;
 * ``seller_dashboard``: the figures of ``GET /api/v1/seller/auth/dashboard`` (docs/api.md §37.11),
-  computed by the apps that own them (orders, stock) for the view auth owns.
+  computed by the apps that own them (orders, stock) for the view auth owns;
+* ``mail_kinds``: the renderers of the mail outbox's event kinds (natjoub/outbox.py), e.g. the
+  order app's ``order.placed``.
 """
 
 from __future__ import annotations
@@ -75,7 +77,19 @@ class DashboardFigures:
     order: int = 100
 
 
-class Registry[T: (DashboardPanel, MaintenanceJob, DemoSeeder, DashboardFigures)]:
+@dataclass(frozen=True)
+class MailKind:
+    """The mail of one outbox event kind (natjoub/outbox.py). ``render(payloads)`` gets the payloads
+    of a batch of events of this kind and returns, for each one in the same order, the messages to
+    send (an empty list: nothing to send), so a batch of N events costs the queries of one and
+    each event is marked sent or failed on its own."""
+
+    name: str
+    render: Callable[[list[dict]], list[list[Any]]]
+    order: int = 100
+
+
+class Registry[T: (DashboardPanel, MaintenanceJob, DemoSeeder, DashboardFigures, MailKind)]:
     """Entries by unique name, iterated by ``order`` then name."""
 
     def __init__(self, kind: str) -> None:
@@ -88,6 +102,9 @@ class Registry[T: (DashboardPanel, MaintenanceJob, DemoSeeder, DashboardFigures)
             raise ValueError(f"{self.kind} {entry.name!r} is already registered")
         self._entries[entry.name] = entry
         return entry
+
+    def get(self, name: str) -> T | None:
+        return self._entries.get(name)
 
     def unregister(self, name: str) -> None:
         self._entries.pop(name, None)
@@ -120,3 +137,4 @@ dashboard_panels: Registry[DashboardPanel] = Registry("dashboard panel")
 maintenance_jobs: Registry[MaintenanceJob] = Registry("maintenance job")
 demo_seeders: Registry[DemoSeeder] = Registry("demo seeder")
 seller_dashboard: Registry[DashboardFigures] = Registry("seller dashboard figures")
+mail_kinds: Registry[MailKind] = Registry("mail kind")

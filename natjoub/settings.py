@@ -398,6 +398,17 @@ if _email_host or PRODUCTION:
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# The mail outbox (docs/architecture.md §3.12, docs/operations.md "E-mail delivery"): a transaction
+# stores its mail events; "serve" (default): the delivery thread of `manage.py serve` sends them
+# (woken by NOTIFY, polling every MAIL_OUTBOX_POLL_SECONDS), never the web workers; "inline": the
+# process that committed also sends its own right after the commit, on its background threads
+# (a development server without `serve`, the tests). Failed sends are retried with backoff, then
+# left as failed after MAIL_OUTBOX_MAX_ATTEMPTS.
+MAIL_OUTBOX_DELIVERY = env_str("MAIL_OUTBOX_DELIVERY", "serve")
+if MAIL_OUTBOX_DELIVERY not in ("serve", "inline"):
+    raise ImproperlyConfigured(f"MAIL_OUTBOX_DELIVERY must be 'serve' or 'inline', got {MAIL_OUTBOX_DELIVERY!r}")
+MAIL_OUTBOX_POLL_SECONDS = env_float("MAIL_OUTBOX_POLL_SECONDS", 10.0)
+MAIL_OUTBOX_MAX_ATTEMPTS = env_int("MAIL_OUTBOX_MAX_ATTEMPTS", 8)
 
 # ---------------------------------------------------------------------------
 # Money (docs/api.md §37): the ISO 4217 code copied onto orders and shown on dashboards

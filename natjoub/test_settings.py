@@ -24,6 +24,9 @@ RATE_LIMIT_API_PER_MINUTE = 1_000_000
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["natjoub.audit"]["level"] = "WARNING"  # noqa: F405 - tests that read audit lines raise it
 BACKGROUND_TASKS_EAGER = True  # mail is in the outbox when the request returns (one test turns it off)
+# ... and the outbox's mail is sent at commit, in the committing thread (tests of the delivery
+# thread turn both off: tests/natjoub/test_outbox.py)
+MAIL_OUTBOX_DELIVERY = "inline"
 
 # The fixture app that proves docs/architecture.md §7.2 (tests/sample_service): it joins through the
 # settings alone, its routes through a test-only URLconf (tests/sample_service/urls.py).

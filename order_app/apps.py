@@ -20,10 +20,11 @@ class OrderAppConfig(AppConfig):
             DemoSeeder,
             dashboard_panels,
             demo_seeders,
+            mail_kinds,
             maintenance_jobs,
             seller_dashboard,
         )
-        from order_app import dashboard, housekeeping, seed, selectors, services
+        from order_app import dashboard, emails, housekeeping, seed, selectors, services
         from order_app.exceptions import OrderErrorCode
         from order_app.metrics import GAUGES
         from order_app.reconcile import order_violations
@@ -35,6 +36,8 @@ class OrderAppConfig(AppConfig):
             dashboard_panels.register(panel)
         for job in housekeeping.JOBS:
             maintenance_jobs.register(job)
+        for kind in emails.MAIL_KINDS:  # its mail through the core's outbox (docs/architecture.md §3.12)
+            mail_kinds.register(kind)
         seller_dashboard.register(DashboardFigures("orders", selectors.seller_figures, order=10))
         demo_seeders.register(
             DemoSeeder(name="orders", run=seed.demo_seeder, after=("inventory",), flags=(seed.FLAG,), order=30)

@@ -1,21 +1,27 @@
-"""Order e-mail (docs/api.md §37.10), sent after the transaction commits, in the background
-(natjoub/background.py), like auth's mail: a failure is logged (never the pickup code) and never
-changes a response. The pickup code goes only into the ready mail to the order's customer."""
+"""Order e-mail (docs/api.md §37.10) through the core's mail outbox (docs/architecture.md §3.12):
+an action stores one event (``order.placed``, …, payload: the order id) in its own transaction,
+so the mail exists iff the action committed and is sent by the outbox's delivery, off the web
+workers; a failure is logged (never the pickup code), retried, and never changes a response.
+
+The messages are built when the event is delivered, from the order as stored (its snapshots do
+not change) and the branch's staff at that moment, a batch of events at a time: one query for the
+orders, one for their lines, one set for the staff of all their branches. The pickup code goes
+only into the ready mail to the order's customer."""
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections import defaultdict
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import DEFAULT_DB_ALIAS
 from django.template.loader import render_to_string
 
-from inventory_app.selectors.access import staff_emails_for_branch
-from natjoub.background import after_response
-
-logger = logging.getLogger("order_app.emails")
+from inventory_app.selectors.access import staff_emails_for_branches
+from natjoub import outbox
+from natjoub.registry import MailKind
 
 CUSTOMER_MAILS = {
     "placed": ("Order {number} received", "emails/orders/placed.txt"),
@@ -23,20 +29,24 @@ CUSTOMER_MAILS = {
     "cancelled": ("Order {number} cancelled", "emails/orders/cancelled.txt"),
     "expired": ("Order {number} expired", "emails/orders/expired.txt"),
 }
+WITH_LINES = {"placed"}  # the templates that list the lines
 STAFF_SUBJECT = "New order {number} at {branch}"
+PRIMARY = DEFAULT_DB_ALIAS  # an order committed a moment ago may not be on a replica yet
 
 
-def send_after_commit(event: str, order_id: uuid.UUID, order=None) -> None:
-    """``order``: the order as just written, with its ``created_lines`` (a placement), so the mail
-    does not read back what the request wrote; otherwise it is read when the mail is made."""
+def kind_of(event: str) -> str:
+    return f"order.{event}"
+
+
+def enqueue(event: str, order_id: uuid.UUID) -> None:
+    """Inside the action's transaction: the event's mail, if it has one (confirm and fulfil do not)."""
     if event in CUSTOMER_MAILS:
-        transaction.on_commit(lambda: after_response(lambda: deliver(event, order_id, order)))
+        outbox.enqueue(kind_of(event), {"order_id": str(order_id)})
 
 
-def messages_for(event: str, order) -> list[EmailMessage]:
+def messages_for(event: str, order, lines: list, staff: list[str]) -> list[EmailMessage]:
     subject, template = CUSTOMER_MAILS[event]
-    lines = getattr(order, "created_lines", None)
-    context = {"order": order, "lines": lines if lines is not None else list(order.lines.order_by("position"))}
+    context = {"order": order, "lines": lines}
     sender = settings.DEFAULT_FROM_EMAIL
     messages = [
         EmailMessage(
@@ -46,16 +56,26 @@ def messages_for(event: str, order) -> list[EmailMessage]:
     if event == "placed":
         body = render_to_string("emails/orders/new_order.txt", context)
         subject = STAFF_SUBJECT.format(number=order.number, branch=order.branch_name)
-        messages += [EmailMessage(subject, body, sender, [to]) for to in staff_emails_for_branch(order.branch_id)]
+        messages += [EmailMessage(subject, body, sender, [to]) for to in staff]  # one message per recipient
     return messages
 
 
-def deliver(event: str, order_id: uuid.UUID, order=None) -> int:
-    from order_app.models import Order
+def render(event: str, payloads: list[dict]) -> list[list[EmailMessage]]:
+    """The outbox renderer of ``order.<event>``: per payload, its messages (none for an order that
+    no longer exists)."""
+    from order_app.models import Order, OrderLine
 
-    try:
-        order = order if order is not None else Order.objects.get(pk=order_id)
-        return mailers.default.send_messages(messages_for(event, order)) or 0
-    except Exception as exc:  # any delivery problem is logged and swallowed (docs/api.md §7)
-        logger.warning("order %s e-mail delivery failed: %s", event, type(exc).__name__)
-        return 0
+    ids = [uuid.UUID(payload["order_id"]) for payload in payloads]
+    orders = Order.objects.using(PRIMARY).in_bulk(ids)
+    lines: dict[uuid.UUID, list] = defaultdict(list)
+    if event in WITH_LINES and orders:
+        for line in OrderLine.objects.using(PRIMARY).filter(order_id__in=list(orders)).order_by("order_id", "position"):
+            lines[line.order_id].append(line)
+    staff = staff_emails_for_branches({o.branch_id for o in orders.values()}) if event == "placed" and orders else {}
+    return [
+        messages_for(event, orders[pk], lines[pk], staff.get(orders[pk].branch_id, [])) if pk in orders else []
+        for pk in ids
+    ]
+
+
+MAIL_KINDS = tuple(MailKind(kind_of(event), partial(render, event)) for event in CUSTOMER_MAILS)

@@ -93,8 +93,10 @@ def _event(order: Order, status: str, actor: Actor, now: datetime, reason: str |
 
 
 def _after_commit(event: str, order_id: uuid.UUID, order: Order | None = None) -> None:
+    """Inside the action's transaction: the counter after commit; the event's mail stored in the
+    outbox, committed with the action (order_app/emails.py; ``order`` is no longer needed)."""
     transaction.on_commit(lambda: metrics.count(event))
-    emails.send_after_commit(event, order_id, order)
+    emails.enqueue(event, order_id)
 
 
 # -- place -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 ENVELOPE_KEYS = frozenset({"success", "data", "message", "error"})
@@ -85,3 +86,12 @@ def assert_unauthorized(response) -> dict:
     body = assert_error(response, 401, *UNAUTHORIZED)
     assert response.get("WWW-Authenticate") == WWW_AUTHENTICATE
     return body
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Poll until ``condition()`` holds: another thread's progress, never its speed (the bound is
+    only there so a broken thread fails the test instead of hanging it)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.02)

@@ -39,7 +39,7 @@ from inventory_app.models import (
     StockTransferLine,
     TransferStatus,
 )
-from natjoub.models import IdempotencyKey
+from natjoub.models import IdempotencyKey, OutboxMail
 from order_app.models import Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories import BranchFactory, CategoryFactory, InventoryItemFactory, make_user
 
@@ -214,6 +214,24 @@ def build_idempotency_keys(n: int) -> None:
     )
 
 
+def build_outbox(n: int) -> None:
+    """Pending, sent and failed mail events."""
+    now = timezone.now()
+    OutboxMail.objects.bulk_create(
+        [
+            OutboxMail(
+                kind="order.placed",
+                payload={"order_id": str(uuid.uuid4())},
+                attempts=i % 3,
+                sent_at=now if i % 3 == 1 else None,
+                failed_at=now if i % 3 == 2 else None,
+                last_error="ConnectionRefusedError: Connection refused" if i % 3 == 2 else "",
+            )
+            for i in range(n)
+        ]
+    )
+
+
 def build_orders(n: int) -> None:
     """Orders in every status (open ones with a deadline, some past it), two lines and an event each."""
     now = timezone.now()
@@ -275,6 +293,7 @@ BUILDERS: dict[type, Callable[[int], object]] = {
     StockTransfer: build_transfers,
     StockAlert: build_alerts,
     IdempotencyKey: build_idempotency_keys,
+    OutboxMail: build_outbox,
     Order: build_orders,
 }
 

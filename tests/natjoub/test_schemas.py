@@ -53,11 +53,11 @@ def test_every_app_table_is_in_its_schema_and_none_in_public():
         assert tables, app_label
         assert found[schema] == tables, app_label  # nothing else in the app's schema
         assert not tables & found["public"], app_label
-    # the core's idempotency keys are in its own schema (natjoub 0001/0004); its list counters live
-    # in public like Django's own tables
+    # the core's idempotency keys and mail outbox are in its own schema (natjoub 0001/0004/0005);
+    # its list counters live in public like Django's own tables
     core = {m._meta.db_table for m in apps.get_app_config("natjoub").get_models()}
-    assert core == {f'"{CORE_SCHEMA}"."idempotency_keys"', "natjoub_list_counts"}
-    assert found[CORE_SCHEMA] == {"idempotency_keys"}
+    assert core == {f'"{CORE_SCHEMA}"."idempotency_keys"', f'"{CORE_SCHEMA}"."mail_outbox"', "natjoub_list_counts"}
+    assert found[CORE_SCHEMA] == {"idempotency_keys", "mail_outbox"}
     assert CORE_SCHEMA not in settings.DB_SCHEMAS.values()
     assert {"django_migrations", "django_session", "natjoub_cache", "natjoub_list_counts"} <= found["public"]
 
@@ -141,7 +141,7 @@ def test_an_older_database_moves_its_idempotency_keys_to_the_core_schema():
 
     found = tables_by_schema()
     assert "idempotency_keys" not in found["inventory_schema"]
-    assert found[CORE_SCHEMA] == {"idempotency_keys"}
+    assert found[CORE_SCHEMA] == {"idempotency_keys", "mail_outbox"}  # the outbox (0005) came back too
     key = IdempotencyKey.objects.get()
     assert (key.key, key.response_body) == ("older", {"a": 1})
     with connection.cursor() as cursor:

@@ -1,5 +1,5 @@
-"""Order e-mail over a real SMTP connection (docs/api.md §37.10), after commit; the pickup code
-only in the ready mail to the customer, never in a log line."""
+"""Order e-mail over a real SMTP connection (docs/api.md §37.10), after commit through the mail
+outbox; the pickup code only in the ready mail to the customer, never in a log line or the outbox."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from auth_app.models import RoleName
+from natjoub.models import OutboxMail
+from natjoub.serving.mail import MailDelivery
 from order_app.models import Order
 from tests.auth_app.test_email_smtp import body_of, smtp  # noqa: F401 - the SMTP sink fixture
 from tests.factories import make_branch, make_user
+from tests.helpers import wait_for
 from tests.order_app.conftest import ORDERS, act, placed
 from tests.order_app.test_read import seller_at
 
@@ -76,3 +80,40 @@ def test_a_mail_failure_changes_nothing(shop, customer, settings):
     }
     order = placed(customer, shop.branch, (shop.mouse, 1))
     assert Order.objects.get(pk=order["id"]).status == "PLACED"
+    event = OutboxMail.objects.get()  # kept for a retry, the error without the server's words
+    assert (event.status, event.attempts) == ("pending", 1)
+    assert event.last_error == "ConnectionRefusedError: Connection refused"
+
+
+@override_settings(MAIL_OUTBOX_DELIVERY="serve", BACKGROUND_TASKS_EAGER=False)
+def test_a_placement_stores_its_mail_and_the_serve_thread_sends_it(shop, customer, smtp):  # noqa: F811
+    """The web worker only stores the event (docs/architecture.md §3.12); the delivery thread of
+    ``serve``, woken by the commit's NOTIFY (its poll never comes within the test), sends it."""
+    seller = seller_at(shop.branch)
+    order = placed(customer, shop.branch, (shop.mouse, 1))
+    [event] = OutboxMail.objects.all()
+    assert (event.kind, event.payload, event.status) == ("order.placed", {"order_id": order["id"]}, "pending")
+    assert order["pickupCode"] not in str(event.payload)
+    assert smtp.messages == []  # nothing sent by the request's process
+
+    delivery = MailDelivery(poll=3600).start()
+    try:
+        wait_for(lambda: delivery.rounds >= 1)
+        assert len(smtp.messages) == 2  # the first round sent what was waiting
+        wait_for(lambda: delivery._listener is not None)
+        again = placed(customer, shop.branch, (shop.cable, 2))
+        wait_for(lambda: len(smtp.messages) == 4)
+    finally:
+        delivery.stop()
+    assert [to for to, _, _ in mails(smtp, f"Order {again['number']} received")] == ["cora@example.com"]
+    staff = mails(smtp, f"New order {again['number']} at Downtown Store")
+    assert [to for to, _, _ in staff] == [seller.user.credentials.email]
+    assert "2 x Cable (CAB-1)" in staff[0][2]
+    assert not OutboxMail.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_confirm_and_fulfil_store_no_mail(shop, customer, admin_client):
+    order = placed(customer, shop.branch, (shop.mouse, 1))
+    assert act(admin_client, order, "confirm").status_code == 200
+    assert act(admin_client, order, "fulfil", {"pickupCode": order["pickupCode"]}).status_code == 200
+    assert list(OutboxMail.objects.order_by("id").values_list("kind", flat=True)) == ["order.placed"]

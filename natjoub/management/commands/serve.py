@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from natjoub.db.cache import missing_tables as cache_tables_missing
-from natjoub.serving import granian, housekeeping, supervisor
+from natjoub.serving import granian, housekeeping, mail, supervisor
 from natjoub.serving import port as ports
 
 DEMO_SIGN_INS = [
@@ -116,10 +116,12 @@ class Command(BaseCommand):
         )
         receiver = self._start_wal_streaming()
         chores = self._start_housekeeping()
+        mail_delivery = mail.from_settings().start()  # the outbox, off the workers (docs/architecture.md §3.12)
         self._announce(options["port"])
         try:
             outcome = supervisor.run(command, env=env, stop_timeout=STOP_TIMEOUT)
         finally:
+            mail_delivery.stop(timeout=1.0)  # a batch in flight is sent again after its lease
             if chores is not None:
                 chores.stop()
             if receiver is not None:
