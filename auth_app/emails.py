@@ -1,6 +1,10 @@
 """OTP and password-reset e-mail (docs/api.md §7). Queued when the transaction commits and sent by a
 background thread after the response (natjoub/background.py): the SMTP exchange never shows in a
-response's timing. A failure is logged (never the code or token) and never changes the response."""
+response's timing. A failure is logged (never the code or token) and never changes the response.
+
+Not through the mail outbox (docs/architecture.md §3.12): the code and the reset token exist in
+clear only in this process's memory (the database keeps their hashes), the outbox stores no
+secret, and the user is waiting for the mail now."""
 
 from __future__ import annotations
 

@@ -11,10 +11,13 @@ CPU time of the process (``time.process_time``: the pool's worker threads includ
 time per request, and the garbage collector's pauses (``gc.callbacks``) during the run.
 ``order`` is a placement of 3 lines of 1 unit by a verified demo customer (``reservation``: one
 reservation POST of 1 unit by the admin, the comparison of ``bench/order_bench.py``); its e-mails go
-to an SMTP sink in a separate process (aiosmtpd), as in production, and the background threads that
-send them count in the CPU (the run waits for them). ``--replicas N`` configures N replica
-aliases pointing at the same database (to measure what configured aliases cost a request that
-never reads from them). ``--profile`` prints the top
+through the mail outbox (docs/architecture.md §3.12): the request only stores the event, as a web
+worker of ``serve`` does, so the ``order`` row is the web worker's CPU; the row after it,
+``order mail``, is the CPU per order of ``natjoub.outbox.deliver_all`` sending the backlog the
+run left (batches of 100 over one SMTP connection each, to an SMTP sink in a separate process,
+aiosmtpd), what ``serve``'s delivery thread spends; the two added are the whole cost.
+``--replicas N`` configures N replica aliases pointing at the same database (to measure what
+configured aliases cost a request that never reads from them). ``--profile`` prints the top
 functions of one more run of each scenario.
 
 The database is ``natjoub_bench_inproc`` on the embedded server (or DATABASE_URL's), migrated and
@@ -265,6 +268,25 @@ def measure(call, requests: int, threads: int = 1) -> dict:
     }  # fmt: skip
 
 
+def mail_delivery_row() -> None:
+    """The outbox's backlog (the placements' mail events) sent as serve's delivery thread sends it:
+    CPU and wall time per placement (4 messages each with the demo data)."""
+    from django.db import connections
+
+    from natjoub import outbox
+
+    pending = outbox.pending_count()
+    c0, w0 = time.process_time(), time.perf_counter()
+    done = outbox.deliver_all(outbox.BATCH)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    connections.close_all()
+    if done.sent != pending or done.failed or done.given_up:
+        raise SystemExit(f"mail delivery: {pending} pending, {done}")
+    per = 1000 / max(1, done.sent)
+    print(f"| order mail ({done.sent} placements, batches of {outbox.BATCH}) | {cpu * per:.3f} | "
+          f"{wall * per:.2f} (mean) | - | - | - | - | - | - | - | - | - |", flush=True)  # fmt: skip
+
+
 def profile(call, requests: int, tool: str) -> str:
     if tool == "pyinstrument":
         from pyinstrument import Profiler
@@ -348,6 +370,8 @@ def run(args, url: str, smtp_port: int) -> None:
               f"{r['wall_max_ms']:.2f} | {r['gc_pauses']} | {r['gc2']} | {r['gc_max_ms']:.2f} | "
               f"{r['pool_waits']} | {r['pool_wait_ms']} | {r['pool_size']} | {r['connections']} |",
               flush=True)  # fmt: skip
+        if name == "order":
+            mail_delivery_row()
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
     gc.collect()

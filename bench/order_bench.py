@@ -7,6 +7,10 @@
    3 bench items with 10,000,000 units each at ST-DT (through the API), an SMTP sink on
    127.0.0.1 (the order e-mails go out as in production). granian with the production settings;
    ``ORDER_MAX_OPEN_PER_CUSTOMER`` raised so that the open-order limit never refuses a bench order.
+   The workers only store the mail in the outbox (docs/architecture.md §3.12); what ``serve``'s
+   delivery thread does runs in a process of its own next to granian (``manage.py deliver_mail
+   --follow``) for the whole run, on the same cores, so its cost is in the figures; the report
+   says how long the mail backlog took to drain after the placements.
 2. **Placement vs single reservations**: ``POST /orders`` with 3 lines of 1 unit (the 16 customers
    in turn: one customer's placements are serialized, §37.3) against ``POST /inventory/reservations``
    of 1 unit on the same 3 rows (admin), same server, alternating rounds, wrk with 1 connection
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -46,8 +51,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_port, run_wrk
 from bench.harness import (
     MOVEMENTS,
+    PY,
+    ROOT,
     Http,
     Server,
+    app_env,
     bench_database,
     fixtures,
     latency_summary,
@@ -288,6 +296,27 @@ def order_list_at_scale(url: str, server: Server, branch: str, item: str, args) 
     return [small, big]
 
 
+PENDING_MAIL = "SELECT count(*) FROM core_schema.mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+
+
+def start_mail_delivery(url: str, env: dict) -> subprocess.Popen:
+    """``serve``'s mail-delivery thread as a process of its own (granian alone runs no delivery)."""
+    command = [PY, "manage.py", "deliver_mail", "--follow"]
+    return subprocess.Popen(command, cwd=ROOT, env=app_env(url, **env), stdout=subprocess.DEVNULL)
+
+
+def mail_drain(url: str, timeout: float = 600) -> dict:
+    """Seconds from now until the outbox has nothing pending (the placements' mail sent)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pending = conn.execute(PENDING_MAIL).fetchone()[0]
+        started = time.monotonic()
+        while conn.execute(PENDING_MAIL).fetchone()[0] and time.monotonic() - started < timeout:
+            time.sleep(0.1)
+        left = conn.execute(PENDING_MAIL).fetchone()[0]
+        total = conn.execute("SELECT count(*) FROM core_schema.mail_outbox").fetchone()[0]
+    return {"pending_after_placements": pending, "drain_s": time.monotonic() - started, "left": left, "events": total}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=5)
@@ -312,14 +341,20 @@ def main() -> None:
         with bench_database(DB_NAME, keep=args.keep_db) as url:
             facts = machine(url)
             with Server(url, env=env) as server:
-                admin = login(server.base)
-                branch = fixtures(server.base, admin).branches[BRANCH]
-                customers = bench_customers(url, server.base)
-                items = bench_items(server.base, admin, branch)
-                placement = placement_vs_reservations(server.base, admin, customers, branch, items, args)
-                fulfil = fulfil_latency(server.base, admin, customers, branch, items, args.fulfil_orders)
-                reconcile = manage(url, "reconcile_stock", timeout=300)
-                listing = order_list_at_scale(url, server, branch, items[0], args)
+                delivery = start_mail_delivery(url, env)
+                try:
+                    admin = login(server.base)
+                    branch = fixtures(server.base, admin).branches[BRANCH]
+                    customers = bench_customers(url, server.base)
+                    items = bench_items(server.base, admin, branch)
+                    placement = placement_vs_reservations(server.base, admin, customers, branch, items, args)
+                    drain = mail_drain(url)
+                    fulfil = fulfil_latency(server.base, admin, customers, branch, items, args.fulfil_orders)
+                    reconcile = manage(url, "reconcile_stock", timeout=300)
+                    listing = order_list_at_scale(url, server, branch, items[0], args)
+                finally:
+                    delivery.terminate()
+                    delivery.wait(timeout=30)
     finally:
         sink.stop()
 
@@ -341,6 +376,10 @@ def main() -> None:
         "## A 3-line order vs 3 single reservations (goal >= 1.5x per unit reserved)",
         "",
         md_table(placement, columns),
+        "",
+        f"Order e-mail (the outbox, sent by `deliver_mail --follow` in its own process during the runs): "
+        f"{drain['pending_after_placements']} of {drain['events']} mail events still pending when the "
+        f"placements ended, drained in **{drain['drain_s']:.1f} s** ({drain['left']} left).",
         "",
         f"## Fulfil, {FULFIL_CLIENTS} clients (goal p99 < 50 ms)",
         "",
@@ -372,6 +411,7 @@ def main() -> None:
             "rounds": args.rounds,
             "clients": args.clients,
             "scenarios": [*placement, fulfil, *listing],
+            "mail_drain": drain,
             "ratios": {
                 **{
                     f"units reserved per second, orders / reservations, {r['connections']} conn": r["ratio"]

@@ -75,6 +75,8 @@ def alerts_sync(
 
 # -- e-mail -----------------------------------------------------------------------------------
 def notify_after_commit(alert_ids: list[uuid.UUID]) -> None:
+    # Not yet through the mail outbox (docs/architecture.md §3.12), which the order mails use:
+    # moving these is a change of the stock write path, left to its own task.
     if alert_ids:
         transaction.on_commit(lambda: send_alert_emails(alert_ids))
 

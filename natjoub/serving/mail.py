@@ -68,6 +68,12 @@ class MailDelivery:
         self._stopped.set()
         self._thread.join(timeout)
 
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
     def _loop(self) -> None:
         try:
             while not self._stopped.is_set():
