@@ -22,6 +22,7 @@ CHANGELISTS = [
     "inventory_app/stocktransfer",
     "inventory_app/stockalert",
     "natjoub/idempotencykey",
+    "natjoub/outboxmail",
 ]
 
 

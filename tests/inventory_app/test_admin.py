@@ -32,6 +32,7 @@ MODELS = [
     "inventory_app/stockmovement",
     "inventory_app/stockreservation",
     "natjoub/idempotencykey",
+    "natjoub/outboxmail",
 ]
 
 

@@ -12,15 +12,17 @@ import pytest
 from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import connection, connections, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
+from auth_app.models import RoleName
 from natjoub import outbox
 from natjoub.metrics import render_latest
 from natjoub.models import OutboxMail
 from natjoub.registry import MailKind, mail_kinds
 from natjoub.serving.mail import MailDelivery
 from tests.auth_app.test_email_smtp import free_port, smtp  # noqa: F401 - the SMTP sink fixture
+from tests.factories import make_user
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits: the outbox is about them
@@ -169,6 +171,14 @@ def test_given_up_after_the_last_attempt_shown_then_requeued_by_the_command(smtp
     assert outbox.deliver_pending().claimed == 0  # failed for good: never claimed again
     assert b"natjoub_mail_outbox_failed 1.0" in render_latest()[0]
     assert b"natjoub_mail_outbox_pending 0.0" in render_latest()[0]
+
+    back_office = Client()
+    back_office.force_login(make_user(RoleName.ADMIN))
+    page = back_office.get("/admin/natjoub/outboxmail/", {"status": "failed"}).content.decode()
+    assert "ConnectionRefusedError" in page  # staff see the failed mail and why
+    assert back_office.get(f"/admin/natjoub/outboxmail/{row.pk}/change/").status_code == 200
+    assert back_office.get("/admin/natjoub/outboxmail/add/").status_code == 403  # read-only
+    assert "ConnectionRefused" not in back_office.get("/admin/natjoub/outboxmail/", {"status": "sent"}).content.decode()
 
     settings.MAILERS = sink
     out = StringIO()
