@@ -15,6 +15,7 @@ ends (natjoub/outbox.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -29,7 +30,7 @@ from natjoub import outbox
 logger = logging.getLogger("natjoub.outbox")
 
 TICK = 0.5  # how long one wait lasts at most: the stop flag is seen this soon
-RECONNECT_SECONDS = 5.0
+RECONNECT_SECONDS = 5.0  # between attempts to LISTEN again (polling meanwhile)
 
 
 def listen_connection(alias: str = DEFAULT_DB_ALIAS) -> psycopg.Connection:
@@ -77,10 +78,14 @@ class MailDelivery:
     def _loop(self) -> None:
         try:
             while not self._stopped.is_set():
-                self._ensure_listener()
-                self._deliver()
-                if not self._wait():  # idle for a whole poll interval: give the connection back
-                    self._close_django()
+                try:
+                    self._ensure_listener()
+                    self._deliver()
+                    if not self._wait():  # idle for a whole poll interval: give the connection back
+                        self._close_django()
+                except Exception:  # the thread outlives any one failure; the next round retries
+                    logger.exception("mail delivery thread")
+                    self._stopped.wait(RECONNECT_SECONDS)
         finally:
             self._close_listener()
             self._close_django()
@@ -106,6 +111,8 @@ class MailDelivery:
             if remaining <= 0:
                 return False
             if self._listener is None:
+                if self.listen and time.monotonic() >= self._retry_listen_at:
+                    return True  # listen again, then a round for what was notified meanwhile
                 self._stopped.wait(min(TICK, remaining))
                 continue
             try:
@@ -129,18 +136,21 @@ class MailDelivery:
 
     def _close_listener(self) -> None:
         if self._listener is not None:
-            try:
+            with contextlib.suppress(Exception):  # a broken connection is gone either way
                 self._listener.close()
-            finally:
-                self._listener = None
-                self._retry_listen_at = time.monotonic() + RECONNECT_SECONDS
+            self._listener = None
+            self._retry_listen_at = time.monotonic() + RECONNECT_SECONDS
 
     @staticmethod
     def _close_django() -> None:
+        """This thread's connections, and the pools, as the housekeeping thread leaves them."""
         for connection in connections.all(initialized_only=True):
-            connection.close()
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
+            try:
+                connection.close()
+                if hasattr(connection, "close_pool"):
+                    connection.close_pool()
+            except Exception as exc:
+                logger.warning("closing the mail thread's connection failed: %s", type(exc).__name__)
 
 
 def from_settings() -> MailDelivery:

@@ -231,6 +231,23 @@ def test_the_delivery_thread_wakes_on_notify(smtp):  # noqa: F811
     assert OutboxMail.objects.get().status == "sent"
 
 
+@override_settings(MAIL_OUTBOX_DELIVERY="serve", BACKGROUND_TASKS_EAGER=False)
+def test_the_delivery_thread_listens_again_after_losing_its_connection(smtp, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("natjoub.serving.mail.RECONNECT_SECONDS", 0.2)
+    delivery = MailDelivery(poll=3600).start()
+    try:
+        wait_for(lambda: delivery._listener is not None)
+        lost = delivery._listener
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [lost.info.backend_pid])
+        wait_for(lambda: delivery._listener is not None and delivery._listener is not lost)
+        enqueue_committed(1)
+        wait_for(lambda: len(smtp.messages) == 1)
+    finally:
+        delivery.stop()
+    assert subjects(smtp) == ["Note 0"]
+
+
 def test_the_trigger_notifies_at_commit_only():
     with connection.cursor() as cursor:
         cursor.execute(f"LISTEN {outbox.CHANNEL}")
