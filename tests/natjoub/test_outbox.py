@@ -5,6 +5,8 @@ retried while SMTP is down and given up after the configured attempts; the deliv
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from io import StringIO
 
@@ -245,6 +247,25 @@ def test_the_delivery_thread_listens_again_after_losing_its_connection(smtp, mon
         wait_for(lambda: len(smtp.messages) == 1)
     finally:
         delivery.stop()
+    assert subjects(smtp) == ["Note 0"]
+
+
+@override_settings(MAIL_OUTBOX_DELIVERY="serve", BACKGROUND_TASKS_EAGER=False)
+def test_deliver_mail_follow_delivers_until_sigterm(smtp):  # noqa: F811
+    enqueue_committed(1)
+    before = signal.getsignal(signal.SIGTERM)
+
+    def stop_when_sent():
+        wait_for(lambda: len(smtp.messages) == 1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_when_sent)
+    stopper.start()
+    out = StringIO()
+    call_command("deliver_mail", "--follow", stdout=out)
+    stopper.join()
+    assert out.getvalue().splitlines()[-1] == "Stopped."
+    assert signal.getsignal(signal.SIGTERM) == before
     assert subjects(smtp) == ["Note 0"]
 
 

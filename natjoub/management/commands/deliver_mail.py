@@ -49,9 +49,9 @@ class Command(BaseCommand):
         def interrupt(signum, frame):
             raise KeyboardInterrupt
 
-        signal.signal(signal.SIGTERM, interrupt)
+        previous = signal.signal(signal.SIGTERM, interrupt)
         delivery = mail.from_settings().start()
-        self.stdout.write("Delivering the outbox's mail until stopped (Ctrl-C).", ending="\n")
+        self.stdout.write("Delivering the outbox's mail until stopped (Ctrl-C).")
         self.stdout.flush()
         try:
             while delivery.alive():
@@ -60,3 +60,5 @@ class Command(BaseCommand):
             pass
         finally:
             delivery.stop()
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write("Stopped.")
