@@ -179,8 +179,8 @@ def _send(events: list[_Event], failures: dict[str, list[int]]) -> list[int]:
     sent: list[int] = []
     if not any(event.messages for event in events):
         return [event.id for event in events]
-    connection = mailers.default  # a new backend instance: opened once for the whole batch
     try:
+        connection = mailers.default  # a new backend instance: opened once for the whole batch
         connection.open()
     except Exception as exc:
         failures[describe(exc)] += [event.id for event in events]
