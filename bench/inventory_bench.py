@@ -202,18 +202,24 @@ def pgbench(url: str, *, lo: int, hi: int, clients: int, seconds: int) -> dict:
 
 
 def explain(url: str) -> str:
-    """The plan of the low-stock count as the selector runs it: the bound is read first, then used as a value."""
+    """The plan of the endpoint's statement for its first page (``inventory_app.sql.low_stock_page``
+    without filters, limit 100): the flagged rows of the first branches by name, and the total."""
     with psycopg.connect(url) as conn:
-        bound = conn.execute(
-            "SELECT reorder_level FROM inventory_schema.inventory_items WHERE is_active ORDER BY 1 DESC LIMIT 1"
-        ).fetchone()[0]
-        sql = f"""
-            EXPLAIN (ANALYZE, BUFFERS OFF, SUMMARY ON, TIMING OFF)
-            SELECT count(*) FROM inventory_schema.stock_levels s
-            JOIN inventory_schema.inventory_items i ON i.id = s.inventory_item_id
-            JOIN inventory_schema.branches b ON b.id = s.branch_id
-            WHERE (s.quantity - s.reserved_quantity) <= {int(bound)}
-              AND s.quantity <= s.reserved_quantity + i.reorder_level AND i.is_active AND b.is_active
+        sql = """
+            EXPLAIN (ANALYZE, BUFFERS, SUMMARY ON, TIMING OFF)
+            SELECT x.id, x.inventory_item_id, x.item_name, x.sku, b.id, b.name, x.quantity, x.reserved_quantity,
+                   x.quantity - x.reserved_quantity, x.last_counted_at, x.updated_at,
+                   (SELECT count(*) FROM inventory_schema.stock_levels s
+                    JOIN inventory_schema.branches b ON b.id = s.branch_id WHERE s.is_low AND b.is_active)
+            FROM (SELECT id, name FROM inventory_schema.branches b WHERE b.is_active ORDER BY name COLLATE "C") b
+            CROSS JOIN LATERAL (
+                SELECT s.id, s.inventory_item_id, i.name AS item_name, i.sku, s.quantity, s.reserved_quantity,
+                       s.last_counted_at, s.updated_at
+                FROM inventory_schema.stock_levels s
+                JOIN inventory_schema.inventory_items i ON i.id = s.inventory_item_id
+                WHERE s.is_low AND s.branch_id = b.id ORDER BY i.sku COLLATE "C", s.id LIMIT 100
+            ) x
+            ORDER BY b.name COLLATE "C", x.sku COLLATE "C", x.id LIMIT 100 OFFSET 0
         """
         return "\n".join(row[0] for row in conn.execute(sql).fetchall())
 
@@ -294,7 +300,7 @@ def main() -> None:
         "",
         f"reconcile_stock after the run: exit {reconcile.returncode}, `{reconcile.stdout.strip()[:200]}`",
         "",
-        "Low-stock count plan (the gauge's query):",
+        "Low-stock page plan (the endpoint's statement, first page):",
         "",
         "```",
         plan,

@@ -432,6 +432,62 @@ SELLER_ACCESS = _statement(
 )
 
 
+# -- low stock (selectors.stock, docs/api.md §13, docs/architecture.md §3.8) -------------------
+# The rows migration 0012 flags, through the partial index of 0013. The page walks the branches in
+# name order and, for each, its flagged rows by SKU (at most ``stop`` of them: no branch can put
+# more on the page), so the first pages join a few branches' rows to their items, not every low
+# row; the total counts the flags alone (index-only). Columns in StockLevelOutput's field order.
+LOW_STOCK_COLUMNS = (
+    "id", "inventory_item_id", "inventory_item__name", "inventory_item__sku", "branch_id", "branch__name",
+    "quantity", "reserved_quantity", "available_quantity", "last_counted_at", "updated_at",
+)  # fmt: skip
+
+
+def _low_stock_branches(alias: str, *, branch: bool, scoped: bool) -> sql.Composed:
+    """The conditions on the branches of the list: active, ``%(branch)s``, ``%(branches)s``."""
+    conditions = ["{b}.is_active"]
+    if branch:
+        conditions.append("{b}.id = %(branch)s")
+    if scoped:
+        conditions.append("{b}.id = ANY(%(branches)s::uuid[])")
+    return sql.SQL(" AND ".join(conditions)).format(b=sql.Identifier(alias))
+
+
+@functools.cache
+def low_stock_count(*, branch: bool, scoped: bool) -> str:
+    """The number of rows of the low-stock list (``branch``: binds ``%(branch)s``; ``scoped``: the
+    caller's branch ids ``%(branches)s``)."""
+    return _statement(
+        "SELECT count(*) FROM {stock} s JOIN {branches} b ON b.id = s.branch_id WHERE s.is_low AND {where}",
+        where=_low_stock_branches("b", branch=branch, scoped=scoped),
+    )
+
+
+@functools.cache
+def low_stock_page(*, branch: bool, scoped: bool) -> str:
+    """Rows ``[%(offset)s:%(stop)s]`` of the low-stock list (``%(limit)s`` of them), each ending
+    with the list's total; binds as ``low_stock_count``."""
+    return _statement(
+        """
+        SELECT x.id, x.inventory_item_id, x.item_name, x.sku, b.id, b.name, x.quantity, x.reserved_quantity,
+               x.quantity - x.reserved_quantity, x.last_counted_at, x.updated_at, ({total})
+        FROM (SELECT id, name FROM {branches} b WHERE {where} ORDER BY name COLLATE "C") b
+        CROSS JOIN LATERAL (
+            SELECT s.id, s.inventory_item_id, i.name AS item_name, i.sku, s.quantity, s.reserved_quantity,
+                   s.last_counted_at, s.updated_at
+            FROM {stock} s JOIN {items} i ON i.id = s.inventory_item_id
+            WHERE s.is_low AND s.branch_id = b.id
+            ORDER BY i.sku COLLATE "C", s.id
+            LIMIT %(stop)s
+        ) x
+        ORDER BY b.name COLLATE "C", x.sku COLLATE "C", x.id
+        LIMIT %(limit)s OFFSET %(offset)s
+    """,
+        total=sql.SQL(low_stock_count(branch=branch, scoped=scoped)),
+        where=_low_stock_branches("b", branch=branch, scoped=scoped),
+    )
+
+
 # -- charts (selectors.charts, docs/architecture.md §3.9) --------------------------------------
 @functools.cache
 def nearest_reorder(*, some_branches: bool) -> str:

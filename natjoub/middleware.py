@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import time
-import uuid
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
@@ -73,7 +73,8 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # 32 hex digits of os.urandom, like uuid4().hex without building a UUID (a third of the cost)
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
         request.request_id = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -157,6 +158,7 @@ def _admin_only(middleware_class):
                 return self.get_response(request)
             return super().__call__(request)
 
+    AdminOnly.admin_only = True  # passes other paths through: left out of their chain (natjoub/serving/handler.py)
     AdminOnly.__name__ = AdminOnly.__qualname__ = f"Admin{middleware_class.__name__}"
     AdminOnly.__doc__ = f"{middleware_class.__name__} for /admin/ paths only."
     return AdminOnly
@@ -177,6 +179,8 @@ class AdminSessionLimitMiddleware:
     """The absolute limit of an admin sign-in (SESSION_COOKIE_AGE_SECONDS, docs/api.md §32); the
     idle limit is the session cookie's age, renewed on every admin request. A session older than
     the limit, or one without its sign-in time, is signed out (the admin then asks to sign in)."""
+
+    admin_only = True
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -141,7 +141,7 @@ class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
         "reserved_quantity",
         "available",
         "reorder_level",
-        "is_low",
+        "at_reorder_level",
         "last_counted_at",
         "updated_at",
     )
@@ -164,7 +164,7 @@ class StockLevelInline(ReadOnlyMixin, admin.TabularInline):
         return obj.inventory_item.reorder_level
 
     @admin.display(description="Low stock", boolean=True)
-    def is_low(self, obj: StockLevel) -> bool:
+    def at_reorder_level(self, obj: StockLevel) -> bool:  # not "is_low": the model's flag has that name
         return obj.available_quantity <= obj.inventory_item.reorder_level
 
 

@@ -24,6 +24,9 @@ class StockLevel(UUIDModel):
     reserved_quantity = models.IntegerField(default=0)
     last_counted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # At or below the item's reorder level, item active: kept by triggers whatever writes the row
+    # or the item (migration 0012; the low-stock list reads it, docs/architecture.md §3.8).
+    is_low = models.BooleanField(db_default=False, editable=False)
 
     class Meta:
         db_table = '"inventory_schema"."stock_levels"'

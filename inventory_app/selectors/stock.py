@@ -7,10 +7,12 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from inventory_app import list_counts
+from inventory_app import sql as statements
 from inventory_app.exceptions import (
     BranchAccessDenied,
     BranchNotFound,
@@ -19,7 +21,6 @@ from inventory_app.exceptions import (
 )
 from inventory_app.models import (
     Branch,
-    InventoryItem,
     ReservationStatus,
     StockLevel,
     StockMovement,
@@ -147,24 +148,10 @@ def stock_levels_by_branch(*, branch_id: uuid.UUID, scope: BranchAccess = EVERYW
 
 
 def low_stock_filter(queryset: QuerySet[StockLevel]) -> QuerySet[StockLevel]:
-    """Active items at active branches whose available quantity is at or below the reorder level.
-
-    The first condition is implied by the second; it lets PostgreSQL range-scan the expression
-    index on ``(quantity - reserved_quantity)`` (migration 0002): a row above the largest active
-    reorder level cannot be low. The bound is read first (an index-only scan, migration 0003) and
-    passed as a value, so the planner estimates the few candidate rows correctly and looks items
-    up by key instead of hashing the whole item table."""
-    max_level = (
-        InventoryItem.objects.filter(is_active=True).order_by("-reorder_level").values_list("reorder_level", flat=True)
-    ).first()
-    if max_level is None:
-        return queryset.none()
-    return queryset.annotate(available=F("quantity") - F("reserved_quantity")).filter(
-        available__lte=max_level,
-        quantity__lte=F("reserved_quantity") + F("inventory_item__reorder_level"),
-        inventory_item__is_active=True,
-        branch__is_active=True,
-    )
+    """Active items at active branches whose available quantity is at or below the reorder level:
+    the rows flagged ``is_low`` (kept by triggers, migration 0012; the partial index of 0013) at
+    active branches (docs/architecture.md §3.8)."""
+    return queryset.filter(is_low=True, branch__is_active=True)
 
 
 def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchAccess = EVERYWHERE) -> QuerySet[StockLevel]:
@@ -175,15 +162,50 @@ def low_stock_list(*, branch_id: uuid.UUID | None = None, scope: BranchAccess = 
     return queryset.order_by(codepoint_order("branch__name"), codepoint_order("inventory_item__sku"), "id")
 
 
+class LowStockRows:
+    """The low-stock list as one hand-written statement (``inventory_app.sql.low_stock_page``) that
+    reads a page and the list's total: the ORM's query building cost more app CPU than the page's
+    rendering (bench/results/notes.md "Round 4"). What ``MetaPagination`` needs of a page source:
+    ``counted_values_page`` / ``values_page`` (tuples in ``StockLevelOutput``'s column order,
+    natjoub.api.output), ``count()`` and, for any other serializer, a slice of instances."""
+
+    model = StockLevel
+    annotations = frozenset({"available_quantity"})
+
+    def __init__(self, *, branch_id: uuid.UUID | None, scope: BranchAccess):
+        self.branch_id = branch_id
+        self.scope = scope
+        self.shape = {"branch": branch_id is not None, "scoped": not scope.every}
+        self.params: dict = {"branch": branch_id}
+        if not scope.every:
+            self.params["branches"] = sorted(scope.branch_ids)
+
+    def _fetch(self, statement: str, params: dict) -> list[tuple]:
+        with connections[router.db_for_read(StockLevel)].cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+
+    def counted_values_page(self, lookups: list[str], start: int, stop: int) -> list[tuple] | None:
+        """Rows ``[start:stop]``, each ending with the total; None for other columns."""
+        if tuple(lookups) != statements.LOW_STOCK_COLUMNS:
+            return None
+        params = {**self.params, "offset": start, "limit": max(stop - start, 0), "stop": max(start, stop)}
+        return self._fetch(statements.low_stock_page(**self.shape), params)
+
+    values_page = counted_values_page  # the total's column is past the plan's: never read
+
+    def count(self) -> int:
+        return self._fetch(statements.low_stock_count(**self.shape), self.params)[0][0]
+
+    def __getitem__(self, page: slice) -> list[StockLevel]:
+        return list(low_stock_list(branch_id=self.branch_id, scope=self.scope)[page])
+
+
 def low_stock_page(*, branch_id: uuid.UUID | None = None, scope: BranchAccess = EVERYWHERE) -> PageSource:
-    """The low-stock endpoint's list (docs/api.md §13), for column reads only: ``available_quantity``
-    is an annotation (the model's property cannot take it, so never build instances of it), and the
-    total is read by the page's statement, which joins the ~1,000 candidates of 1,000,000 stock rows
-    once instead of once more for a count (docs/architecture.md §3.10)."""
-    queryset = low_stock_list(branch_id=branch_id, scope=scope)
-    # not F("available"): without an active item the filter returns .none(), which has no annotation
-    queryset = queryset.annotate(available_quantity=F("quantity") - F("reserved_quantity"))
-    return PageSource(queryset, counted_with_page=True)
+    """The low-stock endpoint's list (docs/api.md §13): a page and its total in one statement over
+    the flagged rows (docs/architecture.md §3.8, §3.10)."""
+    branch_filter_allowed(branch_id, scope)
+    return PageSource(LowStockRows(branch_id=branch_id, scope=scope), counted_with_page=True)
 
 
 def low_stock_count() -> int:

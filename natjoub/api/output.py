@@ -13,7 +13,9 @@ is a column of the model, a column of a forward relation or an annotation, it re
 ``values_list`` (no model instances: building ~300 of them was a third of a 100-row movements page)
 and writes camelCase keys directly (``casing.Camelized``: the renderer does not walk the rows again).
 Anything else takes ``render_many``. ``render_counted_page`` also reads the list's total in the
-page's statement (``COUNT(*) OVER ()``) for a list whose separate count would repeat its joins.
+page's statement (``COUNT(*) OVER ()``) for a list whose separate count would repeat its joins;
+a page source of its own (not a queryset) does that with ``counted_values_page(lookups, start,
+stop)``, and names the columns it computes that are not the model's in ``annotations``.
 """
 
 from __future__ import annotations
@@ -217,14 +219,14 @@ def _columns_of(model) -> frozenset[str]:
 def _columns(serializer_class, queryset, start: int, stop: int, counted: bool = False) -> tuple[tuple, Any] | None:
     """(the column plan, the page's tuples) when the page can be read as columns; ``counted``
     (querysets only): each tuple ends with the total of the whole queryset."""
-    if counted and not isinstance(queryset, QuerySet):
+    if counted and not isinstance(queryset, QuerySet) and not hasattr(queryset, "counted_values_page"):
         return None
     if isinstance(queryset, QuerySet):
         if not internals.yields_instances(queryset):
             return None
         annotations = set(queryset.query.annotations)
     elif hasattr(queryset, "values_page"):
-        annotations = set()
+        annotations = set(getattr(queryset, "annotations", ()))  # columns a page source computes
     else:
         return None
     plan = _column_plan(serializer_class, queryset.model, timezone.get_current_timezone())
@@ -234,6 +236,9 @@ def _columns(serializer_class, queryset, start: int, stop: int, counted: bool = 
     known = _columns_of(queryset.model)
     if not all("__" in lookup or lookup in known or lookup in annotations for lookup in lookups):
         return None
+    if counted and not isinstance(queryset, QuerySet):
+        rows = queryset.counted_values_page(lookups, start, stop)
+        return None if rows is None else (plan, rows)
     if counted:
         queryset = queryset.annotate(**{_TOTAL: Window(Count("*"))})
         return plan, queryset.values_list(*lookups, _TOTAL)[start:stop]

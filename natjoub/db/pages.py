@@ -15,14 +15,16 @@ from natjoub.db.union_pages import UnionPages
 class PageSource:
     """``rows``: a queryset, ``UnionPages`` or a list, in the list's order; ``counter``: the name
     of the counter whose value is exactly the number of ``rows`` (None: count them);
-    ``counted_with_page``: count a queryset in the statement that reads the page."""
+    ``counted_with_page``: count a queryset, or rows with ``counted_values_page(lookups, start,
+    stop)`` (tuples ending with the total; natjoub.api.output), in the statement that reads the page."""
 
     def __init__(
         self, rows: QuerySet | UnionPages | list, *, counter: str | None = None, counted_with_page: bool = False
     ):
         self.rows = rows
         self.counter = counter
-        self.counted_with_page = counted_with_page and counter is None and isinstance(rows, QuerySet)
+        countable = isinstance(rows, QuerySet) or hasattr(rows, "counted_values_page")
+        self.counted_with_page = counted_with_page and counter is None and countable
 
     def count(self) -> int:
         if self.counter is not None:

@@ -108,8 +108,8 @@ def test_pages_of_the_big_lists_are_read_as_columns(inventory, serializer_class,
 
 
 def test_the_low_stock_page_is_read_with_its_total_in_one_statement(inventory, django_assert_num_queries):
-    """The endpoint's page source (annotated ``available_quantity``, ``COUNT(*) OVER ()``) renders
-    what DRF renders from the selector's model instances, and the whole list's total."""
+    """The endpoint's page source (one hand-written statement ending with ``COUNT(*) OVER ()``)
+    renders what DRF renders from the selector's model instances, and the whole list's total."""
     make_item("SKU-3", reorder_level=5)
     stock(make_item("SKU-4", reorder_level=5), make_branch("BR-3", name="Third"), 4, reserved=1)
     listed = list(inv.low_stock_list())
@@ -124,7 +124,11 @@ def test_the_low_stock_page_is_read_with_its_total_in_one_statement(inventory, d
         page, total = render_counted_page(StockLevelOutput, source.rows, 1, 2)
     assert (camelize(page), total) == (expected[1:2], len(expected))
     assert render_counted_page(StockLevelOutput, source.rows, len(expected), 100) == ([], None)  # caller counts
-    assert render_counted_page(StockLevelOutput, source.rows.filter(pk=None), 0, 100) == ([], 0)
+    empty = inv.low_stock_page(branch_id=make_branch("BR-4", name="Fourth").pk)
+    assert render_counted_page(StockLevelOutput, empty.rows, 0, 100) == ([], 0)
+    with django_assert_num_queries(1):  # past the end: the page reads no row to carry the total
+        assert source.count() == len(expected)
+    assert camelize(render_page(StockLevelOutput, source.rows, 1, 3)) == expected[1:3]  # the uncounted read
 
 
 def test_render_many_of_nothing():

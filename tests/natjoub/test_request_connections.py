@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.core import signals
+from django.core.cache import caches
+from django.core.cache import close_caches as django_close_caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.handlers.base import reset_urlconf as django_reset_urlconf
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db import close_old_connections as django_close_old_connections
 from django.db import reset_queries as django_reset_queries
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test.client import ClientHandler
+from django.urls import get_urlconf, set_urlconf
 from rest_framework.test import ForceAuthClientHandler
 
 from natjoub.db import request_connections
@@ -62,12 +69,43 @@ def request(sender=WSGIHandler, finished_by=WSGIHandler, use_database: bool = Tr
 
 
 def test_the_app_replaces_djangos_receivers():
-    """Installed by NatJoubConfig.ready(); Django's receivers would walk every configured alias."""
+    """Installed by NatJoubConfig.ready(): one receiver per signal instead of Django's five, which
+    walked every configured alias and every cache of the thread on every request."""
     request_connections.install()  # idempotent: what ready() did
-    assert signals.request_finished.disconnect(request_connections.close_old_connections)
-    signals.request_finished.connect(request_connections.close_old_connections)
-    assert signals.request_started.disconnect(request_connections.reset_queries)
-    signals.request_started.connect(request_connections.reset_queries)
+    started, finished = signals.request_started, signals.request_finished
+    for signal, django_receiver in [
+        (started, django_reset_queries),
+        (started, django_close_old_connections),
+        (finished, django_close_old_connections),
+        (finished, django_close_caches),
+        (finished, django_reset_urlconf),
+    ]:
+        assert not signal.disconnect(django_receiver)
+    assert finished.disconnect(request_connections.request_finished)
+    finished.connect(request_connections.request_finished)
+    assert started.disconnect(request_connections.request_started)
+    started.connect(request_connections.request_started)
+
+
+@pytest.mark.parametrize("finished_by", [WSGIHandler, None], ids=["handler", "test client"])
+def test_every_request_resets_the_urlconf_and_closes_caches_that_close(monkeypatch, settings, finished_by):
+    """What Django's ``reset_urlconf`` and ``close_caches`` did, for every request (the test
+    client's too); a backend without a ``close()`` of its own is not walked."""
+    closed = []
+
+    class Closing(LocMemCache):
+        def close(self, **kwargs):
+            closed.append(self)
+
+    monkeypatch.setattr(sys.modules[__name__], "Closing", Closing, raising=False)
+    set_urlconf("natjoub.urls")
+    signals.request_finished.send(sender=finished_by)
+    assert get_urlconf() is None
+    assert not request_connections._caches_close()  # the configured backends inherit BaseCache.close
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.Closing"}}
+    caches["default"].get("x")  # initialised in this thread
+    signals.request_finished.send(sender=finished_by)
+    assert len(closed) == 1
 
 
 def test_a_connection_opened_by_a_request_is_closed_at_its_end(only_ours, touched):
