@@ -481,6 +481,7 @@ HOLD_LOCK = _statement(
          expired AS (
             UPDATE {reservations} r SET status = %(expired)s, updated_at = %(now)s
             FROM s WHERE r.inventory_item_id = s.inventory_item_id AND r.branch_id = %(branch)s
+              AND r.inventory_item_id = ANY(%(items)s::uuid[])
               AND r.status = %(active)s AND r.expires_at <= %(now)s
             RETURNING r.inventory_item_id, r.quantity
          ),
@@ -550,20 +551,22 @@ HOLD_SETTLE = _statement(
         SET status = CASE WHEN v.collected > 0 THEN %(committed)s ELSE %(released)s END,
             movement_id = CASE WHEN v.collected > 0 THEN v.movement_id END, updated_at = %(now)s
         FROM v
-        WHERE r.id = v.id AND r.inventory_item_id = v.inventory_item_id AND r.branch_id = %(branch)s
+        WHERE r.id = ANY(%(reservations)s::uuid[])
+          AND r.id = v.id AND r.inventory_item_id = v.inventory_item_id AND r.branch_id = %(branch)s
           AND r.status = %(active)s AND r.expires_at > %(now)s
           AND (SELECT count(*) FROM locked) >= 0
         RETURNING r.id, r.inventory_item_id, r.quantity, v.collected, v.movement_id
     ), written AS (
         UPDATE {stock} s
         SET quantity = s.quantity - st.collected, reserved_quantity = s.reserved_quantity - st.quantity,
-            updated_at = %(now)s
+            updated_at = GREATEST(%(now)s, s.updated_at + interval '1 microsecond')
         FROM settled st, locked l
         WHERE s.id = l.id AND l.inventory_item_id = st.inventory_item_id
-        RETURNING s.inventory_item_id, s.branch_id, s.quantity AS balance, s.quantity - s.reserved_quantity AS available
+        RETURNING s.inventory_item_id, s.branch_id, s.quantity AS balance,
+                  s.quantity - s.reserved_quantity AS available, s.updated_at AS stamped
     ), moved AS (
         INSERT INTO {movements} ({out_columns})
-        SELECT st.movement_id, %(now)s, st.inventory_item_id, %(branch)s, %(out)s, st.collected,
+        SELECT st.movement_id, w.stamped, st.inventory_item_id, %(branch)s, %(out)s, st.collected,
                %(reference)s, %(notes)s, %(performed_by)s, w.balance
         FROM settled st JOIN written w ON w.inventory_item_id = st.inventory_item_id
         WHERE st.collected > 0
@@ -578,5 +581,9 @@ HOLD_SETTLE = _statement(
 primary-key order, then each ACTIVE, not yet due reservation COMMITTED (or RELEASED when nothing
 was collected), the rows' units taken out (the collected part) and unreserved, one OUT movement per
 collected line with its ``from_balance_after`` (the quantity this statement wrote; one line per
-item), and the rows' alerts opened and resolved. Yields (ids of the reservations settled,
-movements inserted, alert ids opened); one not settled was not ACTIVE: the caller rolls back."""
+item), and the rows' alerts opened and resolved. ``now`` is taken before the statement waits for
+the rows, so a writer that got them first may have stamped a later time: each movement is stamped
+after the row's last write (``updated_at``, read under the lock) so that the ledger's order
+(``created_at``, ``id``) stays the order the balances were written in (docs/api.md §28). Yields
+(ids of the reservations settled, movements inserted, alert ids opened); one not settled was not
+ACTIVE: the caller rolls back."""

@@ -199,6 +199,7 @@ def reserve(
                 reserved[line.inventory_item_id] += line.quantity
             changed, held = list(rows), lines
         reservation_ids = {line.inventory_item_id: uuid.uuid4() for line in held}
+        now = timezone.now()  # under the rows' locks: a row's updated_at never goes back
         if changed:
             with connection.cursor() as cursor:
                 cursor.execute(
