@@ -259,41 +259,8 @@ EXPIRE_ALL = _statement(
 )
 
 # -- holds: the inventory's API for other apps (services.holds, docs/api.md §37) ---------------
-HOLD_FACTS = _statement(
-    """
-    WITH i AS (SELECT id, sku, name, unit_price, is_active FROM {items}
-               WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE),
-         b AS (SELECT id, code, name, is_active FROM {branches} WHERE id = %s FOR KEY SHARE)
-    SELECT TRUE, id, sku, name, unit_price, is_active FROM i
-    UNION ALL SELECT FALSE, id, code, name, NULL, is_active FROM b
-"""
-)
-
-INSERT_RESERVATIONS = _statement(
-    """
-    INSERT INTO {reservations} (id, inventory_item_id, branch_id, quantity, status, reference_number,
-                                expires_at, movement_id, created_by, created_at, updated_at)
-    SELECT r.id, r.item, %(branch)s, r.quantity, %(status)s, %(reference)s, %(expires)s, NULL,
-           %(created_by)s, %(now)s, %(now)s
-    FROM unnest(%(ids)s::uuid[], %(items)s::uuid[], %(quantities)s::int[]) AS r(id, item, quantity)
-"""
-)
-
 EXTEND_RESERVATIONS = _statement(
     "UPDATE {reservations} SET expires_at = %s, updated_at = %s WHERE id = ANY(%s) AND status = %s"
-)
-
-LOCK_RESERVATIONS = _statement(
-    """SELECT id, inventory_item_id, branch_id, quantity, status, expires_at FROM {reservations}
-                WHERE id = ANY(%s) ORDER BY id FOR UPDATE"""
-)
-
-SETTLE_RESERVATIONS = _statement(
-    """
-    UPDATE {reservations} r SET status = v.status, movement_id = v.movement, updated_at = %s
-    FROM unnest(%s::uuid[], %s::varchar[], %s::uuid[]) AS v(id, status, movement)
-    WHERE r.id = v.id
-"""
 )
 
 RELEASE_RESERVATIONS = _statement(
@@ -550,3 +517,129 @@ def _ancestors(start: str, select: str) -> str:
 CATEGORY_ANCESTOR_IDS = _ancestors("%s", "id")
 # A Django ``Func`` template: the names from the root down to the category ``%(expressions)s``.
 CATEGORY_PATH_TEMPLATE = "(" + _ancestors("%(expressions)s", "array_agg(name ORDER BY depth DESC)") + ")"
+
+
+# -- holds (order service) ---------------------------------------------------------------------
+# services.holds (docs/api.md §37): a placement's and a fulfil's stock part in as few statements
+# as the steps allow, so the stock rows stay locked for as short a time as possible. Lock order
+# inside each statement, as in every stock transaction: the item and branch rows (key share),
+# then the stock rows in primary-key order, then the reservations; a scalar subquery over the
+# earlier CTE forces it (PostgreSQL runs a CTE when it is first read).
+HOLD_LOCK = _statement(
+    """
+    WITH i AS (SELECT id, sku, name, unit_price, is_active FROM {items}
+               WHERE id = ANY(%(items)s::uuid[]) ORDER BY id FOR KEY SHARE),
+         b AS (SELECT id, code, name, is_active FROM {branches} WHERE id = %(branch)s FOR KEY SHARE),
+         s AS (SELECT id, inventory_item_id, quantity, reserved_quantity FROM {stock}
+               WHERE branch_id = %(branch)s AND inventory_item_id = ANY(%(items)s::uuid[])
+                 AND (SELECT count(*) FROM i) + (SELECT count(*) FROM b) >= 0
+               ORDER BY id FOR UPDATE),
+         expired AS (
+            UPDATE {reservations} r SET status = %(expired)s, updated_at = %(now)s
+            FROM s WHERE r.inventory_item_id = s.inventory_item_id AND r.branch_id = %(branch)s
+              AND r.inventory_item_id = ANY(%(items)s::uuid[])
+              AND r.status = %(active)s AND r.expires_at <= %(now)s
+            RETURNING r.inventory_item_id, r.quantity
+         ),
+         released AS (SELECT inventory_item_id, SUM(quantity)::int AS q FROM expired GROUP BY inventory_item_id)
+    SELECT 0, i.id, i.sku, i.name, i.unit_price, i.is_active, NULL::int, NULL::int, NULL::int FROM i
+    UNION ALL SELECT 1, b.id, b.code, b.name, NULL, b.is_active, NULL, NULL, NULL FROM b
+    UNION ALL SELECT 2, s.inventory_item_id, NULL, NULL, NULL, NULL, s.quantity, s.reserved_quantity,
+                     COALESCE(e.q, 0)
+              FROM s LEFT JOIN released e ON e.inventory_item_id = s.inventory_item_id
+"""
+)
+"""``reserve``'s first statement: the facts of the branch and items (``FOR KEY SHARE``), their
+stock rows at the branch locked, and the rows' due reservations expired (docs/api.md §14.4).
+Rows ``(kind, id, code, name, price, active, quantity, reserved, expired units)``: kind 0 an item,
+1 the branch, 2 a stock row (``id`` its item; ``reserved`` before the expiry)."""
+
+HOLD_WRITE = _statement(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(%(ids)s::uuid[], %(reserved)s::int[]) AS v(inventory_item_id, reserved)
+    ), written AS (
+        UPDATE {stock} s SET reserved_quantity = v.reserved, updated_at = %(now)s
+        FROM incoming v WHERE s.branch_id = %(branch)s AND s.inventory_item_id = v.inventory_item_id
+        RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
+    ), held AS (
+        INSERT INTO {reservations} (id, inventory_item_id, branch_id, quantity, status, reference_number,
+                                    expires_at, movement_id, created_by, created_at, updated_at)
+        SELECT r.id, r.item, %(branch)s, r.quantity, %(status)s, %(reference)s, %(expires)s, NULL,
+               %(created_by)s, %(now)s, %(now)s
+        FROM unnest(%(reservations)s::uuid[], %(reservation_items)s::uuid[], %(quantities)s::int[])
+            AS r(id, item, quantity)
+    ) {alerts_of_written}
+    SELECT id FROM alert_opened
+""",
+    alerts_of_written=alert_ctes("written"),
+)
+"""``reserve``'s second statement, on rows ``HOLD_LOCK`` locked: their new ``reserved_quantity``
+(the expiry and the new holds), the ACTIVE reservations inserted (none when a line is short:
+then only the expiry is written), and their alerts opened and resolved."""
+
+_OUT_COLUMNS = sql.SQL(", ").join(
+    sql.Identifier(StockMovement._meta.get_field(name).column)
+    for name in (
+        "id",
+        "created_at",
+        "inventory_item",
+        "from_branch",
+        "movement_type",
+        "quantity",
+        "reference_number",
+        "notes",
+        "performed_by",
+        "from_balance_after",
+    )
+)
+
+HOLD_SETTLE = _statement(
+    """
+    WITH v AS (
+        SELECT * FROM unnest(%(reservations)s::uuid[], %(items)s::uuid[], %(collected)s::int[],
+                             %(movements)s::uuid[]) AS v(id, inventory_item_id, collected, movement_id)
+    ), locked AS (
+        SELECT id, inventory_item_id FROM {stock}
+        WHERE branch_id = %(branch)s AND inventory_item_id = ANY(%(items)s::uuid[]) ORDER BY id FOR UPDATE
+    ), settled AS (
+        UPDATE {reservations} r
+        SET status = CASE WHEN v.collected > 0 THEN %(committed)s ELSE %(released)s END,
+            movement_id = CASE WHEN v.collected > 0 THEN v.movement_id END, updated_at = %(now)s
+        FROM v
+        WHERE r.id = ANY(%(reservations)s::uuid[])
+          AND r.id = v.id AND r.inventory_item_id = v.inventory_item_id AND r.branch_id = %(branch)s
+          AND r.status = %(active)s AND r.expires_at > %(now)s
+          AND (SELECT count(*) FROM locked) >= 0
+        RETURNING r.id, r.inventory_item_id, r.quantity, v.collected, v.movement_id
+    ), written AS (
+        UPDATE {stock} s
+        SET quantity = s.quantity - st.collected, reserved_quantity = s.reserved_quantity - st.quantity,
+            updated_at = GREATEST(%(now)s, s.updated_at + interval '1 microsecond')
+        FROM settled st, locked l
+        WHERE s.id = l.id AND l.inventory_item_id = st.inventory_item_id
+        RETURNING s.inventory_item_id, s.branch_id, s.quantity AS balance,
+                  s.quantity - s.reserved_quantity AS available, s.updated_at AS stamped
+    ), moved AS (
+        INSERT INTO {movements} ({out_columns})
+        SELECT st.movement_id, w.stamped, st.inventory_item_id, %(branch)s, %(out)s, st.collected,
+               %(reference)s, %(notes)s, %(performed_by)s, w.balance
+        FROM settled st JOIN written w ON w.inventory_item_id = st.inventory_item_id
+        WHERE st.collected > 0
+        RETURNING id
+    ) {alerts_of_written}
+    SELECT ARRAY(SELECT id FROM settled), (SELECT count(*) FROM moved), ARRAY(SELECT id FROM alert_opened)
+""",
+    out_columns=_OUT_COLUMNS,
+    alerts_of_written=alert_ctes("written"),
+)
+"""``settle`` in one statement, the last of a fulfil before its commit: the stock rows locked in
+primary-key order, then each ACTIVE, not yet due reservation COMMITTED (or RELEASED when nothing
+was collected), the rows' units taken out (the collected part) and unreserved, one OUT movement per
+collected line with its ``from_balance_after`` (the quantity this statement wrote; one line per
+item), and the rows' alerts opened and resolved. ``now`` is taken before the statement waits for
+the rows, so a writer that got them first may have stamped a later time: each movement is stamped
+after the row's last write (``updated_at``, read under the lock) so that the ledger's order
+(``created_at``, ``id``) stays the order the balances were written in (docs/api.md §28). Yields
+(ids of the reservations settled, movements inserted, alert ids opened); one not settled was not
+ACTIVE: the caller rolls back."""

@@ -3,10 +3,13 @@ each. Stock is held, extended, settled and released only through ``inventory_app
 
 Locks, always in this order: the order row (``SELECT … FOR UPDATE``, its state re-checked under
 the lock, so of N concurrent actions on one order exactly one succeeds), then the stock rows in
-primary-key order (inside holds). A transaction that changes several orders (a customer's
-deletion) locks them all first and their stock rows in one statement; the expiry job expires
-each order in its own transaction. Placement locks no order: it serializes the customer's
-placements on an advisory lock, so the open-order limit holds under concurrency.
+primary-key order (inside holds). Stock rows are shared by every order at a branch, so an action
+takes them as late as it can: a fulfil writes its order side first and settles the stock in the
+last statement before its commit (``holds.settle``, one statement). A transaction that changes
+several orders (a customer's deletion) locks them all first and their stock rows in one
+statement; the expiry job expires each order in its own transaction. Placement locks no order: it
+serializes the customer's placements on an advisory lock, so the open-order limit holds under
+concurrency.
 
 An open order past its deadline **is** EXPIRED (docs/api.md §37.2): an action that finds one
 expires it (releasing its stock) and answers 409; the expiry stands (``keep_changes``).
@@ -27,8 +30,10 @@ from django.utils import timezone
 import inventory_app.services.holds as holds
 from auth_app.directory import Role, get_user, role_of
 from natjoub.api.fields import partial_quantities
+from natjoub.db import internals
 from natjoub.db.locks import advisory_xact_lock
 from order_app import emails, metrics
+from order_app import sql as statements
 from order_app.exceptions import (
     AccountNotVerified,
     InvalidPickupCode,
@@ -38,7 +43,6 @@ from order_app.exceptions import (
     TooManyOpenOrders,
 )
 from order_app.models import (
-    NUMBER_SEQUENCE,
     OPEN_STATUSES,
     CancelReason,
     Order,
@@ -46,7 +50,7 @@ from order_app.models import (
     OrderLine,
     OrderStatus,
 )
-from order_app.selectors import Viewer, may_read, open_orders
+from order_app.selectors import Viewer, may_read
 
 CENT = Decimal("0.01")
 NOT_ON_ORDER = "Item is not on this order"
@@ -76,20 +80,33 @@ class Actor:
 SYSTEM = Actor(None, None)
 
 
-def _next_number() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s)", [NUMBER_SEQUENCE])
-        return f"NJ-{cursor.fetchone()[0]:06d}"
+def _bind(params: dict, prefix: str, fields, instance) -> None:
+    """The values of ``instance`` for an ``order_app.sql`` statement, as ``save()`` would send them."""
+    for field in fields:
+        params[f"{prefix}{field.attname}"] = field.get_db_prep_save(getattr(instance, field.attname), connection)
+
+
+def _bind_arrays(params: dict, prefix: str, fields, instances) -> None:
+    for field in fields:
+        params[f"{prefix}{field.attname}"] = [
+            field.get_db_prep_save(getattr(instance, field.attname), connection) for instance in instances
+        ]
 
 
 def _pickup_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def _event(order: Order, status: str, actor: Actor, now: datetime, reason: str | None = None) -> OrderEvent:
-    return OrderEvent.objects.create(
+def _new_event(order: Order, status: str, actor: Actor, now: datetime, reason: str | None = None) -> OrderEvent:
+    return OrderEvent(
         order=order, status=status, actor_id=actor.user_id, actor_role=actor.role, reason=reason, created_at=now
     )
+
+
+def _event(order: Order, status: str, actor: Actor, now: datetime, reason: str | None = None) -> OrderEvent:
+    event = _new_event(order, status, actor, now, reason)
+    event.save(force_insert=True)
+    return event
 
 
 def _after_commit(event: str, order_id: uuid.UUID, order: Order | None = None) -> None:
@@ -104,7 +121,9 @@ def order_place(*, customer_id: uuid.UUID, branch_id: uuid.UUID, lines: list[dic
     """docs/api.md §37.3, in its order of checks (after the role and the fields): verified
     account, open-order limit, then the branch and items (existence, activity, availability)
     inside ``holds.reserve``. A refused order leaves nothing but the expiry of due reservations.
-    The number of statements does not depend on the number of lines."""
+    The number of statements does not depend on the number of lines: in the transaction, the
+    advisory lock, the count with the number (``OPEN_COUNT_AND_NUMBER``), the two of
+    ``holds.reserve`` and one insert of the order, its lines and its event (``PLACE``)."""
     customer = get_user(customer_id)
     if not customer.is_verified:
         raise AccountNotVerified
@@ -112,10 +131,16 @@ def order_place(*, customer_id: uuid.UUID, branch_id: uuid.UUID, lines: list[dic
     with transaction.atomic():
         advisory_xact_lock(f"orders:customer:{customer_id}")
         now = timezone.now()
-        count = open_orders(now).filter(customer_id=customer_id).count()
-        if count >= settings.ORDER_MAX_OPEN_PER_CUSTOMER:
+        limit = settings.ORDER_MAX_OPEN_PER_CUSTOMER
+        with connection.cursor() as cursor:
+            cursor.execute(
+                statements.OPEN_COUNT_AND_NUMBER,
+                {"customer": customer_id, "open": list(OPEN_STATUSES), "now": now, "limit": limit},
+            )
+            count, sequence = cursor.fetchone()
+        if count >= limit:
             raise TooManyOpenOrders(count=count)
-        number = _next_number()
+        number = f"NJ-{sequence:06d}"
         expires_at = now + timedelta(minutes=settings.ORDER_CONFIRM_MINUTES)
         wanted = [holds.Line(line["inventory_item_id"], line["quantity"]) for line in lines]
         try:
@@ -139,6 +164,7 @@ def order_place(*, customer_id: uuid.UUID, branch_id: uuid.UUID, lines: list[dic
 
 
 def _create(number, customer, hold: holds.Hold, wanted, notes, now, expires_at) -> Order:
+    """The order, its lines and its PLACED event, inserted by one statement (``PLACE``)."""
     priced = []
     for line in wanted:
         item = hold.items[line.inventory_item_id]
@@ -161,27 +187,34 @@ def _create(number, customer, hold: holds.Hold, wanted, notes, now, expires_at) 
         expires_at=expires_at,
         placed_at=now,
         created_at=now,
+        updated_at=now,
     )
-    order.save(force_insert=True)
+    lines = [
+        OrderLine(
+            order=order,
+            inventory_item_id=item.id,
+            sku=item.sku,
+            name=item.name,
+            unit_price=item.unit_price,
+            quantity=line.quantity,
+            line_total=total,
+            reservation_id=hold.reservation_ids[item.id],
+            position=position,
+        )
+        for position, (line, item, total) in enumerate(priced)
+    ]
+    event = _new_event(order, OrderStatus.PLACED, Actor(customer.id, Role.CUSTOMER), now)
+    params: dict = {}
+    _bind(params, "order_", statements.ORDER_FIELDS, order)
+    _bind_arrays(params, "line_", statements.LINE_FIELDS, lines)
+    _bind(params, "event_", statements.EVENT_FIELDS, event)
+    with connection.cursor() as cursor:
+        cursor.execute(statements.PLACE, params)
+    for instance in (order, *lines, event):
+        internals.mark_saved(instance, connection.alias)
     # kept on the order: the response (selectors.decorate) and the placed mails use them as
     # written instead of reading them back (2 + 2 statements of a placement)
-    order.created_lines = OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                inventory_item_id=item.id,
-                sku=item.sku,
-                name=item.name,
-                unit_price=item.unit_price,
-                quantity=line.quantity,
-                line_total=total,
-                reservation_id=hold.reservation_ids[item.id],
-                position=position,
-            )
-            for position, (line, item, total) in enumerate(priced)
-        ]
-    )
-    order.created_events = [_event(order, OrderStatus.PLACED, Actor(customer.id, Role.CUSTOMER), now)]
+    order.created_lines, order.created_events = lines, [event]
     return order
 
 
@@ -222,8 +255,10 @@ def _is_due(order: Order, now: datetime) -> bool:
     return order.status in OPEN_STATUSES and order.expires_at is not None and order.expires_at <= now
 
 
-def _act(order_id: uuid.UUID, viewer: Viewer, target: str, change) -> Order:
-    """Lock the order, expire it if due (then 409), check its state (409), run ``change``."""
+def _act(order_id: uuid.UUID, viewer: Viewer, target: str, change, *, store=None, last=None) -> Order:
+    """Lock the order, expire it if due (then 409), check its state (409), run ``change``, store
+    the order (``store(order)`` when given, else ``save()``), then ``last(order)``: the stock
+    part of an action that locks hot stock rows, run right before the commit."""
     failure = None
     with transaction.atomic():
         order = _locked(order_id, viewer)
@@ -236,7 +271,12 @@ def _act(order_id: uuid.UUID, viewer: Viewer, target: str, change) -> Order:
         else:
             change(order, now)
             order.status, order.updated_at = target, now
-            order.save()
+            if store is not None:
+                store(order)
+            else:
+                order.save()
+            if last is not None:
+                last(order)
     if failure is not None:
         raise failure
     return order
@@ -268,7 +308,12 @@ def order_ready(*, order_id: uuid.UUID, viewer: Viewer) -> Order:
 
 def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines: list[dict] | None = None) -> Order:
     """CONFIRMED or READY → FULFILLED (docs/api.md §37.6): the state, then the pickup code, then
-    the lines; each line's collected part leaves the stock through its reservation."""
+    the lines; each line's collected part leaves the stock through its reservation.
+
+    Two statements after the order's lock and lines: the order side first (``FULFIL``: lines,
+    event, order), then ``holds.settle``, the one statement that locks the stock rows, right
+    before the commit: the rows every fulfil at a branch shares stay locked one statement."""
+    written = {}
 
     def change(order: Order, now: datetime) -> None:
         if not secrets.compare_digest(pickup_code.encode(), order.pickup_code.encode()):
@@ -276,26 +321,45 @@ def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines
         order_lines = list(order.lines.all())
         ordered = {line.inventory_item_id: line.quantity for line in order_lines}
         collected = partial_quantities(ordered, lines, field="quantity", not_listed=NOT_ON_ORDER)
+        total = Decimal("0.00")
+        for line in order_lines:
+            line.fulfilled_quantity = collected[line.inventory_item_id]
+            total += (line.unit_price * line.fulfilled_quantity).quantize(CENT)
+        order.total, order.fulfilled_at, order.expires_at = total, now, None
+        written["lines"] = order_lines
+        written["event"] = _new_event(order, OrderStatus.FULFILLED, Actor(viewer.user_id, viewer.role), now)
+        _after_commit("fulfilled", order.pk)
+
+    def store(order: Order) -> None:
+        order_lines, event = written["lines"], written["event"]
+        params = {
+            "line_ids": [line.pk for line in order_lines],
+            "fulfilled": [line.fulfilled_quantity for line in order_lines],
+            "id": order.pk,
+            "status": order.status,
+            "total": order.total,
+            "fulfilled_at": order.fulfilled_at,
+            "updated_at": order.updated_at,
+        }
+        _bind(params, "event_", statements.EVENT_FIELDS, event)
+        with connection.cursor() as cursor:
+            cursor.execute(statements.FULFIL, params)
+        internals.mark_saved(event, connection.alias)
+        order.created_lines = order_lines  # the response shows them as written (selectors.decorate)
+
+    def settle(order: Order) -> None:
         holds.settle(
             branch_id=order.branch_id,
             settlements=[
-                holds.Settlement(line.reservation_id, line.inventory_item_id, collected[line.inventory_item_id])
-                for line in order_lines
+                holds.Settlement(line.reservation_id, line.inventory_item_id, line.fulfilled_quantity)
+                for line in written["lines"]
             ],
             reference_number=order.number,
             notes=f"Order {order.number} fulfilled",
             performed_by=viewer.user_id,
         )
-        total = Decimal("0.00")
-        for line in order_lines:
-            line.fulfilled_quantity = collected[line.inventory_item_id]
-            total += (line.unit_price * line.fulfilled_quantity).quantize(CENT)
-        OrderLine.objects.bulk_update(order_lines, ["fulfilled_quantity"])
-        order.total, order.fulfilled_at, order.expires_at = total, now, None
-        _event(order, OrderStatus.FULFILLED, Actor(viewer.user_id, viewer.role), now)
-        _after_commit("fulfilled", order.pk)
 
-    return _act(order_id, viewer, OrderStatus.FULFILLED, change)
+    return _act(order_id, viewer, OrderStatus.FULFILLED, change, store=store, last=settle)
 
 
 def order_cancel(*, order_id: uuid.UUID, viewer: Viewer, reason: str) -> Order:

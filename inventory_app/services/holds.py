@@ -3,10 +3,15 @@ order service, docs/api.md §37). Another app reaches the inventory's stock only
 module and never through its models, tables or SQL (tests/natjoub/test_boundaries.py).
 
 Every function follows the steps of every stock transaction (services.ledger; see
-docs/architecture.md §3.3): stock rows locked in primary-key order, due reservations expired first
-(docs/api.md §14.4), then one
-statement writes the rows (their alerts included). Whatever the number of lines, each function
-runs a constant number of SQL statements (set-based ``unnest`` / ``VALUES``).
+docs/architecture.md §3.3): the item and branch rows (key share), then the stock rows locked in
+primary-key order, due reservations expired first (docs/api.md §14.4), then the reservations,
+and one statement writes the rows (their alerts included). Whatever the number of lines, each
+function runs a constant number of SQL statements (set-based ``unnest``). ``reserve`` and
+``settle`` fuse the steps (inventory_app/sql.py, "holds (order service)"): ``reserve`` is two
+statements (facts, lock and expiry; rows, reservations and alerts), ``settle`` one, so that a
+caller that runs it last (the fulfil of an order) holds the stock rows for that statement and its
+commit. Neither opens a savepoint inside a caller's transaction: a refusal raised inside them is
+for the caller to let propagate (its transaction rolls back).
 
 * ``reserve``: all lines at one branch or nothing; one ACTIVE reservation per line.
 * ``extend``: move the deadline of ACTIVE reservations (an order confirmed).
@@ -37,8 +42,9 @@ from inventory_app.exceptions import (
     TransferInsufficientStock,
     TransferItemNotFound,
 )
-from inventory_app.models import MovementType, ReservationStatus, StockMovement
+from inventory_app.models import MovementType, ReservationStatus
 from inventory_app.services import ledger
+from inventory_app.services.alerts import notify_after_commit
 
 __all__ = [
     "BranchAccessDenied",
@@ -115,17 +121,31 @@ class Unavailable(Exception):
         super().__init__(f"unavailable: item {item_id}" if item_id else f"unavailable: branch {branch_id}")
 
 
-def _facts(branch_id: uuid.UUID, item_ids: list[uuid.UUID]) -> tuple[BranchFacts | None, dict[uuid.UUID, ItemFacts]]:
-    """The branch and the items that exist, locked ``FOR KEY SHARE`` (a concurrent delete waits)."""
-    branch, items = None, {}
+def _lock(branch_id: uuid.UUID, item_ids: list[uuid.UUID], now: datetime):
+    """``HOLD_LOCK``: the branch and the items that exist (``FOR KEY SHARE``: a concurrent delete
+    waits), their stock rows at the branch locked (primary-key order) and the rows' due
+    reservations expired. Returns the branch, the items, and per item ``(quantity, reserved
+    before the expiry, units the expiry released)``."""
+    branch, items, rows = None, {}, {}
     with connection.cursor() as cursor:
-        cursor.execute(statements.HOLD_FACTS, [item_ids, branch_id])
-        for is_item, pk, code, name, price, active in cursor.fetchall():
-            if is_item:
+        cursor.execute(
+            statements.HOLD_LOCK,
+            {
+                "items": item_ids,
+                "branch": branch_id,
+                "expired": ReservationStatus.EXPIRED,
+                "active": ReservationStatus.ACTIVE,
+                "now": now,
+            },
+        )
+        for kind, pk, code, name, price, active, quantity, reserved, released in cursor.fetchall():
+            if kind == 0:
                 items[pk] = ItemFacts(id=pk, sku=code, name=name, unit_price=price, is_active=active)
-            else:
+            elif kind == 1:
                 branch = BranchFacts(id=pk, code=code, name=name, is_active=active)
-    return branch, items
+            else:
+                rows[pk] = (quantity, reserved, released)
+    return branch, items, rows
 
 
 def reserve(
@@ -142,11 +162,17 @@ def reserve(
     (``Unavailable``), every line is available (``TransferInsufficientStock``, the first short
     line in request order). The insufficiency is raised after this function's own atomic block,
     so the expiry of due reservations stands (``keep_changes``); a caller inside its own
-    transaction catches it and raises it after committing."""
+    transaction catches it and raises it after committing. Any other refusal is raised inside the
+    block: inside a caller's transaction (no savepoint of its own, two statements saved) the
+    caller's transaction is then to be rolled back, so it must let it propagate.
+
+    Two statements whatever the number of lines (one item per line): ``HOLD_LOCK`` (facts, stock
+    rows locked, due reservations expired), then ``HOLD_WRITE`` (rows, reservations, alerts)."""
     item_ids = [line.inventory_item_id for line in lines]
     failure = None
-    with transaction.atomic():
-        branch, items = _facts(branch_id, item_ids)
+    with transaction.atomic(savepoint=False):
+        now = timezone.now()
+        branch, items, rows = _lock(branch_id, item_ids, now)
         if branch is None:
             raise BranchNotFound(branch_id=branch_id, referenced_by="branch_id")
         for item_id in item_ids:
@@ -157,42 +183,42 @@ def reserve(
         for item_id in item_ids:
             if not items[item_id].is_active:
                 raise Unavailable(item_id=item_id)
-        rows = ledger.lock_rows(item_ids, [branch_id])
-        now = timezone.now()
-        expired = ledger.expire_due(rows.values(), now)
+        reserved = {item_id: before - released for item_id, (_, before, released) in rows.items()}
         for line in lines:
-            row = rows.get((line.inventory_item_id, branch_id))
-            available = row.quantity - row.reserved_quantity if row is not None else 0
+            quantity = rows[line.inventory_item_id][0] if line.inventory_item_id in rows else 0
+            available = quantity - reserved.get(line.inventory_item_id, 0)
             if available < line.quantity:
                 failure = TransferInsufficientStock(
                     inventory_item_id=line.inventory_item_id, available=available, requested=line.quantity
                 )
                 break
-        if failure is not None:
-            ledger.write_rows(expired, now)  # the expiry stands; nothing else happened
+        if failure is not None:  # the expiry stands; nothing else happened
+            changed, held = [item_id for item_id, (_, _, released) in rows.items() if released], []
         else:
-            changed = []
             for line in lines:
-                row = rows[(line.inventory_item_id, branch_id)]
-                row.reserved_quantity += line.quantity
-                changed.append(row)
-            ledger.write_rows([*expired, *changed], now)
-            reservation_ids = {item_id: uuid.uuid4() for item_id in item_ids}
+                reserved[line.inventory_item_id] += line.quantity
+            changed, held = list(rows), lines
+        reservation_ids = {line.inventory_item_id: uuid.uuid4() for line in held}
+        now = timezone.now()  # under the rows' locks: a row's updated_at never goes back
+        if changed:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    statements.INSERT_RESERVATIONS,
+                    statements.HOLD_WRITE,
                     {
+                        "ids": changed,
+                        "reserved": [reserved[item_id] for item_id in changed],
                         "branch": branch_id,
+                        "now": now,
                         "status": ReservationStatus.ACTIVE,
                         "reference": reference_number,
                         "expires": expires_at,
                         "created_by": created_by,
-                        "now": now,
-                        "ids": [reservation_ids[item_id] for item_id in item_ids],
-                        "items": item_ids,
-                        "quantities": [line.quantity for line in lines],
+                        "reservations": list(reservation_ids.values()),
+                        "reservation_items": list(reservation_ids),
+                        "quantities": [line.quantity for line in held],
                     },
                 )
+                notify_after_commit([row[0] for row in cursor.fetchall()])
     if failure is not None:
         raise failure
     return Hold(branch=branch, items=items, reservation_ids=reservation_ids)
@@ -210,12 +236,6 @@ def extend(*, reservation_ids: list[uuid.UUID], expires_at: datetime) -> int:
         return cursor.rowcount
 
 
-def _lock_reservations(reservation_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(statements.LOCK_RESERVATIONS, [list(reservation_ids)])
-        return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
 def settle(
     *,
     branch_id: uuid.UUID,
@@ -228,48 +248,48 @@ def settle(
     units leave the stock as an OUT movement (``reference_number``, ``notes``, ``performed_by``),
     the reservation becomes COMMITTED (``quantity`` unchanged, ``movementId`` that movement); one
     collected as 0 becomes RELEASED. A reservation that is not ACTIVE (or past its deadline) →
-    ``ReservationNotActive``. Returns the movement id per reservation (None when released)."""
+    ``ReservationNotActive``, raised inside the caller's transaction, which must then roll back
+    (no savepoint of its own). At most one settlement per item. Returns the movement id per
+    reservation (None when released).
+
+    One statement (``HOLD_SETTLE``): the stock rows are locked by it, so a caller runs it last,
+    right before its commit, to hold them as briefly as possible (the fulfil of an order)."""
     item_ids = [s.inventory_item_id for s in settlements]
-    with transaction.atomic():
-        rows = ledger.lock_rows(item_ids, [branch_id])
-        held = _lock_reservations([s.reservation_id for s in settlements])
+    if len(set(item_ids)) != len(item_ids):
+        raise ValueError("settle takes at most one settlement per item")
+    movement_ids = {s.reservation_id: uuid.uuid4() if s.collected > 0 else None for s in settlements}
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
-        for s in settlements:
-            _, _, _, status, expires_at = held[s.reservation_id]
-            if status != ReservationStatus.ACTIVE or expires_at <= now:
-                effective = ReservationStatus.EXPIRED if status == ReservationStatus.ACTIVE else status
-                raise ReservationNotActive(status=effective)
-        movements, statuses, movement_ids = [], [], {}
-        for s in settlements:
-            row = rows[(s.inventory_item_id, branch_id)]
-            row.reserved_quantity -= held[s.reservation_id][2]
-            movement_id = None
-            if s.collected > 0:
-                row.quantity -= s.collected
-                movement = StockMovement(
-                    inventory_item_id=s.inventory_item_id,
-                    from_branch_id=branch_id,
-                    movement_type=MovementType.OUT,
-                    quantity=s.collected,
-                    reference_number=reference_number,
-                    notes=notes,
-                    performed_by=performed_by,
-                    created_at=now,
-                    from_balance_after=row.quantity,
-                )
-                movements.append(movement)
-                movement_id = movement.id
-            movement_ids[s.reservation_id] = movement_id
-            statuses.append(ReservationStatus.COMMITTED if movement_id else ReservationStatus.RELEASED)
-        ledger.write_rows([rows[(item_id, branch_id)] for item_id in item_ids], now)
-        if movements:
-            StockMovement.objects.bulk_create(movements)
-            ledger.count_movements(MovementType.OUT, len(movements))
         with connection.cursor() as cursor:
             cursor.execute(
-                statements.SETTLE_RESERVATIONS,
-                [now, list(movement_ids), statuses, list(movement_ids.values())],
+                statements.HOLD_SETTLE,
+                {
+                    "reservations": list(movement_ids),
+                    "items": item_ids,
+                    "collected": [s.collected for s in settlements],
+                    "movements": list(movement_ids.values()),
+                    "branch": branch_id,
+                    "committed": ReservationStatus.COMMITTED,
+                    "released": ReservationStatus.RELEASED,
+                    "active": ReservationStatus.ACTIVE,
+                    "out": MovementType.OUT,
+                    "reference": reference_number,
+                    "notes": notes,
+                    "performed_by": performed_by,
+                    "now": now,
+                },
             )
+            settled, moved, opened = cursor.fetchone()
+        if len(settled) < len(settlements):  # the first one not settled, as it is (not changed here)
+            first = next(s.reservation_id for s in settlements if s.reservation_id not in set(settled))
+            state = reservation_states([first]).get(first)
+            status = state.status if state is not None else ReservationStatus.RELEASED
+            raise ReservationNotActive(
+                status=ReservationStatus.EXPIRED if status == ReservationStatus.ACTIVE else status
+            )
+        if moved:
+            ledger.count_movements(MovementType.OUT, moved)
+        notify_after_commit(opened)
     return movement_ids
 
 

@@ -4,12 +4,13 @@ partial handover through the reservations, the exact 409 messages."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inventory_app.models import MovementType, ReservationStatus, StockMovement, StockReservation
+from inventory_app.models import MovementType, ReservationStatus, StockAlert, StockMovement, StockReservation
 from order_app.models import Order
+from tests.factories import make_item, stock
 from tests.helpers import assert_error, assert_forbidden, assert_ok, assert_validation
 from tests.order_app.conftest import ORDERS, act, invariants, placed
 from tests.order_app.test_read import seller_at
@@ -183,3 +184,57 @@ def test_cancel_from_every_open_state(order, admin_client, steps):
 def test_path_ids_are_validated_after_the_role(customer, admin_client):
     assert_forbidden(customer.post(f"{ORDERS}/nope/confirm"))
     assert_error(admin_client.post(f"{ORDERS}/nope/confirm"), 400, "BAD_REQUEST", "Invalid UUID: nope")
+
+
+@pytest.mark.parametrize("how", ["release", "expire"])
+def test_fulfil_of_a_line_whose_reservation_ended_changes_nothing(shop, order, admin_client, how):
+    """The fulfil writes its order side first and settles the stock last (one statement): a
+    reservation no longer ACTIVE (released through §14, or past its deadline) answers 409
+    RESERVATION_NOT_ACTIVE and the whole transaction rolls back, order side included."""
+    assert_ok(act(admin_client, order, "confirm"), 200, "Order confirmed")
+    mouse = reservations(order)[shop.mouse.pk]
+    if how == "release":
+        assert_ok(
+            admin_client.post(f"/api/v1/inventory/reservations/{mouse.pk}/release"),
+            200,
+            "Reservation released successfully",
+        )
+        status = "RELEASED"
+    else:  # due, but not yet expired by anyone (the order's own deadline is later)
+        StockReservation.objects.filter(pk=mouse.pk).update(expires_at=datetime(2020, 1, 1, tzinfo=UTC))
+        status = "EXPIRED"
+    before = [(shop.row(i).quantity, shop.row(i).reserved_quantity) for i in (shop.laptop, shop.mouse, shop.cable)]
+    assert_error(
+        act(admin_client, order, "fulfil", {"pickupCode": order["pickupCode"]}),
+        409,
+        "RESERVATION_NOT_ACTIVE",
+        f"Reservation is not active (status: {status})",
+    )
+    stored = Order.objects.get()
+    assert (stored.status, stored.fulfilled_at, str(stored.total)) == ("CONFIRMED", None, "2061.81")
+    assert [line.fulfilled_quantity for line in stored.lines.all()] == [None, None, None]
+    assert [event.status for event in stored.events.all()] == ["PLACED", "CONFIRMED"]
+    assert not StockMovement.objects.filter(reference_number=order["number"]).exists()
+    assert {r.status for i, r in reservations(order).items() if i != shop.mouse.pk} == {ReservationStatus.ACTIVE}
+    assert [(shop.row(i).quantity, shop.row(i).reserved_quantity) for i in (shop.laptop, shop.mouse, shop.cable)] == (
+        before
+    )
+
+
+def test_placement_and_fulfil_open_and_resolve_stock_alerts(shop, customer, admin_client):
+    """The placement's reservation and the fulfil's settlement write the stock rows in one
+    statement each (inventory_app/sql.py HOLD_WRITE, HOLD_SETTLE) that also opens and resolves
+    the rows' alerts (docs/api.md §29a), as every stock write does."""
+    lamp = make_item("LAMP-1", "Lamp", reorder_level=8)
+    stock(lamp, shop.branch, 10)
+    order = placed(customer, shop.branch, (lamp, 3))  # available 7 <= 8
+    alert = StockAlert.objects.get(inventory_item=lamp, branch=shop.branch)
+    assert (alert.status, alert.available_at_open) == ("OPEN", 7)
+    assert_ok(act(admin_client, order, "confirm"), 200, "Order confirmed")
+    body = {"pickupCode": order["pickupCode"], "lines": [{"inventoryItemId": str(lamp.pk), "quantity": 1}]}
+    assert_ok(act(admin_client, order, "fulfil", body), 200, "Order fulfilled")  # 9 left, none reserved
+    alert.refresh_from_db()
+    assert alert.status == "RESOLVED"
+    out = StockMovement.objects.get(reference_number=order["number"])
+    assert (out.quantity, out.from_balance_after) == (1, 9)
+    assert invariants() == []

@@ -7,14 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from auth_app.models import RoleName
-from inventory_app.models import ReservationStatus, StockReservation
+from inventory_app.models import MovementType, ReservationStatus, StockLevel, StockMovement, StockReservation
+from inventory_app.services import movement_create
 from order_app.models import Order
 from tests.conftest import bearer_client
 from tests.factories import make_item, make_user, stock
-from tests.order_app.conftest import act, place, placed
+from tests.order_app.conftest import act, invariants, place, placed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
@@ -75,3 +76,54 @@ def test_parallel_placements_of_one_customer_respect_the_open_order_limit(shop, 
     responses = run_parallel([client] * 6, lambda i, c: place(c, shop.branch, (shop.cable, 1)))
     assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 4
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"TOO_MANY_OPEN_ORDERS"}
+
+
+def waiting_on_locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is a snapshot
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_fulfil_that_waited_for_the_rows_records_its_balance_after_the_write_it_waited_for(
+    shop, customer, admin_client
+):
+    """A fulfil takes its time before its one stock statement waits for the rows (services.holds
+    ``settle``); the transaction it waits for may write a movement with a later time. The
+    fulfil's OUT movement must still come after that one in the ledger's order (created_at, id),
+    or its recorded balance is not the running sum (docs/api.md §28, a BALANCE drift)."""
+    order = placed(customer, shop.branch, (shop.mouse, 2))
+    assert act(admin_client, order, "confirm").status_code == 200
+    clerk = bearer_client(make_user(RoleName.ADMIN))
+
+    def fulfil():
+        try:
+            return act(clerk, order, "fulfil", {"pickupCode": order["pickupCode"]})
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool, transaction.atomic():
+        list(StockLevel.objects.select_for_update().filter(pk=shop.row(shop.mouse).pk))
+        fulfilled = pool.submit(fulfil)
+        for _ in range(3000):  # the fulfil waits for the row, its time taken
+            if waiting_on_locks():
+                break
+            threading.Event().wait(0.01)
+        movement_create(
+            inventory_item_id=shop.mouse.pk,
+            movement_type=MovementType.IN,
+            quantity=5,
+            performed_by=None,
+            to_branch_id=shop.branch.pk,
+        )  # a later time, written first
+    assert fulfilled.result(timeout=30).status_code == 200
+    ledger = StockMovement.objects.filter(inventory_item=shop.mouse).order_by("created_at", "id")
+    assert [(m.movement_type, m.from_balance_after, m.to_balance_after) for m in ledger] == [
+        ("IN", None, 10),
+        ("IN", None, 15),
+        ("OUT", 13, None),
+    ]
+    assert invariants() == []
+    call_command("reconcile_stock")

@@ -65,3 +65,38 @@ def test_placing_reads_back_nothing_it_wrote(shop, customer):
     assert order["lines"] == again["lines"]
     assert order["history"] == again["history"]
     assert [line["sku"] for line in order["lines"]] == ["R-2", "R-0", "R-1"]
+
+
+def transaction_of(sqls: list[str]) -> list[str]:
+    """The statements of the request's transaction (under the test's own, its outermost block is
+    a savepoint): from after ``SAVEPOINT x`` to ``RELEASE SAVEPOINT x``."""
+    start = next(i for i, sql in enumerate(sqls) if sql.startswith("SAVEPOINT"))
+    name = sqls[start].split()[1]
+    end = sqls.index(f"RELEASE SAVEPOINT {name}")
+    return sqls[start + 1 : end]
+
+
+def locks_stock_rows(sql: str) -> bool:
+    return '"stock_levels"' in sql and "FOR UPDATE" in sql
+
+
+def test_a_placement_is_five_statements_with_the_stock_rows_locked_for_the_last_three(shop, customer):
+    """bench/results/notes.md (order placement): the advisory lock, the open-order count with the
+    number, ``holds.reserve``'s two, one insert of order, lines and event (15 with the savepoints,
+    the separate count/number/inserts and reserve's five before)."""
+    place(customer, shop.branch, (shop.mouse, 1))  # warm-up; leaves a reservation to look at for expiry
+    sqls = transaction_of(statements(lambda: place(customer, shop.branch, (shop.mouse, 1), (shop.cable, 2))))
+    assert len(sqls) == 5, "\n".join(sqls)
+    locked = next(i for i, sql in enumerate(sqls) if locks_stock_rows(sql))
+    assert len(sqls) - locked == 3, "\n".join(sqls)
+
+
+def test_a_fulfil_locks_the_stock_rows_in_its_last_statement(shop, customer, admin_client):
+    """bench/results/notes.md (fulfil): the order lock, its lines, the order side in one
+    statement, then the stock part in one statement right before the commit: the stock rows
+    every fulfil at the branch takes are held for one statement (eight before)."""
+    order = placed(customer, shop.branch, (shop.mouse, 1), (shop.cable, 2))
+    assert act(admin_client, order, "confirm").status_code == 200
+    sqls = transaction_of(statements(lambda: act(admin_client, order, "fulfil", {"pickupCode": order["pickupCode"]})))
+    assert len(sqls) == 4, "\n".join(sqls)
+    assert [i for i, sql in enumerate(sqls) if locks_stock_rows(sql)] == [3], "\n".join(sqls)
