@@ -109,9 +109,9 @@ def _event(order: Order, status: str, actor: Actor, now: datetime, reason: str |
     return event
 
 
-def _after_commit(event: str, order_id: uuid.UUID, order: Order | None = None) -> None:
+def _after_commit(event: str, order_id: uuid.UUID) -> None:
     """Inside the action's transaction: the counter after commit; the event's mail stored in the
-    outbox, committed with the action (order_app/emails.py; ``order`` is no longer needed)."""
+    outbox, committed with the action (order_app/emails.py, docs/architecture.md §3.12)."""
     transaction.on_commit(lambda: metrics.count(event))
     emails.enqueue(event, order_id)
 
@@ -157,7 +157,7 @@ def order_place(*, customer_id: uuid.UUID, branch_id: uuid.UUID, lines: list[dic
             failure = exc  # the expiry of due reservations stands: commit, then raise
         else:
             order = _create(number, customer, hold, wanted, notes, now, expires_at)
-            _after_commit("placed", order.pk, order)  # its mails need not read it back
+            _after_commit("placed", order.pk)
     if failure is not None:
         raise failure
     return order
@@ -212,8 +212,8 @@ def _create(number, customer, hold: holds.Hold, wanted, notes, now, expires_at) 
         cursor.execute(statements.PLACE, params)
     for instance in (order, *lines, event):
         internals.mark_saved(instance, connection.alias)
-    # kept on the order: the response (selectors.decorate) and the placed mails use them as
-    # written instead of reading them back (2 + 2 statements of a placement)
+    # kept on the order: the response (selectors.decorate) uses them as written instead of
+    # reading them back (2 statements of a placement)
     order.created_lines, order.created_events = lines, [event]
     return order
 
