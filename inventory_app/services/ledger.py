@@ -117,13 +117,13 @@ def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchA
 
 
 def lock_for_movement(
-    item_id: uuid.UUID, named: Named, row_branch: uuid.UUID, *, increase: bool, scope: BranchAccess
+    cursor, item_id: uuid.UUID, named: Named, row_branch: uuid.UUID, *, increase: bool, scope: BranchAccess
 ) -> tuple[InventoryItem, dict, LockedRow | None]:
     """``item_and_branches_for_write`` and, in the same statement, the one stock row a movement
     changes at ``row_branch``: with ``increase`` created (0/0) when missing and locked, as
     ``upsert_lock_row``; else locked when present (None when missing), as ``lock_rows``. The
     statement touches the row only when every check passes, so a refused movement leaves no row;
-    the checks are then raised here in their order."""
+    the checks are then raised here in their order. ``cursor``: the movement's (one per write)."""
     present = {branch_id for _, branch_id in named if branch_id is not None}
     params = {
         "item": item_id,
@@ -136,19 +136,18 @@ def lock_for_movement(
         params["mine"] = sorted(scope.branch_ids)
     item, branches, row = None, {}, None
     alias = connection.alias
-    with connection.cursor() as cursor:
-        cursor.execute(statements.movement_lock(every=scope.every, increase=increase), params)
-        for kind, pk, name, sku, may_act, quantity, reserved in cursor.fetchall():
-            if kind == 0:
-                loaded = {"id": pk, "name": name, "sku": sku}
-                item = InventoryItem.from_db(alias, _ITEM_FIELDS, [loaded[field] for field in _ITEM_FIELDS])
-            elif kind == 1:
-                loaded = {"id": pk, "name": name}
-                branch = Branch.from_db(alias, _BRANCH_FIELDS, [loaded[field] for field in _BRANCH_FIELDS])
-                branch.allowed = may_act
-                branches[pk] = branch
-            else:
-                row = LockedRow(pk, item_id, row_branch, quantity, reserved)
+    cursor.execute(statements.movement_lock(every=scope.every, increase=increase), params)
+    for kind, pk, name, sku, may_act, quantity, reserved in cursor.fetchall():
+        if kind == 0:
+            loaded = {"id": pk, "name": name, "sku": sku}
+            item = InventoryItem.from_db(alias, _ITEM_FIELDS, [loaded[field] for field in _ITEM_FIELDS])
+        elif kind == 1:
+            loaded = {"id": pk, "name": name}
+            branch = Branch.from_db(alias, _BRANCH_FIELDS, [loaded[field] for field in _BRANCH_FIELDS])
+            branch.allowed = may_act
+            branches[pk] = branch
+        else:
+            row = LockedRow(pk, item_id, row_branch, quantity, reserved)
     if item is None:
         raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
     check_branches(named, branches)
@@ -286,6 +285,7 @@ _UNIT_PRICE = StockMovement._meta.get_field("unit_price")
 
 
 def write_movement(
+    cursor,
     source: LockedRow | StockLevel | None,
     target: LockedRow | StockLevel | None,
     now: datetime,
@@ -332,10 +332,8 @@ def write_movement(
         "from_balance_after": from_balance,
         "to_balance_after": to_balance,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(statements.MOVEMENT_WRITE, params)
-        opened = [row[0] for row in cursor.fetchall()]
-    notify_after_commit(opened)
+    cursor.execute(statements.MOVEMENT_WRITE, params)
+    notify_after_commit([row[0] for row in cursor.fetchall()])
     loaded = {**params, "unit_price": unit_price, "created_at": now, "transfer_id": None}
     movement = StockMovement.from_db(connection.alias, _MOVEMENT_FIELDS, [loaded[name] for name in _MOVEMENT_FIELDS])
     movement.inventory_item = item

@@ -95,10 +95,15 @@ def movement_create(
     named = [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)]
     failure = None
     created: set = set()
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         if plan.decrease is None or plan.increase is None:  # one row: locked with the item and branches
             item, branches, row = ledger.lock_for_movement(
-                inventory_item_id, named, plan.increase or plan.decrease, increase=plan.decrease is None, scope=scope
+                cursor,
+                inventory_item_id,
+                named,
+                plan.increase or plan.decrease,
+                increase=plan.decrease is None,
+                scope=scope,
             )
             source, target = (None, row) if plan.decrease is None else (row, None)
         else:  # rows in primary-key order; a refused write deletes the row it created
@@ -121,6 +126,7 @@ def movement_create(
             if target is not None:
                 target.quantity += quantity
             movement = ledger.write_movement(
+                cursor,
                 source,
                 target,
                 now,
