@@ -337,8 +337,10 @@ def write_movement(
     loaded = {**params, "unit_price": unit_price, "created_at": now, "transfer_id": None}
     movement = StockMovement.from_db(connection.alias, _MOVEMENT_FIELDS, [loaded[name] for name in _MOVEMENT_FIELDS])
     movement.inventory_item = item
-    movement.from_branch = from_branch
-    movement.to_branch = to_branch
+    if from_branch is not None:  # a null foreign key reads as None without a query
+        movement.from_branch = from_branch
+    if to_branch is not None:
+        movement.to_branch = to_branch
     return movement
 
 
