@@ -236,7 +236,7 @@ def movement_lock(*, every: bool, increase: bool) -> str:
     allowed = sql.SQL("TRUE") if every else sql.SQL("(b.id = ANY(%(mine)s::uuid[]))")
     if increase:
         row = """INSERT INTO {stock} AS s (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
-            SELECT gen_random_uuid(), %(item)s, %(row_branch)s, 0, 0, now() FROM ok WHERE ok.ok
+            SELECT gen_random_uuid(), %(item)s::uuid, %(row_branch)s::uuid, 0, 0, now() FROM ok WHERE ok.ok
             ON CONFLICT (inventory_item_id, branch_id) DO UPDATE SET quantity = s.quantity
             RETURNING s.id, s.quantity, s.reserved_quantity"""
     else:

@@ -41,6 +41,7 @@ from inventory_app.models import (
 from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
 from inventory_app.services.alerts import notify_after_commit
+from natjoub.db.prepared import prepared_cursor
 
 
 @dataclass
@@ -95,7 +96,7 @@ def movement_create(
     named = [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)]
     failure = None
     created: set = set()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), prepared_cursor(connection) as cursor:  # the hot two: planned once
         if plan.decrease is None or plan.increase is None:  # one row: locked with the item and branches
             item, branches, row = ledger.lock_for_movement(
                 cursor,
