@@ -79,3 +79,9 @@ def test_a_movement_prepares_its_two_statements():
     assert StockMovement.objects.filter(unit_price=Decimal("2.50"), notes="n").count() == 2
     assert prepared_statements("stock_movements") == 1  # the write: one, whatever its values
     assert prepared_statements("FOR KEY SHARE") == 2  # the locks: the upsert and the lock variants
+
+
+def test_the_bearer_lookup_is_prepared(admin_client):
+    for _ in range(3):
+        assert admin_client.get("/api/v1/admin/auth/profile").status_code == 200
+    assert prepared_statements("token_blacklist") == 1  # natjoub.db.compiled: one statement, planned once
