@@ -59,10 +59,13 @@ def _statement(text: str, **parts: sql.Composable) -> str:
 
 
 # -- stock alerts (services.alerts, docs/api.md §29a) ------------------------------------------
-def alert_ctes(source: str) -> sql.Composed:
+_NOW = sql.Placeholder("now")
+
+
+def alert_ctes(source: str, now: sql.Composable = _NOW) -> sql.Composed:
     """CTEs that open and resolve the alerts of the rows ``source`` yields (a CTE with
     ``inventory_item_id, branch_id, available``); the statement must select from ``alert_opened``
-    (the ids of the alerts it opened) and bind ``%(now)s``."""
+    (the ids of the alerts it opened) and bind ``%(now)s`` (or give ``now``, an expression)."""
     return _compose(
         """
     , alert_state AS (
@@ -72,7 +75,7 @@ def alert_ctes(source: str) -> sql.Composed:
         JOIN {items} i ON i.id = src.inventory_item_id
         JOIN {branches} b ON b.id = src.branch_id
     ), alert_resolved AS (
-        UPDATE {alerts} a SET status = {resolved}, resolved_at = %(now)s
+        UPDATE {alerts} a SET status = {resolved}, resolved_at = {now}
         FROM alert_state st
         WHERE NOT st.low AND a.status = {open}
           AND a.inventory_item_id = st.inventory_item_id AND a.branch_id = st.branch_id
@@ -81,13 +84,14 @@ def alert_ctes(source: str) -> sql.Composed:
         INSERT INTO {alerts}
             (id, inventory_item_id, branch_id, status, available_at_open, reorder_level_at_open, opened_at)
         SELECT gen_random_uuid(), st.inventory_item_id, st.branch_id, {open}, st.available,
-               st.reorder_level, %(now)s
+               st.reorder_level, {now}
         FROM alert_state st WHERE st.low
         ON CONFLICT (inventory_item_id, branch_id) WHERE status = {open} DO NOTHING
         RETURNING id
     )
     """,
         source=sql.Identifier(source),
+        now=now,
         resolved=sql.Literal(AlertStatus.RESOLVED.value),
         open=sql.Literal(AlertStatus.OPEN.value),
     )
@@ -189,20 +193,11 @@ EXPIRE_DUE = _statement(
             """
 )
 
-# The movement a write inserts in the same statement: every concrete field, bound as
-# ``%(insert_<attname>)s`` (services.ledger.write_rows binds them in this order).
-MOVEMENT_FIELDS = tuple(StockMovement._meta.concrete_fields)
-_MOVEMENT_INSERT = _compose(
-    ", inserted AS (INSERT INTO {movements} ({columns}) VALUES ({values}))",
-    columns=sql.SQL(", ").join(sql.Identifier(f.column) for f in MOVEMENT_FIELDS),
-    values=sql.SQL(", ").join(sql.Placeholder(f"insert_{f.attname}") for f in MOVEMENT_FIELDS),
-)
 
-
-def write_rows(*, alerts: bool = True, movement: bool = False) -> str:
+def write_rows(*, alerts: bool = True) -> str:
     """Write locked rows' new values (and ``last_counted_at`` where counted) in one statement that
-    also opens and resolves their alerts and, with ``movement``, inserts the movement (a
-    data-modifying CTE: no extra round trip); it yields the ids of the alerts it opened."""
+    also opens and resolves their alerts (a data-modifying CTE: no extra round trip); it yields the
+    ids of the alerts it opened."""
     head = _compose(
         """
         WITH incoming AS (
@@ -214,9 +209,8 @@ def write_rows(*, alerts: bool = True, movement: bool = False) -> str:
                 last_counted_at = CASE WHEN v.counted THEN %(now)s ELSE s.last_counted_at END
             FROM incoming v WHERE s.id = v.id
             RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
-        ){insert}
-    """,
-        insert=_MOVEMENT_INSERT if movement else sql.SQL(""),
+        )
+    """
     )
     if not alerts:  # a data-modifying CTE runs all the same
         return render(head + sql.SQL(" SELECT NULL::uuid WHERE FALSE"))
@@ -224,7 +218,78 @@ def write_rows(*, alerts: bool = True, movement: bool = False) -> str:
 
 
 WRITE_ROWS = write_rows()
-WRITE_ROWS_AND_MOVEMENT = write_rows(movement=True)
+
+
+# -- a movement (services.stock.movement_create, docs/api.md §12, §28) -------------------------
+# Its hot path is two statements: the locks, then the write. Each binds plain values, each value
+# once (a client-side bound parameter is quoted on every use: docs/architecture.md §3.8).
+@functools.cache
+def movement_lock(*, every: bool, increase: bool) -> str:
+    """``lock_named`` for a movement's item and (up to two) branches, and, in the same statement,
+    the one stock row it changes (``%(row_branch)s``): with ``increase`` created when missing and
+    locked (``UPSERT_LOCK_ROW``), else locked if present (``LOCK_ROWS``). The row is touched only
+    when no check can fail: the item exists and the ``%(named)s`` branches exist and are allowed
+    (the locks on them are taken first, as in every stock write). Yields (0, item id, name, sku),
+    (1, branch id, name, allowed) and (2, row id, quantity, reserved). Binds ``%(item)s``,
+    ``%(from)s``, ``%(to)s``, ``%(row_branch)s``, ``%(named)s`` [, ``%(mine)s``: the caller's
+    branch ids]."""
+    allowed = sql.SQL("TRUE") if every else sql.SQL("(b.id = ANY(%(mine)s::uuid[]))")
+    if increase:
+        row = """INSERT INTO {stock} AS s (id, inventory_item_id, branch_id, quantity, reserved_quantity, updated_at)
+            SELECT gen_random_uuid(), %(item)s::uuid, %(row_branch)s::uuid, 0, 0, now() FROM ok WHERE ok.ok
+            ON CONFLICT (inventory_item_id, branch_id) DO UPDATE SET quantity = s.quantity
+            RETURNING s.id, s.quantity, s.reserved_quantity"""
+    else:
+        row = """SELECT s.id, s.quantity, s.reserved_quantity FROM {stock} s
+            WHERE s.inventory_item_id = %(item)s AND s.branch_id = %(row_branch)s AND (SELECT ok FROM ok)
+            FOR UPDATE OF s"""
+    return _statement(
+        """
+        WITH i AS (SELECT id, name, sku FROM {items} WHERE id = %(item)s FOR KEY SHARE),
+             br AS (SELECT b.id, b.name, {allowed} AS allowed FROM {branches} b
+                    WHERE b.id IN (%(from)s, %(to)s) ORDER BY b.id FOR KEY SHARE OF b),
+             ok AS (SELECT EXISTS (SELECT FROM i)
+                           AND (SELECT count(*) FROM br WHERE br.allowed) = %(named)s AS ok),
+             r AS ({row})
+        SELECT 0, id, name, sku, NULL::bool, NULL::int, NULL::int FROM i
+        UNION ALL SELECT 1, id, name, NULL, allowed, NULL, NULL FROM br
+        UNION ALL SELECT 2, id, NULL, NULL, NULL, quantity, reserved_quantity FROM r
+    """,
+        allowed=allowed,
+        row=sql.SQL(row).format(**_TABLES),
+    )
+
+
+# The movement's columns in the order of its concrete fields; ``created_at`` is the write's
+# ``now`` and ``transfer_id`` is NULL (a transfer's movements come from services.transfers).
+MOVEMENT_FIELDS = tuple(StockMovement._meta.concrete_fields)
+_MOVEMENT_VALUES = {"created_at": sql.SQL("(SELECT now FROM arg)"), "transfer_id": sql.SQL("NULL")}
+
+# The movement's write: its (up to two) locked rows get their new quantities and reserved units
+# (``last_counted_at`` = now with ``%(counted)s``: an ADJUSTMENT), their alerts are opened and
+# resolved, and the movement is inserted; it yields the ids of the alerts it opened. A row whose
+# id is NULL is not written (a movement with one side).
+MOVEMENT_WRITE = render(
+    _compose(
+        """
+    WITH arg AS (SELECT %(now)s::timestamptz AS now, %(counted)s::bool AS counted),
+    written AS (
+        UPDATE {stock} s
+        SET quantity = v.quantity, reserved_quantity = v.reserved, updated_at = arg.now,
+            last_counted_at = CASE WHEN arg.counted THEN arg.now ELSE s.last_counted_at END
+        FROM (VALUES (%(from_row)s::uuid, %(from_quantity)s::int, %(from_reserved)s::int),
+                     (%(to_row)s::uuid, %(to_quantity)s::int, %(to_reserved)s::int)) AS v(id, quantity, reserved),
+             arg
+        WHERE s.id = v.id
+        RETURNING s.inventory_item_id, s.branch_id, s.quantity - s.reserved_quantity AS available
+    ), inserted AS (INSERT INTO {movements} ({columns}) VALUES ({values}))
+    """,
+        columns=sql.SQL(", ").join(sql.Identifier(f.column) for f in MOVEMENT_FIELDS),
+        values=sql.SQL(", ").join(_MOVEMENT_VALUES.get(f.attname, sql.Placeholder(f.attname)) for f in MOVEMENT_FIELDS),
+    )
+    + alert_ctes("written", now=sql.SQL("(SELECT now FROM arg)"))
+    + sql.SQL(" SELECT id FROM alert_opened")
+)
 
 # -- reservations (services.stock, docs/api.md §14) --------------------------------------------
 LOCK_DUE_ROWS = _statement(

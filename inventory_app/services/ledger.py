@@ -16,13 +16,16 @@ In order, each write
 
 The hot statements are raw SQL (inventory_app/sql.py, docs/architecture.md §3.11) with
 ``from_db`` instances: Django's per-call compilation cost more than running them
-(docs/architecture.md §3.8).
+(docs/architecture.md §3.8). A movement that changes one stock row (all but TRANSFER) takes steps
+1–3 in one statement (``lock_for_movement``) and writes with ``write_movement``: two statements
+that bind plain values, each once, and build no model instance for the rows.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -33,13 +36,13 @@ from inventory_app.exceptions import BranchAccessDenied, BranchNotFound, ItemNot
 from inventory_app.models import (
     Branch,
     InventoryItem,
+    MovementType,
     ReservationStatus,
     StockLevel,
     StockMovement,
 )
 from inventory_app.scoping import BranchAccess
 from inventory_app.services.alerts import notify_after_commit
-from natjoub.db import internals
 
 Pair = tuple[uuid.UUID, uuid.UUID]  # (inventory_item_id, branch_id)
 
@@ -51,6 +54,18 @@ def _loaded(model, **values):
     """A saved instance with only these fields loaded (``from_db`` takes them in field order)."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+@dataclass(slots=True)
+class LockedRow:
+    """A locked stock row as the steps below read and change it (``expire_due``, ``write_rows``
+    take it like a ``StockLevel``): a movement's hot path builds no model instance for it."""
+
+    pk: uuid.UUID
+    inventory_item_id: uuid.UUID
+    branch_id: uuid.UUID
+    quantity: int
+    reserved_quantity: int
 
 
 def lock_named(
@@ -99,6 +114,46 @@ def item_and_branches_for_write(item_id: uuid.UUID, named: Named, scope: BranchA
         raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
     check_branches(named, branches)
     return items[item_id], branches
+
+
+def lock_for_movement(
+    cursor, item_id: uuid.UUID, named: Named, row_branch: uuid.UUID, *, increase: bool, scope: BranchAccess
+) -> tuple[InventoryItem, dict, LockedRow | None]:
+    """``item_and_branches_for_write`` and, in the same statement, the one stock row a movement
+    changes at ``row_branch``: with ``increase`` created (0/0) when missing and locked, as
+    ``upsert_lock_row``; else locked when present (None when missing), as ``lock_rows``. The
+    statement touches the row only when every check passes, so a refused movement leaves no row;
+    the checks are then raised here in their order. ``cursor``: the movement's (one per write)."""
+    present = {branch_id for _, branch_id in named if branch_id is not None}
+    params = {
+        "item": item_id,
+        "from": named[0][1],
+        "to": named[1][1],
+        "row_branch": row_branch,
+        "named": len(present),
+    }
+    if not scope.every:
+        params["mine"] = sorted(scope.branch_ids)
+    item, branches, row = None, {}, None
+    alias = connection.alias
+    cursor.execute(statements.movement_lock(every=scope.every, increase=increase), params)
+    for kind, pk, name, sku, may_act, quantity, reserved in cursor.fetchall():
+        if kind == 0:
+            loaded = {"id": pk, "name": name, "sku": sku}
+            item = InventoryItem.from_db(alias, _ITEM_FIELDS, [loaded[field] for field in _ITEM_FIELDS])
+        elif kind == 1:
+            loaded = {"id": pk, "name": name}
+            branch = Branch.from_db(alias, _BRANCH_FIELDS, [loaded[field] for field in _BRANCH_FIELDS])
+            branch.allowed = may_act
+            branches[pk] = branch
+        else:
+            row = LockedRow(pk, item_id, row_branch, quantity, reserved)
+    if item is None:
+        raise ItemNotFound(item_id=item_id, referenced_by="inventory_item_id")
+    check_branches(named, branches)
+    if increase and row is None:  # every check passed, so the statement created or locked it
+        raise RuntimeError("the movement's stock row was neither created nor locked")
+    return item, branches, row
 
 
 def named_rows_check(
@@ -197,18 +252,11 @@ def expire_due(rows: Iterable[StockLevel], now: datetime) -> list[StockLevel]:
     return list(changed.values())
 
 
-def write_rows(
-    rows: Iterable[StockLevel],
-    now: datetime,
-    *,
-    counted: Iterable[uuid.UUID] = (),
-    movement: StockMovement | None = None,
-) -> list[uuid.UUID]:
+def write_rows(rows: Iterable[StockLevel], now: datetime, *, counted: Iterable[uuid.UUID] = ()) -> list[uuid.UUID]:
     """Store the in-memory values of these locked rows; ``counted`` are the ids whose
-    ``last_counted_at`` becomes ``now`` (ADJUSTMENT); ``movement`` (unsaved, its id set) is
-    inserted by the same statement. Alert e-mails are sent after commit."""
+    ``last_counted_at`` becomes ``now`` (ADJUSTMENT). Alert e-mails are sent after commit."""
     rows = list({row.pk: row for row in rows}.values())
-    if not rows and movement is None:
+    if not rows:
         return []
     counted = set(counted)
     params = {
@@ -218,18 +266,82 @@ def write_rows(
         "counted": [row.pk in counted for row in rows],
         "now": now,
     }
-    sql = statements.WRITE_ROWS
-    if movement is not None:
-        sql = statements.WRITE_ROWS_AND_MOVEMENT
-        for field in statements.MOVEMENT_FIELDS:
-            params[f"insert_{field.attname}"] = field.get_db_prep_save(getattr(movement, field.attname), connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statements.WRITE_ROWS, params)
         opened = [row[0] for row in cursor.fetchall()]
-    if movement is not None:
-        internals.mark_saved(movement, connection.alias)
     notify_after_commit(opened)
     return opened
+
+
+def _in_field_order(model, *names: str) -> tuple[str, ...]:
+    """``names`` in the model's field order: ``from_db`` takes a partial row's values so."""
+    return tuple(field.attname for field in model._meta.concrete_fields if field.attname in names)
+
+
+_ITEM_FIELDS = _in_field_order(InventoryItem, "id", "name", "sku")
+_BRANCH_FIELDS = _in_field_order(Branch, "id", "name")
+_MOVEMENT_FIELDS = tuple(field.attname for field in statements.MOVEMENT_FIELDS)
+_UNIT_PRICE = StockMovement._meta.get_field("unit_price")
+
+
+def write_movement(
+    cursor,
+    source: LockedRow | StockLevel | None,
+    target: LockedRow | StockLevel | None,
+    now: datetime,
+    *,
+    item: InventoryItem,
+    from_branch: Branch | None,
+    to_branch: Branch | None,
+    movement_type: str,
+    quantity: int,
+    unit_price,
+    reference_number: str | None,
+    notes: str | None,
+    performed_by: uuid.UUID | None,
+) -> StockMovement:
+    """Store the new values of a movement's locked rows (``source`` decreased, ``target``
+    increased; either may be None), open and resolve their alerts and insert the movement, whose
+    balances are those values (docs/api.md §28): one statement with plain values, each bound once.
+    An ADJUSTMENT's rows get ``last_counted_at``. Returns the saved movement, its item and
+    branches attached (what its response renders); alert e-mails are sent after commit."""
+    movement_id = uuid.uuid4()
+    from_branch_id = from_branch.pk if from_branch is not None else None
+    to_branch_id = to_branch.pk if to_branch is not None else None
+    from_balance = source.quantity if source is not None else None
+    to_balance = target.quantity if target is not None else None
+    params = {
+        "now": now,
+        "counted": movement_type == MovementType.ADJUSTMENT,
+        "from_row": source.pk if source is not None else None,
+        "from_quantity": from_balance,
+        "from_reserved": source.reserved_quantity if source is not None else None,
+        "to_row": target.pk if target is not None else None,
+        "to_quantity": to_balance,
+        "to_reserved": target.reserved_quantity if target is not None else None,
+        "id": movement_id,
+        "inventory_item_id": item.pk,
+        "from_branch_id": from_branch_id,
+        "to_branch_id": to_branch_id,
+        "movement_type": movement_type,
+        "quantity": quantity,
+        "unit_price": None if unit_price is None else _UNIT_PRICE.get_db_prep_save(unit_price, connection),
+        "reference_number": reference_number,
+        "notes": notes,
+        "performed_by": performed_by,
+        "from_balance_after": from_balance,
+        "to_balance_after": to_balance,
+    }
+    cursor.execute(statements.MOVEMENT_WRITE, params)
+    notify_after_commit([row[0] for row in cursor.fetchall()])
+    loaded = {**params, "unit_price": unit_price, "created_at": now, "transfer_id": None}
+    movement = StockMovement.from_db(connection.alias, _MOVEMENT_FIELDS, [loaded[name] for name in _MOVEMENT_FIELDS])
+    movement.inventory_item = item
+    if from_branch is not None:  # a null foreign key reads as None without a query
+        movement.from_branch = from_branch
+    if to_branch is not None:
+        movement.to_branch = to_branch
+    return movement
 
 
 def count_movements(movement_type: str, count: int = 1) -> None:

@@ -41,6 +41,7 @@ from inventory_app.models import (
 from inventory_app.scoping import EVERYWHERE, BranchAccess
 from inventory_app.services import ledger
 from inventory_app.services.alerts import notify_after_commit
+from natjoub.db.prepared import prepared_cursor
 
 
 @dataclass
@@ -92,39 +93,45 @@ def movement_create(
     scope: BranchAccess = EVERYWHERE,
 ) -> StockMovement:
     plan = movement_effect(movement_type, from_branch_id, to_branch_id)
+    named = [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)]
     failure = None
-    with transaction.atomic():
-        item, branches = ledger.item_and_branches_for_write(
-            inventory_item_id, [("from_branch_id", from_branch_id), ("to_branch_id", to_branch_id)], scope
-        )
-        increase = (inventory_item_id, plan.increase) if plan.increase is not None else None
-        decrease = (inventory_item_id, plan.decrease) if plan.decrease is not None else None
-        created: set = set()
-        if decrease is None:  # one row, increased: created if missing and locked in one statement
-            row = ledger.upsert_lock_row(*increase)
-            rows = {increase: row}
+    created: set = set()
+    with transaction.atomic(), prepared_cursor(connection) as cursor:  # the hot two: planned once
+        if plan.decrease is None or plan.increase is None:  # one row: locked with the item and branches
+            item, branches, row = ledger.lock_for_movement(
+                cursor,
+                inventory_item_id,
+                named,
+                plan.increase or plan.decrease,
+                increase=plan.decrease is None,
+                scope=scope,
+            )
+            source, target = (None, row) if plan.decrease is None else (row, None)
         else:  # rows in primary-key order; a refused write deletes the row it created
-            created = ledger.ensure_rows([increase] if increase else [])
-            rows = ledger.lock_rows([inventory_item_id], [b for b in (plan.decrease, plan.increase) if b is not None])
+            item, branches = ledger.item_and_branches_for_write(inventory_item_id, named, scope)
+            increase, decrease = (inventory_item_id, plan.increase), (inventory_item_id, plan.decrease)
+            created = ledger.ensure_rows([increase])
+            rows = ledger.lock_rows([inventory_item_id], [plan.decrease, plan.increase])
+            source, target = rows.get(decrease), rows[increase]
         now = timezone.now()
-        expired = ledger.expire_due(rows.values(), now)
+        expired = ledger.expire_due([row for row in (source, target) if row is not None], now)
 
-        source = rows.get(decrease) if decrease else None
         available = (source.quantity - source.reserved_quantity) if source is not None else 0
-        if decrease and available < quantity:
+        if plan.decrease is not None and available < quantity:
             failure = InsufficientStock(available=available, requested=quantity)
             ledger.discard_rows(created)  # a refused movement leaves no trace ...
             ledger.write_rows(expired, now)  # ... but the expiry stands
         else:
-            target = rows[increase] if increase else None
             if source is not None:
                 source.quantity -= quantity
             if target is not None:
                 target.quantity += quantity
-            changed = [row for row in (source, target) if row is not None]
-            counted = [row.pk for row in changed] if movement_type == MovementType.ADJUSTMENT else []
-            movement = StockMovement(
-                inventory_item=item,
+            movement = ledger.write_movement(
+                cursor,
+                source,
+                target,
+                now,
+                item=item,
                 from_branch=branches.get(from_branch_id),
                 to_branch=branches.get(to_branch_id),
                 movement_type=movement_type,
@@ -133,11 +140,7 @@ def movement_create(
                 reference_number=reference_number,
                 notes=notes,
                 performed_by=performed_by,
-                created_at=now,
-                from_balance_after=source.quantity if source is not None else None,
-                to_balance_after=target.quantity if target is not None else None,
             )
-            ledger.write_rows([*expired, *changed], now, counted=counted, movement=movement)
             ledger.count_movements(movement_type)
     if failure is not None:
         raise failure

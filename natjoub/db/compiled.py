@@ -5,8 +5,9 @@ Building and compiling a queryset with joins and annotations costs more CPU than
 docs/architecture.md §3.8). A ``CompiledQuery`` builds its queryset once with placeholder values, keeps the SQL
 and the positions where each placeholder landed, and on every call binds the real values and
 turns the rows into model instances the way Django's own ``ModelIterable`` does (``select_related``
-objects and annotations included). It runs through Django's cursor, so the router, query
-counting and the database metrics see it like any other query.
+objects and annotations included). It runs through Django's cursor wrappers, so the router, query
+counting and the database metrics see it like any other query, and it is prepared once per
+connection (``natjoub.db.prepared``).
 
 The queryset stays the single definition (fields, joins, filters); a test compares every
 compiled query with the plain queryset it came from, so a Django upgrade that changes the
@@ -25,6 +26,7 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 
 from natjoub.db import internals
+from natjoub.db.prepared import prepared_cursor
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class CompiledQuery:
         for position, name in plan.slots:
             params[position] = values[name]
         db = router.db_for_read(plan.model)
-        with connections[db].cursor() as cursor:
+        with prepared_cursor(connections[db]) as cursor:  # planned once per connection too
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         return self._instances(plan, rows, db)

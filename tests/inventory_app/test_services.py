@@ -182,6 +182,31 @@ def test_movement_create_and_refusals(item, branch, other_branch):
     assert StockMovement.objects.count() == 1
 
 
+@pytest.mark.parametrize("kind", ["IN", "RETURN", "ADJUSTMENT"])
+def test_a_one_row_movement_refused_by_a_check_creates_no_row(item, branch, other_branch, scoped, kind):
+    """The item, branch and stock row locks are one statement (services.ledger.lock_for_movement):
+    it creates the increased row only when every check passes, and the checks keep their order."""
+    add = {"movement_type": kind, "quantity": 1, "performed_by": None}
+    with pytest.raises(ItemNotFound):
+        services.movement_create(inventory_item_id=MISSING, to_branch_id=branch.pk, **add)
+    with pytest.raises(BranchNotFound, match="From branch not found"):  # from first, then to
+        services.movement_create(inventory_item_id=item.pk, from_branch_id=MISSING, to_branch_id=MISSING, **add)
+    with pytest.raises(BranchAccessDenied) as denied:
+        services.movement_create(inventory_item_id=item.pk, to_branch_id=other_branch.pk, scope=scoped, **add)
+    assert denied.value.details == {"branch_id": other_branch.pk}
+    if kind == "ADJUSTMENT":  # the FROM branch it only records is checked too
+        with pytest.raises(BranchAccessDenied):
+            services.movement_create(
+                inventory_item_id=item.pk, from_branch_id=other_branch.pk, to_branch_id=branch.pk, scope=scoped, **add
+            )
+    assert row(item, branch) is None
+    assert row(item, other_branch) is None
+    assert not StockMovement.objects.exists()
+    movement = services.movement_create(inventory_item_id=item.pk, to_branch_id=branch.pk, scope=scoped, **add)
+    assert (movement.to_balance_after, movement.from_balance_after, row(item, branch)) == (1, None, (1, 0))
+    assert (movement.inventory_item.sku, movement.to_branch.name, movement.from_branch) == (item.sku, branch.name, None)
+
+
 def test_movement_create_is_scoped(item, branch, other_branch, scoped):
     stock(item, branch, 5)
     services.movement_create(

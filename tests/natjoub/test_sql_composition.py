@@ -66,9 +66,24 @@ def test_statements_are_rendered_text_with_bound_values():
 def test_the_movement_insert_binds_every_concrete_field_in_order():
     fields = StockMovement._meta.concrete_fields
     assert tuple(fields) == inventory_sql.MOVEMENT_FIELDS
-    placeholders = re.findall(r"%\((insert_\w+)\)s", inventory_sql.WRITE_ROWS_AND_MOVEMENT)
-    assert placeholders == [f"insert_{f.attname}" for f in fields]
+    insert = inventory_sql.MOVEMENT_WRITE.split("inserted AS", 1)[1].split("alert_state AS", 1)[0]
+    columns, values = re.fullmatch(r"\s*\(INSERT INTO \S+ \((.*)\) VALUES \((.*)\)\)\s*,\s*", insert).groups()
+    assert columns.split(", ") == [f'"{f.column}"' for f in fields]
+    bound = {"created_at": "(SELECT now FROM arg)", "transfer_id": "NULL"}
+    assert values.split(", ") == [bound.get(f.attname, f"%({f.attname})s") for f in fields]
     assert "inserted AS" not in inventory_sql.WRITE_ROWS
+
+
+def test_a_movement_binds_each_value_once():
+    """A client-side bound value is quoted at each use: the movement's statements name each once
+    (``now`` in one CTE), except the item id, which the lock statement needs in two places."""
+    names = re.findall(r"%\((\w+)\)s", inventory_sql.MOVEMENT_WRITE)
+    assert len(names) == len(set(names))
+    for every in (True, False):
+        for increase in (True, False):
+            names = re.findall(r"%\((\w+)\)s", inventory_sql.movement_lock(every=every, increase=increase))
+            expected = ["item", "item", "from", "to", "row_branch", "named"] + ([] if every else ["mine"])
+            assert sorted(names) == sorted(expected)
 
 
 def test_statement_variants_differ_only_where_they_should():

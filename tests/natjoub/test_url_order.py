@@ -39,3 +39,33 @@ def test_routes_resolve_to_their_views():
     assert resolve("/api/v1/auth/login").func.cls.__module__.startswith("auth_app")
     assert resolve("/health/live").url_name == "health-live"
     assert resolve("/api/v1/nowhere").url_name == "unmatched"
+
+
+def test_the_busiest_inventory_routes_come_first_and_decide_no_route():
+    """inventory_app/urls.py tries the movement and item routes before the others: only a speed-up
+    if no other inventory route matches their paths, and they match none of the others'."""
+    from inventory_app import urls as inventory_urls
+
+    first = inventory_urls.urlpatterns[0]
+    assert isinstance(first, URLResolver)
+    busiest = [pattern for _, pattern in flatten(first.url_patterns)]
+    assert {pattern.name for pattern in busiest} == {"movement-list", "movement-detail", "item-list", "item-detail"}
+    others = [pattern for _, pattern in flatten(inventory_urls.urlpatterns[1:])]
+    busiest_paths = ["movements", "movements/", "movements/x", "items", "items/x/"]
+    other_paths = [
+        "branches/mine",
+        "branches/x/staff/y",
+        "sellers/x/access",
+        "stock-levels/low-stock",
+        "categories/tree",
+        "categories/x",
+        "reservations/x/release",
+        "transfers/x/receive",
+        "stock-alerts/x",
+    ]
+    for pattern in others:
+        assert not any(pattern.pattern.regex.search(path) for path in busiest_paths), pattern.pattern
+    for pattern in busiest:
+        assert not any(pattern.pattern.regex.search(path) for path in other_paths), pattern.pattern
+    for path in other_paths:
+        assert any(pattern.pattern.regex.search(path) for pattern in others), path  # the samples are routes
