@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from auth_app.tokens import issue_access_token
-from natjoub.db.request_connections import close_old_connections as project_close_old_connections
+from natjoub.db import request_connections
 from natjoub.wsgi import application
 from tests.factories import make_user
 
@@ -29,21 +29,19 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 @pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """The WSGI calls run inside the test's transaction: like Django's test client, stop the
-    request signals from closing the connection after each call. Both receivers: the project's
-    (natjoub/db/request_connections.py, which replaces Django's) and Django's, which the test
-    client connects again after each of its requests."""
-    receivers = (project_close_old_connections, django_close_old_connections)
+def _keep_test_connection(monkeypatch):
+    """The WSGI calls run inside the test's transaction: like Django's test client, keep the
+    request signals from closing the connection after each call. The project's receivers
+    (natjoub/db/request_connections.py, which replace Django's) call its ``close_old_connections``,
+    made a no-op here; Django's own receiver, which the test client connects again after each of
+    its requests, is disconnected."""
+    monkeypatch.setattr(request_connections, "close_old_connections", lambda sender=None, **kwargs: None)
     removed = [
-        (signal, receiver)
-        for signal in (request_started, request_finished)
-        for receiver in receivers
-        if signal.disconnect(receiver)
+        signal for signal in (request_started, request_finished) if signal.disconnect(django_close_old_connections)
     ]
     yield
-    for signal, receiver in removed:
-        signal.connect(receiver)
+    for signal in removed:
+        signal.connect(django_close_old_connections)
 
 
 @pytest.fixture

@@ -80,15 +80,18 @@ def locks_stock_rows(sql: str) -> bool:
     return '"stock_levels"' in sql and "FOR UPDATE" in sql
 
 
-def test_a_placement_is_five_statements_with_the_stock_rows_locked_for_the_last_three(shop, customer):
+def test_a_placement_is_six_statements_with_the_stock_rows_locked_for_the_last_four(shop, customer):
     """bench/results/notes.md (order placement): the advisory lock, the open-order count with the
-    number, ``holds.reserve``'s two, one insert of order, lines and event (15 with the savepoints,
-    the separate count/number/inserts and reserve's five before)."""
+    number, ``holds.reserve``'s two, one insert of order, lines and event, the outbox row of its
+    mails (15 with the savepoints, the separate count/number/inserts and reserve's five before).
+    The outbox row comes last: a placement refused for stock commits (its expiries stand) and
+    must leave no mail behind."""
     place(customer, shop.branch, (shop.mouse, 1))  # warm-up; leaves a reservation to look at for expiry
     sqls = transaction_of(statements(lambda: place(customer, shop.branch, (shop.mouse, 1), (shop.cable, 2))))
-    assert len(sqls) == 5, "\n".join(sqls)
+    assert len(sqls) == 6, "\n".join(sqls)
     locked = next(i for i, sql in enumerate(sqls) if locks_stock_rows(sql))
-    assert len(sqls) - locked == 3, "\n".join(sqls)
+    assert len(sqls) - locked == 4, "\n".join(sqls)
+    assert "mail_outbox" in sqls[-1], sqls[-1]
 
 
 def test_a_fulfil_locks_the_stock_rows_in_its_last_statement(shop, customer, admin_client):
