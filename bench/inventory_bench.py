@@ -12,8 +12,9 @@
    ``POST /api/v1/inventory/movements`` (OUT of 1 / IN of 1 alternating, so stock never runs out)
    with wrk (N connections, a generated Lua script) on 4 hot stock rows, then on 2,000
    cold rows; then PostgreSQL's own pgbench runs the same transaction (BEGIN; SELECT … FOR UPDATE
-   the stock row; UPDATE stock_levels; INSERT INTO stock_movements; COMMIT) with the same client
-   count and duration. Goal: API throughput >= 0.25 x pgbench's.
+   the stock row; UPDATE stock_levels … RETURNING the balance; INSERT INTO stock_movements with
+   that balance and a time taken after the lock, as the API records them; COMMIT) with the same
+   client count and duration. Goal: API throughput >= 0.25 x pgbench's.
 4. ``GET /items?limit=100`` on 100,000 items at 8 clients (goal p99 < 100 ms) and
    ``GET /stock-levels/low-stock`` on 1,000,000 stock rows (goal < 50 ms, p50 at 1 client).
 5. ``reconcile_stock`` must report no drift at the end.
@@ -121,8 +122,8 @@ SETTLE = ["VACUUM (ANALYZE)", "CHECKPOINT"]
 PGBENCH_SCRIPT = """\\set r random(:lo, :hi)
 BEGIN;
 SELECT s.quantity, s.reserved_quantity FROM inventory_schema.stock_levels s JOIN public.bench_rows b ON b.stock_id = s.id WHERE b.n = :r FOR UPDATE OF s;
-UPDATE inventory_schema.stock_levels s SET quantity = s.quantity + 1, updated_at = now() FROM public.bench_rows b WHERE b.n = :r AND s.id = b.stock_id;
-INSERT INTO inventory_schema.stock_movements (id, inventory_item_id, from_branch_id, to_branch_id, movement_type, quantity, performed_by, created_at) SELECT gen_random_uuid(), b.item_id, NULL, b.branch_id, 'IN', 1, NULL, now() FROM public.bench_rows b WHERE b.n = :r;
+UPDATE inventory_schema.stock_levels s SET quantity = s.quantity + 1, updated_at = now() FROM public.bench_rows b WHERE b.n = :r AND s.id = b.stock_id RETURNING s.quantity AS balance \\gset
+INSERT INTO inventory_schema.stock_movements (id, inventory_item_id, from_branch_id, to_branch_id, movement_type, quantity, performed_by, created_at, to_balance_after) SELECT gen_random_uuid(), b.item_id, NULL, b.branch_id, 'IN', 1, NULL, clock_timestamp(), :balance FROM public.bench_rows b WHERE b.n = :r;
 COMMIT;
 """  # noqa: E501
 

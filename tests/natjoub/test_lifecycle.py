@@ -75,6 +75,20 @@ def server_processes(data_dir: Path) -> list[int]:
     return found
 
 
+def served_from(data_dir: Path) -> list[int]:
+    """Every process of a test server (serve, granian and its workers): they inherit its
+    ``EMBEDDED_PG_DATA``. A granian main process started by serve a moment before a crash kill
+    is nobody's descendant once serve is gone (seen once: an orphan serving after the test)."""
+    marker = f"EMBEDDED_PG_DATA={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if marker in (entry / "environ").read_bytes().split(b"\0") and alive(int(entry.name)):
+                    found.append(int(entry.name))
+    return found
+
+
 def descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -161,7 +175,8 @@ class Server:
         self.tree |= descendants(self.process.pid)
 
     def left_behind(self) -> list[int]:
-        return [pid for pid in self.tree if alive(pid)] + server_processes(self.data_dir.resolve())
+        left = {pid for pid in self.tree if alive(pid)} | set(served_from(self.data_dir))
+        return sorted(left | set(server_processes(self.data_dir.resolve())))
 
     def wait_stopped(self, deadline: float) -> float:
         started = time.monotonic()
@@ -174,13 +189,17 @@ class Server:
         )
 
     def kill_everything(self) -> None:
-        """A crash: SIGKILL for the whole tree, PostgreSQL included, at once."""
-        victims = {pid for pid in self.tree | descendants(self.process.pid) if alive(pid)}
-        victims |= set(server_processes(self.data_dir.resolve()))
+        """A crash: SIGKILL for the whole tree, PostgreSQL included. serve first, so that it
+        cannot start a process between the scan and the kill."""
+        tree = self.tree | descendants(self.process.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        victims = {pid for pid in tree if alive(pid)}
+        victims |= set(server_processes(self.data_dir.resolve())) | set(served_from(self.data_dir))
         for pid in victims:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        self.process.wait()
 
 
 @pytest.fixture
