@@ -1,7 +1,7 @@
 """CPU per request of one Python process calling the WSGI app: no server, no load client.
 
     .venv/bin/python bench/inprocess.py [--requests 1000] [--replicas 0] [--profile cprofile|pyinstrument]
-                                        [--only health,profile,items,movement,reservation,order,lowstock]
+                                        [--only health,profile,items,movement,reservation,order,fulfil,lowstock]
                                         [--reuse-db] [--stock-items 100000]
 
 The method of ``bench/results/notes.md``: production settings (``bench/harness.PRODUCTION_SERVER``,
@@ -189,7 +189,27 @@ def order_scenarios(app: App) -> dict:
         body = {"inventoryItemId": items[turn[0]], "branchId": branch, "quantity": 1, "ttlSeconds": 604800}
         return app.call("POST", "/api/v1/inventory/reservations", body)
 
-    return {"order": lambda: customer.call("POST", "/api/v1/orders", order), "reservation": reservation}
+    ready: list[tuple[str, str]] = []
+
+    def fulfil():
+        order_id, code = ready.pop()
+        return app.call("POST", f"/api/v1/orders/{order_id}/fulfil", {"pickupCode": code})
+
+    def prepare(count: int) -> None:
+        """Orders placed and confirmed before the clock starts: ``fulfil`` measures the fulfil only."""
+        for _ in range(count):
+            status, body = customer.call("POST", "/api/v1/orders", order)
+            placed = json.loads(body)["data"]
+            if status != 201 or app.call("POST", f"/api/v1/orders/{placed['id']}/confirm")[0] != 200:
+                raise SystemExit(f"preparing an order to fulfil failed: {status} {body[:300]!r}")
+            ready.append((placed["id"], placed["pickupCode"]))
+
+    fulfil.prepare = prepare
+    return {
+        "order": lambda: customer.call("POST", "/api/v1/orders", order),
+        "reservation": reservation,
+        "fulfil": fulfil,
+    }
 
 
 def generate_stock(url: str, items: int) -> None:
@@ -216,6 +236,8 @@ def pool_stats() -> dict:
 
 def measure(call, requests: int, threads: int = 1) -> dict:
     """``requests`` calls spread over ``threads`` threads (granian's blocking threads of a worker)."""
+    if hasattr(call, "prepare"):
+        call.prepare(min(50, requests) + requests)
     for _ in range(min(50, requests)):  # warm-up: caches, pool, compiled queries
         status, body = call()
         if status >= 300:
@@ -288,6 +310,8 @@ def mail_delivery_row() -> None:
 
 
 def profile(call, requests: int, tool: str) -> str:
+    if hasattr(call, "prepare"):
+        call.prepare(requests)
     if tool == "pyinstrument":
         from pyinstrument import Profiler
 

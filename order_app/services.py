@@ -31,7 +31,9 @@ import inventory_app.services.holds as holds
 from auth_app.directory import Role, get_user, role_of
 from natjoub.api.fields import partial_quantities
 from natjoub.db import internals
+from natjoub.db.compiled import CompiledQuery
 from natjoub.db.locks import advisory_xact_lock
+from natjoub.db.prepared import prepared_cursor
 from order_app import emails, metrics
 from order_app import sql as statements
 from order_app.exceptions import (
@@ -50,7 +52,7 @@ from order_app.models import (
     OrderLine,
     OrderStatus,
 )
-from order_app.selectors import Viewer, may_read
+from order_app.selectors import ORDER_LINES, Viewer, may_read
 
 CENT = Decimal("0.01")
 NOT_ON_ORDER = "Item is not on this order"
@@ -219,9 +221,18 @@ def _create(number, customer, hold: holds.Hold, wanted, notes, now, expires_at) 
 
 
 # -- actions on one order ----------------------------------------------------------------------
+def _order_for_update(order_id: uuid.UUID):
+    return Order.objects.select_for_update().filter(pk=order_id).order_by()
+
+
+# Every action's first statement, compiled once and prepared per connection (natjoub.db.compiled):
+# the ORM built it again on every call, ~0.5 ms of CPU (bench/results/notes.md, "Round 5").
+LOCKED_ORDER = CompiledQuery(_order_for_update, order_id=uuid.UUID)
+
+
 def _locked(order_id: uuid.UUID, viewer: Viewer) -> Order:
     """The order, locked, if the caller may read it; else 404 (its existence is not revealed)."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = LOCKED_ORDER.first(order_id=order_id)
     if order is None or not may_read(order, viewer):
         raise OrderNotFound(order_id=order_id)
     return order
@@ -318,7 +329,7 @@ def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines
     def change(order: Order, now: datetime) -> None:
         if not secrets.compare_digest(pickup_code.encode(), order.pickup_code.encode()):
             raise InvalidPickupCode
-        order_lines = list(order.lines.all())
+        order_lines = ORDER_LINES.fetch(order_id=order.pk)
         ordered = {line.inventory_item_id: line.quantity for line in order_lines}
         collected = partial_quantities(ordered, lines, field="quantity", not_listed=NOT_ON_ORDER)
         total = Decimal("0.00")
@@ -342,7 +353,7 @@ def order_fulfil(*, order_id: uuid.UUID, viewer: Viewer, pickup_code: str, lines
             "updated_at": order.updated_at,
         }
         _bind(params, "event_", statements.EVENT_FIELDS, event)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:  # planned once per connection
             cursor.execute(statements.FULFIL, params)
         internals.mark_saved(event, connection.alias)
         order.created_lines = order_lines  # the response shows them as written (selectors.decorate)
