@@ -261,7 +261,7 @@ def settle(
     movement_ids = {s.reservation_id: uuid.uuid4() if s.collected > 0 else None for s in settlements}
     with transaction.atomic(savepoint=False):
         now = timezone.now()
-        with prepared_cursor(connection) as cursor:  # planned once per connection (~0.9 ms each time)
+        with prepared_cursor(connection) as cursor:  # planned once per connection (planning took ~0.9 ms)
             cursor.execute(
                 statements.HOLD_SETTLE,
                 {
